@@ -1,0 +1,76 @@
+// swift-tools-version: 6.0
+// Sequitur: scoring and decoding with causal language models, on CPU and OpenCL.
+import PackageDescription
+
+let package = Package(
+    name: "Sequitur",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "Sequitur", targets: ["Sequitur"]),
+        .executable(name: "sequitur", targets: ["sequitur"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+    ],
+    targets: [
+        // Protocols, value types, configuration and log-prob math. No dependencies.
+        .target(name: "SequiturCore"),
+
+        // SIMD hot loops in C, compiled per function for AVX2/FMA and chosen at run time.
+        .target(name: "CSequiturKernels"),
+
+        // GGUF reader/writer, byte-level BPE tokenizer, the llama architecture and the KV block cache.
+        .target(name: "SequiturModels", dependencies: ["SequiturCore"]),
+
+        // The reference backend.
+        .target(name: "SequiturCPU", dependencies: ["SequiturCore", "CSequiturKernels"]),
+
+        // OpenCL through the system ICD loader; kernels embedded from Kernels/ by a build-tool plugin.
+        .systemLibrary(
+            name: "COpenCL",
+            pkgConfig: "OpenCL",
+            providers: [.apt(["ocl-icd-opencl-dev", "opencl-headers"])]
+        ),
+        .executableTarget(name: "KernelEmbedder"),
+        .plugin(name: "EmbedKernels", capability: .buildTool(), dependencies: ["KernelEmbedder"]),
+        .target(
+            name: "SequiturOpenCL",
+            dependencies: ["SequiturCore", "COpenCL"],
+            plugins: ["EmbedKernels"]
+        ),
+
+        // Decoders (greedy, beam, exhaustive, sampling) and their registry.
+        .target(
+            name: "SequiturDecoders",
+            dependencies: ["SequiturCore", .product(name: "Collections", package: "swift-collections")]
+        ),
+
+        // Scorers: joint-minus-marginal, direct, shared-prefix.
+        .target(name: "SequiturScoring", dependencies: ["SequiturCore"]),
+
+        // Umbrella: re-exports everything and assembles a pipeline from a configuration.
+        .target(
+            name: "Sequitur",
+            dependencies: [
+                "SequiturCore", "SequiturModels", "SequiturCPU", "SequiturOpenCL",
+                "SequiturDecoders", "SequiturScoring",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+
+        .executableTarget(
+            name: "sequitur",
+            dependencies: ["Sequitur", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+
+        .testTarget(name: "SequiturCoreTests", dependencies: ["SequiturCore"]),
+        .testTarget(name: "SequiturModelsTests", dependencies: ["SequiturModels", "SequiturCPU"]),
+        .testTarget(name: "SequiturCPUTests", dependencies: ["SequiturCPU", "SequiturModels"]),
+        .testTarget(name: "SequiturOpenCLTests", dependencies: ["SequiturOpenCL", "SequiturCPU", "SequiturModels"]),
+        .testTarget(name: "SequiturDecodersTests", dependencies: ["SequiturDecoders", "SequiturScoring", "Sequitur"]),
+        .testTarget(name: "SequiturScoringTests", dependencies: ["SequiturScoring", "Sequitur"]),
+        .testTarget(name: "SequiturIntegrationTests", dependencies: ["Sequitur"]),
+    ]
+)

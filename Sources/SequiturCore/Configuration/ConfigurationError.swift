@@ -1,0 +1,30 @@
+/// A configuration mistake, located by its field path (`decoder.parameters.numBeams`) and, when it came from a
+/// file, the file.
+public enum ConfigurationError: Error, CustomStringConvertible, Equatable {
+    case typeMismatch(path: String, expected: String, got: String)
+    case unknownKey(path: String, key: String, valid: [String])
+    case unknownName(path: String, name: String, valid: [String])
+    case invalidValue(path: String, message: String)
+    case missing(path: String, hint: String)
+    case unreadable(file: String, reason: String)
+    indirect case inFile(file: String, ConfigurationError)
+
+    public var description: String {
+        switch self {
+        case let .typeMismatch(path, expected, got):
+            return "\(path): expected \(expected), got \(got)"
+        case let .unknownKey(path, key, valid):
+            return "\(path): unknown parameter '\(key)'; valid parameters: \(valid.joined(separator: ", "))"
+        case let .unknownName(path, name, valid):
+            return "\(path): unknown name '\(name)'; valid names: \(valid.joined(separator: ", "))"
+        case let .invalidValue(path, message):
+            return "\(path): \(message)"
+        case let .missing(path, hint):
+            return "\(path): missing. \(hint)"
+        case let .unreadable(file, reason):
+            return "\(file): \(reason)"
+        case let .inFile(file, inner):
+            return "\(file): \(inner.description)"
+        }
+    }
+}

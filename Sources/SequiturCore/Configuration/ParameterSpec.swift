@@ -1,0 +1,68 @@
+/// A decoder parameter as `sequitur decoders` lists it and as configurations are checked against it.
+public struct ParameterSpec: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable, CustomStringConvertible {
+        case integer
+        case number
+        case boolean
+        case string
+        /// One of the listed strings (or booleans written as strings, for `earlyStopping: true|false|never`).
+        case choice([String])
+        case integerList
+
+        public var description: String {
+            switch self {
+            case .integer: return "integer"
+            case .number: return "number"
+            case .boolean: return "boolean"
+            case .string: return "string"
+            case let .choice(options): return options.joined(separator: "|")
+            case .integerList: return "list of integers"
+            }
+        }
+    }
+
+    public var name: String
+    public var kind: Kind
+    public var defaultValue: ConfigValue
+    public var help: String
+
+    public init(_ name: String, _ kind: Kind, default defaultValue: ConfigValue, help: String) {
+        self.name = name
+        self.kind = kind
+        self.defaultValue = defaultValue
+        self.help = help
+    }
+
+    /// Checks `value` against the kind and returns it normalised (an integer given where a number is expected
+    /// becomes a double; `true` given for a choice becomes `"true"`), or throws an error naming `path`.
+    public func validate(_ value: ConfigValue, path: String) throws -> ConfigValue {
+        func fail(_ expected: String) -> ConfigurationError {
+            .typeMismatch(path: path, expected: expected, got: value.description)
+        }
+        switch (kind, value) {
+        case (.integer, .int): return value
+        case (.integer, let .double(d)) where d.rounded() == d && abs(d) < 1e15: return .int(Int(d))
+        case (.integer, _): throw fail("an integer")
+        case (.number, .double): return value
+        case (.number, let .int(i)): return .double(Double(i))
+        case (.number, _): throw fail("a number")
+        case (.boolean, .bool): return value
+        case (.boolean, _): throw fail("a boolean")
+        case (.string, .string): return value
+        case (.string, _): throw fail("a string")
+        case let (.choice(options), .string(s)):
+            guard options.contains(s) else { throw fail("one of " + options.joined(separator: ", ")) }
+            return value
+        case let (.choice(options), .bool(b)):
+            guard options.contains(String(b)) else { throw fail("one of " + options.joined(separator: ", ")) }
+            return .string(String(b))
+        case let (.choice(options), _): throw fail("one of " + options.joined(separator: ", "))
+        case let (.integerList, .array(items)):
+            guard items.allSatisfy({ if case .int = $0 { return true } else { return false } }) else {
+                throw fail("a list of integers")
+            }
+            return value
+        case (.integerList, _): throw fail("a list of integers")
+        }
+    }
+}

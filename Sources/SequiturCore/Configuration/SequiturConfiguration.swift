@@ -1,0 +1,64 @@
+/// Everything a run needs, read from JSON or YAML with `--config FILE`; command-line flags override it.
+///
+/// ```yaml
+/// model: ~/.cache/sequitur/SmolLM2-135M-Instruct.Q4_1.gguf
+/// backend: cpu            # or opencl
+/// threads: 2
+/// decoder: { name: beam, parameters: { numBeams: 4, lengthPenalty: 1.0 } }
+/// scorer: shared-prefix
+/// stop: { maxNewTokens: 32, stopStrings: ["\n\n"] }
+/// ```
+public struct SequiturConfiguration: Sendable, Hashable, Codable {
+    /// Path to a GGUF file; nil means the cached default model.
+    public var model: String?
+    public var backend: BackendChoice
+    /// OpenCL device index (in `sequitur devices` order).
+    public var device: Int?
+    /// CPU threads; nil means all cores.
+    public var threads: Int?
+    public var decoder: DecoderConfiguration
+    public var scorer: ScorerStrategy
+    public var stop: StopConditions
+
+    public init(model: String? = nil, backend: BackendChoice = .cpu, device: Int? = nil, threads: Int? = nil,
+                decoder: DecoderConfiguration = DecoderConfiguration(name: "greedy"),
+                scorer: ScorerStrategy = .sharedPrefix, stop: StopConditions = StopConditions()) {
+        self.model = model
+        self.backend = backend
+        self.device = device
+        self.threads = threads
+        self.decoder = decoder
+        self.scorer = scorer
+        self.stop = stop
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case model, backend, device, threads, decoder, scorer, stop }
+
+    public init(from decoder: any Swift.Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = SequiturConfiguration()
+        model = try c.decodeIfPresent(String.self, forKey: .model)
+        backend = try c.decodeIfPresent(BackendChoice.self, forKey: .backend) ?? d.backend
+        device = try c.decodeIfPresent(Int.self, forKey: .device)
+        threads = try c.decodeIfPresent(Int.self, forKey: .threads)
+        self.decoder = try c.decodeIfPresent(DecoderConfiguration.self, forKey: .decoder) ?? d.decoder
+        scorer = try c.decodeIfPresent(ScorerStrategy.self, forKey: .scorer) ?? d.scorer
+        stop = try c.decodeIfPresent(StopConditions.self, forKey: .stop) ?? d.stop
+    }
+}
+
+/// Which backend runs the model.
+public enum BackendChoice: String, Sendable, Hashable, Codable, CaseIterable {
+    case cpu
+    case opencl
+}
+
+/// How `log Pr(y | x)` is computed (the results agree; the cost differs).
+public enum ScorerStrategy: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Two passes: `log Pr([x, y]) − log Pr(x)`.
+    case jointMarginal = "joint-marginal"
+    /// One pass over `[x, y]`, summing `y`'s positions.
+    case direct
+    /// Requests with the same context share one prefill; continuations fork from it.
+    case sharedPrefix = "shared-prefix"
+}

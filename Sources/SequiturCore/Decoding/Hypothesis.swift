@@ -1,0 +1,35 @@
+/// Why a hypothesis stopped growing.
+public enum FinishReason: String, Sendable, Codable, Hashable {
+    /// It produced an end token (EOS, end of turn).
+    case endToken = "eos"
+    /// It reached `maxNewTokens`.
+    case length
+    /// Its text came to contain a stop string.
+    case stopString = "stop"
+    /// The search ran out of budget before this hypothesis finished.
+    case budget
+}
+
+/// One decoded output `y` for a prompt `x`, with its score `log Pr(y | x) = Σ_i log Pr(y_i | x, y_<i)`.
+public struct Hypothesis: Sendable, Equatable {
+    /// The generated tokens (the prompt excluded; an end token that finished it included).
+    public var tokens: [TokenID]
+    /// `log Pr(y_i | x, y_<i)` for each generated token, as the model gave it (before any length penalty or
+    /// sampling temperature).
+    public var tokenLogProbs: [Float]
+    /// The score the decoder ranked by (the sum of `tokenLogProbs`, divided by `length^α` under a length penalty).
+    public var score: Double
+    public var finishReason: FinishReason
+
+    public init(tokens: [TokenID], tokenLogProbs: [Float], score: Double? = nil, finishReason: FinishReason) {
+        self.tokens = tokens
+        self.tokenLogProbs = tokenLogProbs
+        self.score = score ?? tokenLogProbs.reduce(0.0) { $0 + Double($1) }
+        self.finishReason = finishReason
+    }
+
+    /// `log Pr(y | x)`: the sum of the token log-probs, in double precision.
+    public var logProb: Double { tokenLogProbs.reduce(0.0) { $0 + Double($1) } }
+    /// `log Pr(y | x)` per token (0 for an empty output).
+    public var normalizedLogProb: Double { tokens.isEmpty ? 0 : logProb / Double(tokens.count) }
+}

@@ -1,0 +1,24 @@
+import Testing
+import SequiturCore
+
+@Suite struct LogProbMathTests {
+    @Test func logSoftmaxIsNormalisedAndStable() {
+        let row: [Float] = [1000, 999, -3, 0.5]
+        let lp = LogProbMath.logSoftmax(row)
+        let total = lp.reduce(0.0) { $0 + exp(Double($1)) }
+        #expect(abs(total - 1) < 1e-6)
+        #expect(lp[0] > lp[1] && lp[1] > lp[3] && lp[3] > lp[2])
+        #expect(abs(Double(lp[0] - lp[1]) - 1) < 1e-4)
+    }
+
+    @Test func allNegativeInfinityStaysNegativeInfinityWithoutNaN() {
+        let lp = LogProbMath.logSoftmax([-.infinity, -.infinity])
+        #expect(lp.allSatisfy { $0 == -.infinity })
+    }
+
+    @Test func maskedEntriesDoNotPoisonTheRest() {
+        let lp = LogProbMath.logSoftmax([-.infinity, 0, 0])
+        #expect(lp[0] == -.infinity)
+        #expect(abs(lp[1] - Float(log(0.5))) < 1e-6)
+    }
+}
