@@ -60,6 +60,9 @@ let package = Package(
             ]
         ),
 
+        // Small deterministic language models for tests and for library users testing their own decoders.
+        .target(name: "SequiturTesting", dependencies: ["SequiturCore"]),
+
         .executableTarget(
             name: "sequitur",
             dependencies: ["Sequitur", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -69,8 +72,8 @@ let package = Package(
         .testTarget(name: "SequiturModelsTests", dependencies: ["SequiturModels", "SequiturCPU"]),
         .testTarget(name: "SequiturCPUTests", dependencies: ["SequiturCPU", "SequiturModels"]),
         .testTarget(name: "SequiturOpenCLTests", dependencies: ["SequiturOpenCL", "SequiturCPU", "SequiturModels"]),
-        .testTarget(name: "SequiturDecodersTests", dependencies: ["SequiturDecoders", "SequiturScoring", "Sequitur"]),
-        .testTarget(name: "SequiturScoringTests", dependencies: ["SequiturScoring", "Sequitur"]),
-        .testTarget(name: "SequiturIntegrationTests", dependencies: ["Sequitur"]),
+        .testTarget(name: "SequiturDecodersTests", dependencies: ["SequiturDecoders", "SequiturScoring", "SequiturTesting"]),
+        .testTarget(name: "SequiturScoringTests", dependencies: ["SequiturScoring", "SequiturTesting"]),
+        .testTarget(name: "SequiturIntegrationTests", dependencies: ["Sequitur", "SequiturTesting"]),
     ]
 )
