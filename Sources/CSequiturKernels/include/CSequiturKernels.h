@@ -3,7 +3,46 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/// 1 when the CPU supports AVX2 and FMA (checked once at run time).
+/// 1 when the CPU supports AVX2, FMA and F16C (checked once at run time).
 int sq_cpu_has_avx2_fma(void);
+
+/// Weight element types, numbered as GGML numbers them (`ggml_type`).
+enum {
+    SQ_TYPE_F32 = 0,
+    SQ_TYPE_F16 = 1,
+    SQ_TYPE_Q4_0 = 2,
+    SQ_TYPE_Q4_1 = 3,
+    SQ_TYPE_Q8_0 = 8,
+    SQ_TYPE_BF16 = 30,
+};
+
+/// 1 when `type` is one the kernels can dequantise and multiply.
+int sq_type_is_supported(int type);
+
+/// Dequantises `rows` rows of `k` elements (each row `row_bytes` bytes of `type`, rows one after another
+/// from `src`) into float32 rows of `dst` spaced `ldd` floats apart. Only the first `k` floats of each
+/// destination row are written. `use_simd` picks the AVX2 path; both paths give bitwise the same floats.
+void sq_dequantize_rows(int type, const void *src, size_t row_bytes, size_t rows, size_t k,
+                        float *dst, size_t ldd, int use_simd);
+
+/// Floats of scratch `sq_matmul_rows` needs for `n` activation rows of `k` columns (64-byte aligned please).
+size_t sq_matmul_scratch_floats(size_t n, size_t k);
+
+/// `out[r][j] = dot(x[r], W[j])` for weight rows `j` in `m_begin ..< m_end` and activation rows `r < n`.
+///
+/// `x` is `n × k` float32 (rows `k` apart), `w` points at weight row 0 (rows `row_bytes` apart, of `type`),
+/// `out` rows are `ldo` floats apart. Every output is the same fixed-order reduction: eight lane partial sums,
+/// lane `l` accumulating (with fused multiply-add) the products at `k ≡ l (mod 8)` in increasing `k`, then
+/// `((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7))`. So a result depends on its own row and weight row only: never
+/// on `n`, on the row range, or on `use_simd`. `scratch` holds `sq_matmul_scratch_floats(n, k)` floats.
+/// Returns 0, or -1 when `type` is not supported.
+int sq_matmul_rows(const float *x, size_t n, size_t k, const void *w, int type, size_t row_bytes,
+                   size_t m_begin, size_t m_end, float *out, size_t ldo, float *scratch, int use_simd);
+
+/// The same fixed-order dot product of two float vectors as `sq_matmul_rows` uses.
+float sq_dot(const float *a, const float *b, size_t k, int use_simd);
+
+/// `y[i] += a * x[i]` for `i < k`, one fused multiply-add per element (so both paths agree bitwise).
+void sq_axpy(float a, const float *x, float *y, size_t k, int use_simd);
 
 #endif

@@ -1,0 +1,69 @@
+// Helpers shared by the kernel files (not part of the module's public header).
+#ifndef SQ_KERNELS_COMMON_H
+#define SQ_KERNELS_COMMON_H
+#include <stdint.h>
+#include <string.h>
+#include <math.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#define SQ_X86 1
+#include <immintrin.h>
+#define SQ_AVX2 __attribute__((target("avx2,fma,f16c")))
+#else
+#define SQ_X86 0
+#endif
+
+/// Exact IEEE half → float conversion (the same value F16C's vcvtph2ps gives).
+static inline float sq_f16_to_f32(uint16_t h) {
+    uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
+    uint32_t exponent = (h >> 10) & 0x1Fu;
+    uint32_t mantissa = h & 0x3FFu;
+    uint32_t bits;
+    if (exponent == 0) {
+        if (mantissa == 0) {
+            bits = sign;
+        } else {
+            // Subnormal half: mantissa · 2^-24, exact in float.
+            float f = (float)mantissa * 5.9604644775390625e-8f;
+            memcpy(&bits, &f, 4);
+            bits |= sign;
+        }
+    } else if (exponent == 31) {
+        bits = sign | 0x7F800000u | (mantissa << 13) | (mantissa ? 0x00400000u : 0);
+    } else {
+        bits = sign | ((exponent + 112) << 23) | (mantissa << 13);
+    }
+    float out;
+    memcpy(&out, &bits, 4);
+    return out;
+}
+
+static inline uint16_t sq_load_u16(const uint8_t *p) {
+    uint16_t v;
+    memcpy(&v, p, 2);
+    return v;
+}
+
+/// The fixed horizontal reduction of eight lane sums: ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)).
+static inline float sq_reduce_lanes(const float l[8]) {
+    float t0 = l[0] + l[4], t1 = l[1] + l[5], t2 = l[2] + l[6], t3 = l[3] + l[7];
+    return (t0 + t2) + (t1 + t3);
+}
+
+#if SQ_X86
+/// The same reduction as `sq_reduce_lanes`, on a register.
+static inline SQ_AVX2 float sq_reduce_m256(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1)); // l_j + l_{j+4}
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));                                           // (t0+t2), (t1+t3)
+    s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+    return _mm_cvtss_f32(s);
+}
+
+/// A mask selecting the first `count` (0...8) lanes, for masked loads of a row's tail.
+static inline SQ_AVX2 __m256i sq_tail_mask(size_t count) {
+    static const int32_t ramp[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+    return _mm256_loadu_si256((const __m256i *)(ramp + 8 - count));
+}
+#endif
+
+#endif

@@ -1,0 +1,98 @@
+import CSequiturKernels
+import Foundation
+import SequiturCore
+
+extension CPUBackend {
+    /// Causal grouped-query attention, one (token, head) pair at a time, threads splitting the pairs.
+    ///
+    /// Two-pass softmax in float32: scores `q·k · scale` (fixed-order dot), their maximum, `e^(s - max)`
+    /// summed in position order, then the value rows accumulated with those weights in position order and
+    /// divided by the sum once. Nothing depends on the other tokens in the batch.
+    public func attention(queries: DeviceTensor, cache: KVCacheStorage, layer: Int, batch: AttentionBatch,
+                          heads: Int, kvHeads: Int, headDimension: Int, scale: Float, into out: DeviceTensor) throws {
+        let op = "attention"
+        let q = try activation(queries, op), o = try activation(out, op), c = try kvCache(cache, op)
+        let tokens = batch.tokenCount
+        try expectShape(q, rows: tokens, columns: heads * headDimension, op, "queries")
+        try expectShape(o, rows: tokens, columns: heads * headDimension, op, "out")
+        guard heads > 0, kvHeads > 0, heads % kvHeads == 0, kvHeads * headDimension == c.kvDimension else {
+            throw BackendError.shapeMismatch(operation: op,
+                detail: "\(heads) heads, \(kvHeads) kv heads of \(headDimension) do not fit kv dimension \(c.kvDimension)")
+        }
+        guard (0..<c.layerCount).contains(layer) else {
+            throw BackendError.shapeMismatch(operation: op, detail: "layer \(layer) outside \(c.layerCount) layers")
+        }
+        let slots = try attentionSlots(batch, cache: c)
+        guard tokens > 0 else { return }
+
+        let maxContext = slots.map(\.count).max() ?? 0
+        let pairs = tokens * heads
+        let chunks = pairs * maxContext * headDimension < 65_536 ? 1 : threads
+        let buffers = try scratchBuffers(chunks: min(chunks, pairs), floats: maxContext + headDimension)
+        let group = heads / kvHeads, d = c.kvDimension, width = heads * headDimension
+        let qp = q.floats, outp = o.floats, simd = simdFlag
+        let keys = c.keys.pointer + c.offset(layer: layer, slot: 0)
+        let values = c.values.pointer + c.offset(layer: layer, slot: 0)
+        parallelRanges(count: pairs, chunks: chunks) { chunk, range in
+            let scores = buffers[chunk]
+            for pair in range {
+                let t = pair / heads, h = pair % heads, kvHead = h / group
+                let query = qp + t * width + h * headDimension
+                let context = slots[t]
+                var maximum = -Float.infinity
+                for (j, slot) in context.enumerated() {
+                    let s = sq_dot(query, keys + slot * d + kvHead * headDimension, headDimension, simd) * scale
+                    scores[j] = s
+                    maximum = max(maximum, s)
+                }
+                var sum: Float = 0
+                for j in context.indices {
+                    let e = expf(scores[j] - maximum)
+                    scores[j] = e
+                    sum += e
+                }
+                let result = outp + t * width + h * headDimension
+                result.update(repeating: 0, count: headDimension)
+                for (j, slot) in context.enumerated() {
+                    sq_axpy(scores[j], values + slot * d + kvHead * headDimension, result, headDimension, simd)
+                }
+                let inverse = 1 / sum
+                for i in 0..<headDimension { result[i] *= inverse }
+            }
+        }
+    }
+
+    /// For each new token, the cache slots of positions `0...tokenPosition[t]` of its sequence, checked
+    /// against the block table and the cache so the kernel cannot read out of bounds.
+    private func attentionSlots(_ batch: AttentionBatch, cache c: CPUKVCache) throws -> [[Int]] {
+        let op = "attention"
+        guard batch.tokenPosition.count == batch.tokenCount, batch.tokenSlot.count == batch.tokenCount,
+              batch.blockSize == c.blockSize, batch.blockTableOffsets.count >= 1 else {
+            throw BackendError.shapeMismatch(operation: op, detail: "attention batch arrays disagree or block size \(batch.blockSize) ≠ cache's \(c.blockSize)")
+        }
+        var result: [[Int]] = []
+        result.reserveCapacity(batch.tokenCount)
+        for t in 0..<batch.tokenCount {
+            let s = Int(batch.tokenSequence[t]), position = Int(batch.tokenPosition[t])
+            guard (0..<batch.sequenceCount).contains(s), position >= 0 else {
+                throw BackendError.shapeMismatch(operation: op, detail: "token \(t): sequence \(s) or position \(position) invalid")
+            }
+            let start = Int(batch.blockTableOffsets[s]), end = Int(batch.blockTableOffsets[s + 1])
+            guard start >= 0, start <= end, end <= batch.blockTables.count, position / batch.blockSize < end - start else {
+                throw BackendError.shapeMismatch(operation: op,
+                    detail: "token \(t) at position \(position) needs block \(position / batch.blockSize) but sequence \(s) has \(max(0, end - start)) blocks")
+            }
+            var slots: [Int] = []
+            slots.reserveCapacity(position + 1)
+            for p in 0...position {
+                let block = Int(batch.blockTables[start + p / batch.blockSize])
+                guard (0..<c.blockCapacity).contains(block) else {
+                    throw BackendError.shapeMismatch(operation: op, detail: "sequence \(s) uses block \(block) outside capacity \(c.blockCapacity)")
+                }
+                slots.append(block * batch.blockSize + p % batch.blockSize)
+            }
+            result.append(slots)
+        }
+        return result
+    }
+}

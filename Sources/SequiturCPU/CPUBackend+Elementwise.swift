@@ -1,0 +1,105 @@
+import CSequiturKernels
+import Foundation
+import SequiturCore
+
+extension CPUBackend {
+    public func embed(tokens: [TokenID], table: DeviceTensor, into out: DeviceTensor) throws {
+        let op = "embed"
+        let t = try cpu(table, op), o = try activation(out, op)
+        try expectShape(o, rows: tokens.count, columns: t.columns, op, "out")
+        for (i, token) in tokens.enumerated() where token < 0 || Int(token) >= t.rows {
+            throw BackendError.shapeMismatch(operation: op, detail: "token \(token) at index \(i) is outside table '\(t.name)' of \(t.rows) rows")
+        }
+        let type = Int32(t.type.rawValue), k = t.columns, simd = simdFlag
+        for (i, token) in tokens.enumerated() {
+            sq_dequantize_rows(type, t.bytes + Int(token) * t.rowBytes, t.rowBytes, 1, k, o.floats + i * k, k, simd)
+        }
+    }
+
+    /// Sum of squares in float32 (as transformers' `hidden.pow(2).mean(-1)` does), in a fixed order.
+    public func rmsNorm(_ x: DeviceTensor, weight: DeviceTensor, epsilon: Float, into out: DeviceTensor) throws {
+        let op = "rmsNorm"
+        let xt = try activation(x, op), w = try activation(weight, op), o = try activation(out, op)
+        try expectShape(w, rows: 1, columns: xt.columns, op, "weight")
+        try expectShape(o, rows: xt.rows, columns: xt.columns, op, "out")
+        let k = xt.columns, xp = xt.floats, wp = w.floats, outp = o.floats, simd = simdFlag
+        parallelRanges(count: xt.rows, chunks: xt.rows * k < 32_768 ? 1 : threads) { _, rows in
+            for r in rows {
+                let row = xp + r * k, dst = outp + r * k
+                let meanSquare = sq_dot(row, row, k, simd) / Float(k)
+                let scale = 1 / (meanSquare + epsilon).squareRoot()
+                // transformers: weight * (x * rsqrt(...)), rounding x·scale first.
+                for i in 0..<k { dst[i] = wp[i] * (row[i] * scale) }
+            }
+        }
+    }
+
+    public func rope(_ x: DeviceTensor, positions: [Int32], heads: Int, headDimension: Int, ropeDimension: Int,
+                     base: Float) throws {
+        let op = "rope"
+        let xt = try activation(x, op)
+        try expectShape(xt, rows: positions.count, columns: heads * headDimension, op, "x")
+        guard ropeDimension % 2 == 0, ropeDimension <= headDimension, ropeDimension > 0 else {
+            throw BackendError.shapeMismatch(operation: op, detail: "rope dimension \(ropeDimension) must be even and at most the head dimension \(headDimension)")
+        }
+        let pairs = ropeDimension / 2
+        // Angles in double (pos · base^(-2i/d)), rounded once to float cos/sin: the most accurate choice.
+        let inverseFrequencies = (0..<pairs).map { pow(Double(base), -2 * Double($0) / Double(ropeDimension)) }
+        let xp = xt.floats, width = xt.columns
+        positions.withUnsafeBufferPointer { pos in
+            parallelRanges(count: positions.count, chunks: positions.count < 8 ? 1 : threads) { _, rows in
+                var cosines = [Float](repeating: 0, count: pairs), sines = cosines
+                for t in rows {
+                    for i in 0..<pairs {
+                        let angle = Double(pos[t]) * inverseFrequencies[i]
+                        cosines[i] = Float(cos(angle))
+                        sines[i] = Float(sin(angle))
+                    }
+                    for h in 0..<heads {
+                        let v = xp + t * width + h * headDimension
+                        for i in 0..<pairs {
+                            let x0 = v[2 * i], x1 = v[2 * i + 1]
+                            v[2 * i] = x0 * cosines[i] - x1 * sines[i]
+                            v[2 * i + 1] = x1 * cosines[i] + x0 * sines[i]
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `silu(g) · u = g / (1 + e^(-g)) · u`, in float32 like transformers' `act_fn(gate) * up`.
+    public func siluMul(gate: DeviceTensor, up: DeviceTensor, into out: DeviceTensor) throws {
+        let op = "siluMul"
+        let g = try activation(gate, op), u = try activation(up, op), o = try activation(out, op)
+        try expectShape(u, rows: g.rows, columns: g.columns, op, "up")
+        try expectShape(o, rows: g.rows, columns: g.columns, op, "out")
+        let gp = g.floats, upp = u.floats, outp = o.floats
+        parallelRanges(count: g.elementCount, chunks: g.elementCount < 65_536 ? 1 : threads, granularity: 16) { _, range in
+            for i in range {
+                let v = gp[i]
+                outp[i] = v / (1 + expf(-v)) * upp[i]
+            }
+        }
+    }
+
+    public func add(_ a: DeviceTensor, _ b: DeviceTensor, into out: DeviceTensor) throws {
+        let op = "add"
+        let at = try activation(a, op), bt = try activation(b, op), o = try activation(out, op)
+        try expectShape(bt, rows: at.rows, columns: at.columns, op, "b")
+        try expectShape(o, rows: at.rows, columns: at.columns, op, "out")
+        let ap = at.floats, bp = bt.floats, outp = o.floats
+        for i in 0..<at.elementCount { outp[i] = ap[i] + bp[i] }
+    }
+
+    public func gatherRows(_ x: DeviceTensor, rows: [Int32], into out: DeviceTensor) throws {
+        let op = "gatherRows"
+        let xt = try activation(x, op), o = try activation(out, op)
+        try expectShape(o, rows: rows.count, columns: xt.columns, op, "out")
+        for (i, r) in rows.enumerated() where r < 0 || Int(r) >= xt.rows {
+            throw BackendError.shapeMismatch(operation: op, detail: "row \(r) at index \(i) is outside x of \(xt.rows) rows")
+        }
+        let k = xt.columns
+        for (i, r) in rows.enumerated() { (o.floats + i * k).update(from: xt.floats + Int(r) * k, count: k) }
+    }
+}

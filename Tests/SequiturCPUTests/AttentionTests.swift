@@ -1,0 +1,116 @@
+import Foundation
+import SequiturCore
+import SequiturCPU
+import Testing
+
+/// The KV cache ops and causal grouped-query attention over block tables.
+@Suite struct AttentionTests {
+    /// Reference attention in double, reading keys and values from plain arrays indexed by slot.
+    static func reference(q: [Float], keys: [Float], values: [Float], batch: AttentionBatch, heads: Int, kvHeads: Int,
+                          headDimension: Int, scale: Float) -> [Double] {
+        let kvDimension = kvHeads * headDimension, width = heads * headDimension
+        var out = [Double](repeating: 0, count: batch.tokenCount * width)
+        for t in 0..<batch.tokenCount {
+            for h in 0..<heads {
+                let kvHead = h / (heads / kvHeads)
+                let slots = (0...Int(batch.tokenPosition[t])).map { batch.slot(sequence: Int(batch.tokenSequence[t]), position: $0) }
+                let scores = slots.map { slot in
+                    (0..<headDimension).reduce(0.0) { $0 + Double(q[t * width + h * headDimension + $1]) * Double(keys[slot * kvDimension + kvHead * headDimension + $1]) } * Double(scale)
+                }
+                let maximum = scores.max()!
+                let weights = scores.map { exp($0 - maximum) }
+                let total = weights.reduce(0, +)
+                for i in 0..<headDimension {
+                    out[t * width + h * headDimension + i] = zip(slots, weights).reduce(0.0) {
+                        $0 + $1.1 * Double(values[$1.0 * kvDimension + kvHead * headDimension + i])
+                    } / total
+                }
+            }
+        }
+        return out
+    }
+
+    /// Two sequences with scattered, partly shared blocks; sequence 0 gets 3 new tokens (a prefill tail), sequence
+    /// 1 one token (decode), attending to earlier positions already in the cache.
+    @Test(arguments: [1, 2])
+    func matchesReference(threads: Int) throws {
+        let backend = CPUBackend(threads: threads)
+        let heads = 6, kvHeads = 2, headDimension = 33, blockSize = 4, capacity = 9, layers = 2, layer = 1
+        let kvDimension = kvHeads * headDimension
+        var g = SeededGenerator(seed: 77)
+        let cache = try backend.makeKVCache(layers: layers, blockSize: blockSize, blockCapacity: capacity, kvDimension: kvDimension)
+        // Fill every slot of the layer, as earlier steps would have.
+        let slotCount = blockSize * capacity
+        let keys = g.floats(slotCount * kvDimension, in: -2...2), values = g.floats(slotCount * kvDimension)
+        try backend.storeKV(keys: try backend.makeActivations(rows: slotCount, columns: kvDimension, values: keys),
+                            values: try backend.makeActivations(rows: slotCount, columns: kvDimension, values: values),
+                            layer: layer, slots: (0..<Int32(slotCount)).map { $0 }, cache: cache)
+        let batch = AttentionBatch(tokenSequence: [0, 0, 0, 1], tokenPosition: [8, 9, 10, 5],
+                                   tokenSlot: [], blockTables: [7, 2, 5, 3, 7, 8], blockTableOffsets: [0, 3, 6], blockSize: blockSize)
+        let fixed = AttentionBatch(tokenSequence: batch.tokenSequence, tokenPosition: batch.tokenPosition,
+                                   tokenSlot: batch.tokenPosition.indices.map { Int32(batch.slot(sequence: Int(batch.tokenSequence[$0]), position: Int(batch.tokenPosition[$0]))) },
+                                   blockTables: batch.blockTables, blockTableOffsets: batch.blockTableOffsets, blockSize: blockSize)
+        let q = g.floats(4 * heads * headDimension, in: -2...2)
+        let out = try poisoned(backend, rows: 4, columns: heads * headDimension)
+        let scale = 1 / Float(headDimension).squareRoot()
+        try backend.attention(queries: try backend.makeActivations(rows: 4, columns: heads * headDimension, values: q), cache: cache,
+                              layer: layer, batch: fixed, heads: heads, kvHeads: kvHeads, headDimension: headDimension,
+                              scale: scale, into: out)
+        let got = try backend.read(out)
+        let want = Self.reference(q: q, keys: keys, values: values, batch: fixed, heads: heads, kvHeads: kvHeads,
+                                  headDimension: headDimension, scale: scale)
+        // Scores are within ~(⌈d/8⌉+4)·u·Σ|qk| ≈ 1e-5 here; softmax weights and the weighted sum of values in
+        // [-1, 1] keep the output within ~1e-5 absolute; 5e-5 leaves room.
+        for i in 0..<got.count { #expect(abs(Double(got[i]) - want[i]) <= 5e-5, "element \(i): \(got[i]) vs \(want[i])") }
+
+        let lastRow = 3 * heads * headDimension
+        // The decode token alone gives bitwise the same result as inside the batch.
+        let alone = AttentionBatch(tokenSequence: [0], tokenPosition: [5], tokenSlot: [fixed.tokenSlot[3]],
+                                   blockTables: [3, 7, 8], blockTableOffsets: [0, 3], blockSize: blockSize)
+        let outAlone = try poisoned(backend, rows: 1, columns: heads * headDimension)
+        try backend.attention(queries: try backend.makeActivations(rows: 1, columns: heads * headDimension, values: Array(q[lastRow...])),
+                              cache: cache, layer: layer, batch: alone, heads: heads, kvHeads: kvHeads, headDimension: headDimension,
+                              scale: scale, into: outAlone)
+        #expect(bitwiseEqual(try backend.read(outAlone), Array(got[lastRow...])))
+    }
+
+    @Test func cacheGrowsAndCopiesBlocks() throws {
+        let backend = CPUBackend(threads: 2)
+        let blockSize = 3, kvDimension = 7, layers = 2
+        var g = SeededGenerator(seed: 4)
+        let cache = try backend.makeKVCache(layers: layers, blockSize: blockSize, blockCapacity: 2, kvDimension: kvDimension)
+        let before = backend.allocatedBytes
+        var written: [[Float]] = []
+        for layer in 0..<layers {
+            let k = g.floats(6 * kvDimension), v = g.floats(6 * kvDimension)
+            written.append(k + v)
+            try backend.storeKV(keys: try backend.makeActivations(rows: 6, columns: kvDimension, values: k),
+                                values: try backend.makeActivations(rows: 6, columns: kvDimension, values: v),
+                                layer: layer, slots: [0, 1, 2, 3, 4, 5], cache: cache)
+        }
+        let grown = try backend.growKVCache(cache, blockCapacity: 5)
+        #expect(grown.blockCapacity == 5 && grown.layerCount == layers)
+        try backend.copyKVBlock(grown, from: 1, to: 4)
+        // Read back through attention with one position per query: softmax of one score is 1, so the output is
+        // the value row itself; with a query of zeros every score ties and the output is the mean.
+        for layer in 0..<layers {
+            for (sourceBlock, block) in [(1, 4), (0, 0), (1, 1)] {
+                for offset in 0..<blockSize {
+                    // Position `offset` of a one-block sequence whose block is `block`.
+                    let shifted = AttentionBatch(tokenSequence: [0], tokenPosition: [Int32(offset)], tokenSlot: [0],
+                                                 blockTables: [Int32(block)], blockTableOffsets: [0, 1], blockSize: blockSize)
+                    let out = try poisoned(backend, rows: 1, columns: kvDimension)
+                    try backend.attention(queries: try backend.makeActivations(rows: 1, columns: kvDimension, values: [Float](repeating: 0, count: kvDimension)),
+                                          cache: grown, layer: layer, batch: shifted, heads: 1, kvHeads: 1, headDimension: kvDimension,
+                                          scale: 1, into: out)
+                    let valueRows = (0...offset).map { p in Array(written[layer][(6 + (sourceBlock * blockSize + p)) * kvDimension..<(6 + sourceBlock * blockSize + p + 1) * kvDimension]) }
+                    let mean = (0..<kvDimension).map { i in valueRows.map { Double($0[i]) }.reduce(0, +) / Double(offset + 1) }
+                    for (i, v) in try backend.read(out).enumerated() { #expect(abs(Double(v) - mean[i]) <= 1e-6, "layer \(layer) block \(block)") }
+                }
+            }
+        }
+        #expect(backend.allocatedBytes > before)
+        #expect(throws: BackendError.self) { try backend.copyKVBlock(grown, from: 5, to: 0) }
+        #expect(throws: BackendError.self) { try backend.growKVCache(grown, blockCapacity: 1) }
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import SequiturCore
+import SequiturCPU
+import Testing
+
+/// embed, rmsNorm, rope, siluMul, add and gatherRows against plain double-precision references.
+@Suite struct ElementwiseTests {
+    let backend = CPUBackend(threads: 2)
+
+    @Test(arguments: [TensorType.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1])
+    func embedDequantisesExactly(type: TensorType) throws {
+        let columns = type.blockSize == 1 ? 33 : 96
+        let table = TestWeight(type: type, rows: 11, columns: columns, seed: 31)
+        let tokens: [TokenID] = [3, 0, 10, 3, 7]
+        let out = try poisoned(backend, rows: tokens.count, columns: columns)
+        try backend.embed(tokens: tokens, table: try backend.upload(table.weight), into: out)
+        let want = tokens.flatMap { table.values[Int($0) * columns..<(Int($0) + 1) * columns] }
+        // Dequantisation is exact arithmetic on the block values, so equality is exact.
+        #expect(bitwiseEqual(try backend.read(out), want))
+        #expect(throws: BackendError.self) { try backend.embed(tokens: [11], table: try backend.upload(table.weight), into: out) }
+    }
+
+    @Test(arguments: [1, 7, 33, 577, 1537])
+    func rmsNormMatchesReference(columns: Int) throws {
+        var g = SeededGenerator(seed: UInt64(columns))
+        let rows = 5, epsilon: Float = 1e-5
+        let x = g.floats(rows * columns, in: -3...3), weight = g.floats(columns, in: 0.5...1.5)
+        let wt = try backend.makeActivations(rows: 1, columns: columns, values: weight)
+        let out = try poisoned(backend, rows: rows, columns: columns)
+        try backend.rmsNorm(try backend.makeActivations(rows: rows, columns: columns, values: x), weight: wt, epsilon: epsilon, into: out)
+        let got = try backend.read(out)
+        for r in 0..<rows {
+            let row = x[r * columns..<(r + 1) * columns].map(Double.init)
+            let scale = 1 / (row.map { $0 * $0 }.reduce(0, +) / Double(columns) + Double(epsilon)).squareRoot()
+            for i in 0..<columns {
+                let want = Double(weight[i]) * row[i] * scale
+                // The sum of squares is within (⌈k/8⌉+3)·u relative (half of that after the square root), then
+                // the mean, epsilon, sqrt, divide and two products add ~6u; we allow twice the total.
+                let bound = 2 * (Double((columns + 7) / 8 + 3) / 2 + 6) * unitRoundoff
+                #expect(abs(Double(got[r * columns + i]) - want) <= bound * abs(want) + 1e-30)
+            }
+        }
+    }
+
+    @Test func ropeRotatesAdjacentPairs() throws {
+        let heads = 3, headDimension = 10, ropeDimension = 8, base: Float = 10_000
+        let positions: [Int32] = [0, 1, 5, 300, 2047]
+        var g = SeededGenerator(seed: 5)
+        let x = g.floats(positions.count * heads * headDimension)
+        let t = try backend.makeActivations(rows: positions.count, columns: heads * headDimension, values: x)
+        try backend.rope(t, positions: positions, heads: heads, headDimension: headDimension, ropeDimension: ropeDimension, base: base)
+        let got = try backend.read(t)
+        for (row, p) in positions.enumerated() {
+            for h in 0..<heads {
+                let o = row * heads * headDimension + h * headDimension
+                for i in 0..<headDimension / 2 {
+                    let x0 = Double(x[o + 2 * i]), x1 = Double(x[o + 2 * i + 1])
+                    var want0 = x0, want1 = x1
+                    if 2 * i < ropeDimension {
+                        let angle = Double(p) * pow(Double(base), -2 * Double(i) / Double(ropeDimension))
+                        want0 = x0 * cos(angle) - x1 * sin(angle)
+                        want1 = x1 * cos(angle) + x0 * sin(angle)
+                    }
+                    // cos/sin rounded to float (u each) and two rounded products and a sum: 4u of |x|.
+                    let tolerance = 4 * unitRoundoff * (abs(x0) + abs(x1)) + 1e-12
+                    #expect(abs(Double(got[o + 2 * i]) - want0) <= tolerance, "pos \(p) head \(h) pair \(i)")
+                    #expect(abs(Double(got[o + 2 * i + 1]) - want1) <= tolerance, "pos \(p) head \(h) pair \(i)")
+                }
+            }
+        }
+    }
+
+    @Test func siluMulAndAdd() throws {
+        var g = SeededGenerator(seed: 9)
+        let rows = 7, columns = 577
+        let gate = g.floats(rows * columns, in: -20...20), up = g.floats(rows * columns)
+        let gt = try backend.makeActivations(rows: rows, columns: columns, values: gate)
+        let ut = try backend.makeActivations(rows: rows, columns: columns, values: up)
+        let out = try poisoned(backend, rows: rows, columns: columns)
+        try backend.siluMul(gate: gt, up: ut, into: out)
+        for (i, v) in try backend.read(out).enumerated() {
+            let want = Double(gate[i]) / (1 + exp(-Double(gate[i]))) * Double(up[i])
+            // expf within 1 ulp plus three roundings: 8u relative.
+            #expect(abs(Double(v) - want) <= 8 * unitRoundoff * abs(want) + 1e-30, "element \(i)")
+        }
+        // add, with the output aliasing the first input.
+        try backend.add(gt, ut, into: gt)
+        #expect(bitwiseEqual(try backend.read(gt), zip(gate, up).map { $0 + $1 }))
+    }
+
+    @Test func gatherRowsPicksRows() throws {
+        var g = SeededGenerator(seed: 10)
+        let x = g.floats(6 * 7)
+        let xt = try backend.makeActivations(rows: 6, columns: 7, values: x)
+        let out = try poisoned(backend, rows: 3, columns: 7)
+        try backend.gatherRows(xt, rows: [5, 0, 5], into: out)
+        #expect(bitwiseEqual(try backend.read(out), Array(x[35..<42] + x[0..<7] + x[35..<42])))
+        #expect(throws: BackendError.self) { try backend.gatherRows(xt, rows: [6, 0, 1], into: out) }
+    }
+}

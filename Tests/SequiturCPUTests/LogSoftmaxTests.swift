@@ -1,0 +1,77 @@
+import Foundation
+import SequiturCore
+import SequiturCPU
+import Testing
+
+/// logSoftmax and its answers (targets, argmax, top-k, full row) against a double-precision reference.
+@Suite struct LogSoftmaxTests {
+    let backend = CPUBackend(threads: 2)
+
+    static func reference(_ row: [Float]) -> [Double] {
+        let maximum = Double(row.max()!)
+        let logSum = log(row.map { exp(Double($0) - maximum) }.reduce(0, +))
+        return row.map { Double($0) - maximum - logSum }
+    }
+
+    @Test func wideRowsMatchReference() throws {
+        let vocabulary = 49_152
+        var g = SeededGenerator(seed: 49)
+        var logits = g.floats(3 * vocabulary, in: -12...12)
+        // Ties for the argmax (row 1: ids 500 and 40000) and for top-k (row 2).
+        logits[vocabulary + 500] = 30
+        logits[vocabulary + 40_000] = 30
+        logits[2 * vocabulary + 9] = 20
+        logits[2 * vocabulary + 3] = 20
+        logits[2 * vocabulary + 7] = 25
+        let queries = [PositionQuery(targets: [0, 49_151, 17], topK: 5, fullRow: true),
+                       PositionQuery(targets: [40_000], topK: 2),
+                       PositionQuery(topK: 3)]
+        let answers = try backend.logSoftmax(try backend.makeActivations(rows: 3, columns: vocabulary, values: logits), queries: queries)
+        #expect(answers.count == 3)
+        for (r, answer) in answers.enumerated() {
+            let row = Array(logits[r * vocabulary..<(r + 1) * vocabulary])
+            let want = Self.reference(row)
+            // x − max is exact (Sterbenz) or within u; log Σ is summed in double and rounded once: 4u of |x| + |log Σ|.
+            let tolerance = { (i: Int) in 4 * unitRoundoff * (abs(Double(row[i])) + 30) }
+            let order = want.indices.sorted { want[$0] > want[$1] || (want[$0] == want[$1] && $0 < $1) }
+            #expect(Int(answer.argmax) == order[0])
+            #expect(abs(Double(answer.argmaxLogProb) - want[order[0]]) <= tolerance(order[0]))
+            for (j, target) in queries[r].targets.enumerated() {
+                #expect(abs(Double(answer.targetLogProbs[j]) - want[Int(target)]) <= tolerance(Int(target)))
+            }
+            #expect(answer.topK.map { Int($0.token) } == Array(order.prefix(queries[r].topK)))
+            if queries[r].fullRow {
+                #expect(answer.fullRow.count == vocabulary)
+                for i in stride(from: 0, to: vocabulary, by: 1) where abs(Double(answer.fullRow[i]) - want[i]) > tolerance(i) {
+                    Issue.record("row \(r) entry \(i): \(answer.fullRow[i]) vs \(want[i])")
+                    break
+                }
+            } else {
+                #expect(answer.fullRow.isEmpty)
+            }
+        }
+        #expect(answers[1].argmax == 500)
+        #expect(answers[2].topK.map(\.token) == [7, 3, 9])
+    }
+
+    @Test func negativeInfinityIsStable() throws {
+        let row: [Float] = [-.infinity, 2, -.infinity, 2, 0.5, -.infinity, 1]
+        let allMasked = [Float](repeating: -.infinity, count: 7)
+        let answers = try backend.logSoftmax(try backend.makeActivations(rows: 2, columns: 7, values: row + allMasked),
+                                             queries: [PositionQuery(targets: [0, 6], topK: 7, fullRow: true), .full])
+        let want = Self.reference(row)
+        #expect(answers[0].argmax == 1)
+        #expect(answers[0].targetLogProbs[0] == -.infinity)
+        #expect(abs(Double(answers[0].targetLogProbs[1]) - want[6]) <= 1e-6)
+        #expect(answers[0].topK.map(\.token) == [1, 3, 6, 4, 0, 2, 5])
+        #expect(!answers[0].fullRow.contains { $0.isNaN })
+        // A fully masked row has no possible token: -inf everywhere, never NaN.
+        #expect(answers[1].fullRow == allMasked)
+    }
+
+    @Test func rejectsBadQueries() throws {
+        let logits = try backend.makeActivations(rows: 1, columns: 7, values: [1, 2, 3, 4, 5, 6, 7])
+        #expect(throws: BackendError.self) { try backend.logSoftmax(logits, queries: [.target(7)]) }
+        #expect(throws: BackendError.self) { try backend.logSoftmax(logits, queries: [.argmax, .argmax]) }
+    }
+}

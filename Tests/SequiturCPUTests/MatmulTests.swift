@@ -1,0 +1,97 @@
+import SequiturCore
+import SequiturCPU
+import Testing
+
+/// `out = x · Wᵀ` against a double-precision reference on the dequantised weights.
+@Suite struct MatmulTests {
+    /// Reference: plain triple loop in double.
+    static func reference(x: [Float], n: Int, k: Int, w: [Float], m: Int) -> (values: [Double], magnitudes: [Double]) {
+        var values = [Double](repeating: 0, count: n * m), magnitudes = values
+        for r in 0..<n {
+            for j in 0..<m {
+                var sum = 0.0, magnitude = 0.0
+                for i in 0..<k {
+                    let p = Double(x[r * k + i]) * Double(w[j * k + i])
+                    sum += p
+                    magnitude += abs(p)
+                }
+                values[r * m + j] = sum
+                magnitudes[r * m + j] = magnitude
+            }
+        }
+        return (values, magnitudes)
+    }
+
+    static func run(_ backend: CPUBackend, x: [Float], n: Int, weight: DeviceTensor) throws -> [Float] {
+        let k = weight.columns, m = weight.rows
+        let xt = try backend.makeActivations(rows: n, columns: k, values: x)
+        let out = try poisoned(backend, rows: n, columns: m)
+        try backend.matmul(xt, weight: weight, into: out)
+        return try backend.read(out)
+    }
+
+    static let floatShapes = [(n: 1, k: 1, m: 7), (n: 3, k: 7, m: 33), (n: 17, k: 33, m: 5), (n: 5, k: 577, m: 37), (n: 2, k: 1537, m: 9)]
+    static let blockShapes = [(n: 1, k: 32, m: 7), (n: 7, k: 96, m: 33), (n: 33, k: 576, m: 13), (n: 3, k: 1536, m: 40), (n: 300, k: 64, m: 7)]
+
+    @Test(arguments: [TensorType.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1])
+    func matchesReference(type: TensorType) throws {
+        let shapes = type.blockSize == 1 ? Self.floatShapes : Self.blockShapes
+        for (index, shape) in shapes.enumerated() {
+            var g = SeededGenerator(seed: 100 + UInt64(index))
+            let w = TestWeight(type: type, rows: shape.m, columns: shape.k, seed: 200 + UInt64(index))
+            let x = g.floats(shape.n * shape.k)
+            for simd in [true, false] {
+                let backend = CPUBackend(threads: 2, allowSIMD: simd)
+                let got = try Self.run(backend, x: x, n: shape.n, weight: try backend.upload(w.weight))
+                let (want, magnitude) = Self.reference(x: x, n: shape.n, k: shape.k, w: w.values, m: shape.m)
+                // Each lane sums ⌈k/8⌉ fused products, then 3 adds join the lanes: the float32 error is at most
+                // (⌈k/8⌉ + 3)·u·Σ|xᵢwᵢ| (u = 2⁻²⁴); we allow twice that.
+                let bound = 2 * Double((shape.k + 7) / 8 + 3) * unitRoundoff
+                for i in 0..<got.count {
+                    #expect(abs(Double(got[i]) - want[i]) <= bound * magnitude[i] + 1e-30,
+                            "\(type) n=\(shape.n) k=\(shape.k) m=\(shape.m) simd=\(simd) element \(i): \(got[i]) vs \(want[i])")
+                }
+            }
+        }
+    }
+
+    /// A row's result is bitwise the same in a batch of 1, 3, 16 or 64 rows, on 1, 2 or 3 threads, and on the
+    /// AVX2 and portable paths: the decode and prefill regimes share one reduction order.
+    @Test(arguments: [(TensorType.q4_1, 576), (.q8_0, 96), (.f32, 33), (.f16, 577), (.bf16, 7), (.q4_0, 1536)])
+    func batchAndThreadInvariance(type: TensorType, k: Int) throws {
+        var g = SeededGenerator(seed: 7)
+        let m = 41
+        let w = TestWeight(type: type, rows: m, columns: k, seed: 8)
+        let x = g.floats(64 * k)
+        let reference = CPUBackend(threads: 1)
+        let full = try Self.run(reference, x: x, n: 64, weight: try reference.upload(w.weight))
+        for threads in [1, 2, 3] {
+            for simd in [true, false] {
+                let backend = CPUBackend(threads: threads, allowSIMD: simd)
+                let weight = try backend.upload(w.weight)
+                for n in [1, 3, 16, 64] {
+                    let got = try Self.run(backend, x: Array(x[0..<n * k]), n: n, weight: weight)
+                    #expect(bitwiseEqual(got, Array(full[0..<n * m])), "\(type) k=\(k) n=\(n) threads=\(threads) simd=\(simd)")
+                }
+                // A row in the middle of a batch equals the same row alone.
+                let alone = try Self.run(backend, x: Array(x[37 * k..<38 * k]), n: 1, weight: weight)
+                #expect(bitwiseEqual(alone, Array(full[37 * m..<38 * m])), "\(type) row 37 alone, threads=\(threads) simd=\(simd)")
+            }
+        }
+    }
+
+    @Test func rejectsBadShapesAndTypes() throws {
+        let backend = CPUBackend(threads: 1)
+        let w = try backend.upload(TestWeight(type: .q4_1, rows: 5, columns: 64, seed: 1).weight)
+        let x = try backend.makeActivations(rows: 2, columns: 32)
+        let out = try backend.makeActivations(rows: 2, columns: 5)
+        #expect(throws: BackendError.self) { try backend.matmul(x, weight: w, into: out) }
+        let box = ByteBox([UInt8](repeating: 1, count: 22 * 4))
+        let q5 = WeightTensor(name: "blk.0.q5", type: .q5_0, rows: 4, columns: 32, bytes: UnsafeRawBufferPointer(box.pointer), owner: box)
+        #expect(throws: BackendError.unsupportedWeightType(backend: "cpu", tensor: "blk.0.q5", type: "Q5_0")) {
+            try backend.upload(q5)
+        }
+        let short = WeightTensor(name: "short", type: .q8_0, rows: 4, columns: 32, bytes: UnsafeRawBufferPointer(box.pointer), owner: box)
+        #expect(throws: BackendError.self) { try backend.upload(short) }  // needs 136 bytes, has 88
+    }
+}

@@ -1,0 +1,107 @@
+import SequiturCore
+import SequiturCPU
+
+/// A small fixed-seed generator (SplitMix64) so every test's inputs are reproducible.
+struct SeededGenerator: RandomNumberGenerator {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// Uniform floats in `range`, never all zero.
+    mutating func floats(_ count: Int, in range: ClosedRange<Float> = -1...1) -> [Float] {
+        (0..<count).map { _ in Float.random(in: range, using: &self) }
+    }
+}
+
+/// Owns the bytes of a test weight (a `WeightTensor` borrows them).
+final class ByteBox {
+    let bytes: [UInt8]
+    let pointer: UnsafeMutableRawBufferPointer
+    init(_ bytes: [UInt8]) {
+        self.bytes = bytes
+        pointer = .allocate(byteCount: max(bytes.count, 1), alignment: 64)
+        pointer.copyBytes(from: bytes)
+    }
+    deinit { pointer.deallocate() }
+}
+
+/// A random weight of `type` with its dequantised values, computed independently of the backend from the
+/// GGML block layouts and gguf-py's arithmetic (Q4_1 = d·q + m rounded twice; Q8_0 and Q4_0 = d·q).
+struct TestWeight {
+    let weight: WeightTensor
+    let values: [Float]  // rows × columns, dequantised
+
+    init(type: TensorType, rows: Int, columns: Int, seed: UInt64, name: String = "w") {
+        var g = SeededGenerator(seed: seed)
+        var bytes: [UInt8] = []
+        var values: [Float] = []
+        func appendHalf(_ v: Float) -> Float {
+            let h = Float16(v)
+            bytes.append(UInt8(h.bitPattern & 0xFF))
+            bytes.append(UInt8(h.bitPattern >> 8))
+            return Float(h)
+        }
+        for _ in 0..<rows {
+            switch type {
+            case .f32:
+                for v in g.floats(columns) {
+                    withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
+                    values.append(v)
+                }
+            case .f16:
+                for v in g.floats(columns) { values.append(appendHalf(v)) }
+            case .bf16:
+                for v in g.floats(columns) {
+                    let top = UInt16(truncatingIfNeeded: v.bitPattern >> 16)
+                    bytes.append(UInt8(top & 0xFF))
+                    bytes.append(UInt8(top >> 8))
+                    values.append(Float(bitPattern: UInt32(top) << 16))
+                }
+            case .q8_0:
+                for _ in 0..<columns / 32 {
+                    let d = appendHalf(Float.random(in: 0.001...0.02, using: &g) * (Bool.random(using: &g) ? 1 : -1))
+                    for _ in 0..<32 {
+                        let q = Int8.random(in: -127...127, using: &g)
+                        bytes.append(UInt8(bitPattern: q))
+                        values.append(d * Float(q))
+                    }
+                }
+            case .q4_0, .q4_1:
+                for _ in 0..<columns / 32 {
+                    let d = appendHalf(Float.random(in: 0.005...0.1, using: &g))
+                    let m = type == .q4_1 ? appendHalf(Float.random(in: -0.5...0.1, using: &g)) : 0
+                    let nibbles = (0..<32).map { _ in UInt8.random(in: 0...15, using: &g) }
+                    for j in 0..<16 { bytes.append(nibbles[j] | nibbles[j + 16] << 4) }
+                    for q in nibbles {
+                        values.append(type == .q4_1 ? d * Float(q) + m : d * Float(Int(q) - 8))
+                    }
+                }
+            default:
+                fatalError("test weights of type \(type) are not built here")
+            }
+        }
+        let box = ByteBox(bytes)
+        self.weight = WeightTensor(name: name, type: type, rows: rows, columns: columns,
+                                   bytes: UnsafeRawBufferPointer(box.pointer), owner: box)
+        self.values = values
+    }
+}
+
+/// Makes an activation tensor whose contents are NaN, so an op that forgets to write an element is caught.
+func poisoned(_ backend: CPUBackend, rows: Int, columns: Int) throws -> DeviceTensor {
+    try backend.makeActivations(rows: rows, columns: columns, values: [Float](repeating: .nan, count: rows * columns))
+}
+
+/// Bitwise equality of float arrays (NaN payloads included).
+func bitwiseEqual(_ a: [Float], _ b: [Float]) -> Bool {
+    a.count == b.count && zip(a, b).allSatisfy { $0.bitPattern == $1.bitPattern }
+}
+
+/// Float32 unit roundoff.
+let unitRoundoff = Double(Float.ulpOfOne) / 2
