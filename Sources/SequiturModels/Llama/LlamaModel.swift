@@ -24,7 +24,7 @@ public final class LlamaModel: LanguageModel {
     public let maxTokensPerForward: Int
     /// The most positions sent through the output head at once (each costs a vocabulary-wide logits row).
     public let maxHeadRows: Int
-    public private(set) var processedTokenCount = 0
+    public internal(set) var processedTokenCount = 0
     public var contextLength: Int { hyperparameters.contextLength }
 
     let weights: LlamaWeights

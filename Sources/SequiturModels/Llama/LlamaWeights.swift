@@ -29,7 +29,7 @@ struct LlamaWeights {
          lookup: (String) throws -> WeightTensor?) throws {
         func load(_ name: String, rows: Int, columns: Int) throws -> DeviceTensor {
             guard let w = try lookup(name) else { throw LlamaModelError.missingTensor(name: name) }
-            try Self.check(w, rows: rows, columns: columns)
+            try Self.check(w, name: name, rows: rows, columns: columns)
             return try backend.upload(w)
         }
         let d = hp.embeddingLength
@@ -49,16 +49,16 @@ struct LlamaWeights {
         }
         outputNorm = try load("output_norm.weight", rows: 1, columns: d)
         if let head = try lookup("output.weight") {
-            try Self.check(head, rows: hp.vocabularySize, columns: d)
+            try Self.check(head, name: "output.weight", rows: hp.vocabularySize, columns: d)
             outputHead = try backend.upload(head)
         } else {
             outputHead = tokenEmbedding   // tied embeddings
         }
     }
 
-    private static func check(_ w: WeightTensor, rows: Int, columns: Int) throws {
+    private static func check(_ w: WeightTensor, name: String, rows: Int, columns: Int) throws {
         guard w.rows == rows, w.columns == columns else {
-            throw LlamaModelError.tensorShape(name: w.name, expected: "\(rows) × \(columns)",
+            throw LlamaModelError.tensorShape(name: name, expected: "\(rows) × \(columns)",
                                               actual: "\(w.rows) × \(w.columns)")
         }
     }
