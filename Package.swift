@@ -74,6 +74,7 @@ let package = Package(
         .testTarget(name: "SequiturOpenCLTests", dependencies: ["SequiturOpenCL", "SequiturCPU", "SequiturModels"]),
         .testTarget(name: "SequiturDecodersTests", dependencies: ["SequiturDecoders", "SequiturScoring", "SequiturTesting"]),
         .testTarget(name: "SequiturScoringTests", dependencies: ["SequiturScoring", "SequiturTesting"]),
+        .testTarget(name: "SequiturTests", dependencies: ["Sequitur"]),
         .testTarget(name: "SequiturIntegrationTests", dependencies: ["Sequitur", "SequiturTesting"]),
     ]
 )

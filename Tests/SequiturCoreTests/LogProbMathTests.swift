@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import SequiturCore
 
@@ -6,7 +7,8 @@ import SequiturCore
         let row: [Float] = [1000, 999, -3, 0.5]
         let lp = LogProbMath.logSoftmax(row)
         let total = lp.reduce(0.0) { $0 + exp(Double($1)) }
-        #expect(abs(total - 1) < 1e-6)
+        // Logits near 1000 carry float32 rounding of ~6e-5 (their ulp), so the total is 1 to about that.
+        #expect(abs(total - 1) < 2e-4)
         #expect(lp[0] > lp[1] && lp[1] > lp[3] && lp[3] > lp[2])
         #expect(abs(Double(lp[0] - lp[1]) - 1) < 1e-4)
     }

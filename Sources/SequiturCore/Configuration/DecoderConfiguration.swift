@@ -8,7 +8,10 @@ public struct DecoderConfiguration: Sendable, Hashable, Codable {
         self.parameters = parameters
     }
 
-    enum CodingKeys: String, CodingKey { case name, parameters }
+    enum CodingKeys: String, CodingKey, CaseIterable { case name, parameters }
+
+    /// The field names a configuration file may use, for unknown-key errors.
+    public static let fieldNames: [String] = CodingKeys.allCases.map(\.rawValue)
 
     public init(from decoder: any Swift.Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)

@@ -34,6 +34,9 @@ public struct SequiturConfiguration: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey, CaseIterable { case model, backend, device, threads, decoder, scorer, stop }
 
+    /// The field names a configuration file may use, for unknown-key errors.
+    public static let fieldNames: [String] = CodingKeys.allCases.map(\.rawValue)
+
     public init(from decoder: any Swift.Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = SequiturConfiguration()

@@ -17,7 +17,10 @@ public struct StopConditions: Sendable, Hashable, Codable {
         self.stopStrings = stopStrings
     }
 
-    enum CodingKeys: String, CodingKey { case maxNewTokens, stopOnEndToken, extraEndTokens, stopStrings }
+    enum CodingKeys: String, CodingKey, CaseIterable { case maxNewTokens, stopOnEndToken, extraEndTokens, stopStrings }
+
+    /// The field names a configuration file may use, for unknown-key errors.
+    public static let fieldNames: [String] = CodingKeys.allCases.map(\.rawValue)
 
     public init(from decoder: any Swift.Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)

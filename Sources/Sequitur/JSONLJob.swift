@@ -1,0 +1,264 @@
+import Foundation
+
+/// Runs a long job over a JSONL input, one output line per input line, so that nothing is ever lost:
+///
+/// - every output line is written whole, with one `write(2)`, and flushed before the next batch starts;
+/// - `resume` skips the ids already in the output (after cutting away a torn last line, the only damage a
+///   killed process can leave), so an interrupted run continues where it stopped;
+/// - `shard: (i, n)` takes every n-th request (those whose 0-based index is ≡ i mod n), so a job spreads over
+///   machines and merging the outputs is a concatenation;
+/// - a bad input line stops the run with its line number and the reason, before any work on it.
+///
+/// ```swift
+/// let job = try JSONLJob(input: inURL, output: outURL, resume: true, shard: nil)
+/// try job.run(batchSize: 8, parse: ScoreRequestLine.parse) { batch in try score(batch) }
+/// ```
+public struct JSONLJob {
+    public let input: URL
+    public let output: URL
+    public let resume: Bool
+    public let shard: Shard?
+
+    /// `index`-th of `count` shards (0-based).
+    public struct Shard: Sendable, Equatable, CustomStringConvertible {
+        public var index: Int
+        public var count: Int
+        public init(index: Int, count: Int) throws {
+            guard count >= 1, index >= 0, index < count else {
+                throw JSONLJobError.badShard("\(index)/\(count): need 0 ≤ I < N")
+            }
+            self.index = index
+            self.count = count
+        }
+        /// Parses `I/N`.
+        public init(parsing text: String) throws {
+            let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+            guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]) else {
+                throw JSONLJobError.badShard("'\(text)': expected I/N, e.g. 0/4")
+            }
+            try self.init(index: i, count: n)
+        }
+        public var description: String { "\(index)/\(count)" }
+    }
+
+    public init(input: URL, output: URL, resume: Bool, shard: Shard?) {
+        self.input = input
+        self.output = output
+        self.resume = resume
+        self.shard = shard
+    }
+
+    /// One parsed input line.
+    public struct Item<Request> {
+        public var id: String
+        public var line: Int
+        public var request: Request
+    }
+
+    /// What `run` did.
+    public struct Summary: Sendable, Equatable {
+        public var written: Int
+        public var skippedAsDone: Int
+        public var skippedOtherShards: Int
+        public var interrupted: Bool
+    }
+
+    /// Reads and validates every input line (so a bad line 90,000 fails before hours of work), then processes
+    /// the pending ones in batches and appends one output line per item. `process` returns, for each item of
+    /// its batch, the JSON object to write (it must contain the item's "id"). `shouldStop` is polled between
+    /// batches (Ctrl-C): the run then stops cleanly after the batch in flight.
+    public func run<Request>(batchSize: Int,
+                             parse: (_ object: [String: Any], _ line: Int) throws -> (id: String, request: Request),
+                             progress: ((_ done: Int, _ total: Int, _ tokens: Int) -> Void)? = nil,
+                             shouldStop: () -> Bool = { false },
+                             process: ([Item<Request>]) throws -> (objects: [[String: Any]], tokens: Int)) throws -> Summary {
+        let items = try readItems(parse: parse)
+        var done = Set<String>()
+        let fm = FileManager.default
+        if fm.fileExists(atPath: output.path) {
+            guard resume else { throw JSONLJobError.outputExists(output.path) }
+            done = try repairAndReadDoneIDs()
+        } else {
+            guard fm.createFile(atPath: output.path, contents: nil) else { throw JSONLJobError.cannotWrite(output.path, "cannot create the file") }
+        }
+        var mine: [Item<Request>] = []
+        var otherShards = 0
+        for (index, item) in items.enumerated() {
+            if let shard, index % shard.count != shard.index { otherShards += 1; continue }
+            mine.append(item)
+        }
+        let pending = mine.filter { !done.contains($0.id) }
+        let handle: FileHandle
+        do { handle = try FileHandle(forWritingTo: output) } catch {
+            throw JSONLJobError.cannotWrite(output.path, error.localizedDescription)
+        }
+        defer { try? handle.close() }
+        try handle.seekToEnd()
+        var written = 0
+        var tokens = 0
+        var start = 0
+        let size = max(1, batchSize)
+        while start < pending.count {
+            if shouldStop() {
+                return Summary(written: written, skippedAsDone: mine.count - pending.count, skippedOtherShards: otherShards, interrupted: true)
+            }
+            let batch = Array(pending[start ..< min(start + size, pending.count)])
+            let result = try process(batch)
+            precondition(result.objects.count == batch.count, "process must return one object per item")
+            var chunk = Data()
+            for object in result.objects {
+                let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+                chunk.append(data)
+                chunk.append(0x0A)
+            }
+            // One write per batch of whole lines, then flush to disk: a crash loses at most the batch in
+            // flight and can tear only the last line, which resume repairs.
+            do {
+                try handle.write(contentsOf: chunk)
+                try handle.synchronize()
+            } catch { throw JSONLJobError.cannotWrite(output.path, error.localizedDescription) }
+            written += batch.count
+            tokens += result.tokens
+            start += batch.count
+            progress?(written, pending.count, tokens)
+        }
+        return Summary(written: written, skippedAsDone: mine.count - pending.count, skippedOtherShards: otherShards, interrupted: false)
+    }
+
+    private func readItems<Request>(parse: (_ object: [String: Any], _ line: Int) throws -> (id: String, request: Request)) throws -> [Item<Request>] {
+        let data: Data
+        do { data = try Data(contentsOf: input) } catch {
+            throw JSONLJobError.unreadable(input.path, error.localizedDescription)
+        }
+        var items: [Item<Request>] = []
+        var seen: [String: Int] = [:]
+        var lineNumber = 0
+        for rawLine in data.split(separator: 0x0A, omittingEmptySubsequences: false) {
+            lineNumber += 1
+            var line = rawLine
+            if line.last == 0x0D { line = line.dropLast() }
+            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+            guard String(data: Data(line), encoding: .utf8) != nil else {
+                throw JSONLJobError.badLine(file: input.path, line: lineNumber, reason: "not valid UTF-8")
+            }
+            let object: Any
+            do { object = try JSONSerialization.jsonObject(with: Data(line)) } catch {
+                throw JSONLJobError.badLine(file: input.path, line: lineNumber, reason: "not valid JSON")
+            }
+            guard let dict = object as? [String: Any] else {
+                throw JSONLJobError.badLine(file: input.path, line: lineNumber, reason: "expected a JSON object")
+            }
+            let parsed: (id: String, request: Request)
+            do { parsed = try parse(dict, lineNumber) } catch let error as JSONLFieldError {
+                throw JSONLJobError.badLine(file: input.path, line: lineNumber, reason: error.description)
+            }
+            if let first = seen[parsed.id] {
+                throw JSONLJobError.badLine(file: input.path, line: lineNumber, reason: "duplicate id \"\(parsed.id)\" (first on line \(first))")
+            }
+            seen[parsed.id] = lineNumber
+            items.append(Item(id: parsed.id, line: lineNumber, request: parsed.request))
+        }
+        return items
+    }
+
+    /// Cuts a torn last line (no trailing newline, or not valid JSON) off the output and returns the ids of the
+    /// complete lines.
+    private func repairAndReadDoneIDs() throws -> Set<String> {
+        let data: Data
+        do { data = try Data(contentsOf: output) } catch { throw JSONLJobError.unreadable(output.path, error.localizedDescription) }
+        var keep = 0
+        var ids = Set<String>()
+        var offset = 0
+        for line in data.split(separator: 0x0A, omittingEmptySubsequences: false) {
+            let end = offset + line.count
+            let complete = end < data.count  // followed by a newline
+            if complete, !line.isEmpty,
+               let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
+               let id = object["id"].flatMap(JSONLFieldReader.idString) {
+                ids.insert(id)
+                keep = end + 1
+            } else if complete && !line.isEmpty {
+                throw JSONLJobError.corruptOutput(output.path, "line at byte \(offset) is not a result line; refusing to resume into it")
+            }
+            offset = end + 1
+        }
+        if keep < data.count {
+            let handle = try FileHandle(forWritingTo: output)
+            try handle.truncate(atOffset: UInt64(keep))
+            try handle.close()
+        }
+        return ids
+    }
+}
+
+/// Errors of a JSONL job, each naming the file and, for input, the line.
+public enum JSONLJobError: Error, CustomStringConvertible, Equatable {
+    case unreadable(String, String)
+    case badLine(file: String, line: Int, reason: String)
+    case outputExists(String)
+    case cannotWrite(String, String)
+    case corruptOutput(String, String)
+    case badShard(String)
+
+    public var description: String {
+        switch self {
+        case let .unreadable(path, reason): return "\(path): cannot read: \(reason)"
+        case let .badLine(file, line, reason): return "\(file):\(line): \(reason)"
+        case let .outputExists(path): return "\(path) already exists: pass --resume to continue it, or remove it"
+        case let .cannotWrite(path, reason): return "\(path): cannot write: \(reason)"
+        case let .corruptOutput(path, reason): return "\(path): \(reason)"
+        case let .badShard(reason): return "--shard \(reason)"
+        }
+    }
+}
+
+/// A problem with one field of an input line.
+public struct JSONLFieldError: Error, CustomStringConvertible, Equatable {
+    public var field: String
+    public var problem: String
+    public init(field: String, problem: String) {
+        self.field = field
+        self.problem = problem
+    }
+    public var description: String { "field \"\(field)\": \(problem)" }
+}
+
+/// Typed reads of fields of a JSON object, with errors that name the field.
+public enum JSONLFieldReader {
+    /// Ids may be strings or integers; both are kept as strings.
+    public static func idString(_ value: Any) -> String? {
+        if let s = value as? String { return s }
+        if let n = value as? NSNumber, !isBoolean(n), n.doubleValue == n.doubleValue.rounded() {
+            return String(n.int64Value)
+        }
+        return nil
+    }
+
+    /// JSON `true`/`false` arrive as NSNumber too; a token id of `true` must be an error, not 1.
+    static func isBoolean(_ n: NSNumber) -> Bool { String(cString: n.objCType) == "c" }
+
+    public static func id(_ object: [String: Any]) throws -> String {
+        guard let raw = object["id"] else { throw JSONLFieldError(field: "id", problem: "missing") }
+        guard let id = idString(raw) else { throw JSONLFieldError(field: "id", problem: "expected a string or an integer") }
+        return id
+    }
+
+    public static func optionalString(_ object: [String: Any], _ field: String) throws -> String? {
+        guard let raw = object[field], !(raw is NSNull) else { return nil }
+        guard let s = raw as? String else { throw JSONLFieldError(field: field, problem: "expected a string") }
+        return s
+    }
+
+    public static func optionalTokenIDs(_ object: [String: Any], _ field: String) throws -> [Int32]? {
+        guard let raw = object[field], !(raw is NSNull) else { return nil }
+        guard let list = raw as? [Any] else { throw JSONLFieldError(field: field, problem: "expected a list of token ids") }
+        return try list.enumerated().map { index, element in
+            guard let n = element as? NSNumber, !isBoolean(n),
+                  n.doubleValue == n.doubleValue.rounded(), let v = Int32(exactly: n.doubleValue) else {
+                let shown = (element as? NSNumber).map { isBoolean($0) ? ($0.boolValue ? "true" : "false") : "\($0)" } ?? "\(element)"
+                throw JSONLFieldError(field: "\(field)[\(index)]", problem: "expected an integer token id, got \(shown)")
+            }
+            return v
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import Testing
+import Sequitur
+
+@Suite struct ConfigurationLoaderTests {
+    @Test func readsYAMLWithEveryField() throws {
+        let c = try ConfigurationLoader.parse("""
+            model: /tmp/m.gguf
+            backend: opencl
+            device: 1
+            threads: 2
+            decoder:
+              name: beam
+              parameters: { numBeams: 4, lengthPenalty: 1.5, earlyStopping: never }
+            scorer: direct
+            stop: { maxNewTokens: 12, stopStrings: ["\\n\\n"] }
+            """)
+        #expect(c.model == "/tmp/m.gguf")
+        #expect(c.backend == .opencl)
+        #expect(c.device == 1)
+        #expect(c.threads == 2)
+        #expect(c.decoder.name == "beam")
+        #expect(c.decoder.parameters["numBeams"] == .int(4))
+        #expect(c.decoder.parameters["lengthPenalty"] == .double(1.5))
+        #expect(c.decoder.parameters["earlyStopping"] == .string("never"))
+        #expect(c.scorer == .direct)
+        #expect(c.stop.maxNewTokens == 12)
+        #expect(c.stop.stopStrings == ["\n\n"])
+    }
+
+    @Test func readsJSONAndFillsDefaults() throws {
+        let c = try ConfigurationLoader.parse(#"{"decoder": {"name": "greedy"}}"#)
+        #expect(c == SequiturConfiguration(decoder: DecoderConfiguration(name: "greedy")))
+    }
+
+    @Test func wrongTypeNamesTheFieldPath() {
+        #expect(throws: ConfigurationError.typeMismatch(path: "stop.maxNewTokens", expected: "an integer", got: "\"many\"")) {
+            try ConfigurationLoader.parse("stop: { maxNewTokens: many }")
+        }
+        #expect(throws: ConfigurationError.typeMismatch(path: "threads", expected: "an integer", got: "\"two\"")) {
+            try ConfigurationLoader.parse("threads: two")
+        }
+    }
+
+    @Test func unknownKeysAndNamesListTheValidOnes() {
+        #expect(throws: ConfigurationError.unknownKey(path: "stop", key: "maxNewTokns", valid: StopConditions.fieldNames)) {
+            try ConfigurationLoader.parse("stop: { maxNewTokns: 3 }")
+        }
+        #expect(throws: ConfigurationError.unknownKey(path: "(top level)", key: "decodr", valid: SequiturConfiguration.fieldNames)) {
+            try ConfigurationLoader.parse("decodr: { name: greedy }")
+        }
+        #expect(throws: ConfigurationError.unknownName(path: "backend", name: "cuda", valid: ["cpu", "opencl"])) {
+            try ConfigurationLoader.parse("backend: cuda")
+        }
+    }
+
+    @Test func missingDecoderNameIsReported() {
+        #expect(throws: ConfigurationError.missing(path: "decoder.name", hint: "This field is required.")) {
+            try ConfigurationLoader.parse("decoder: { parameters: { numBeams: 2 } }")
+        }
+    }
+
+    @Test func errorsFromFilesNameTheFile() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("sequitur-config-\(UUID()).yaml")
+        try "threads: [1, 2]\n".write(to: url, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: url) }
+        do {
+            _ = try ConfigurationLoader.load(file: url.path)
+            Issue.record("expected an error")
+        } catch let error as ConfigurationError {
+            #expect(error.description == "\(url.path): threads: expected an integer, got a list of 2 items")
+        }
+        #expect(throws: ConfigurationError.self) { try ConfigurationLoader.load(file: "/nonexistent/sequitur.yaml") }
+    }
+
+    @Test func notAMappingIsRejected() {
+        #expect(throws: ConfigurationError.self) { try ConfigurationLoader.parse("- just\n- a list\n") }
+        #expect(throws: ConfigurationError.self) { try ConfigurationLoader.parse("decoder: {name: [") }
+    }
+}
