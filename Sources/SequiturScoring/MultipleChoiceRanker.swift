@@ -28,10 +28,7 @@ public struct MultipleChoiceRanker {
             try splitter.request(id: "choice \(i)", context: context, continuation: delimiter + choice)
         }
         let results = try scorer.score(requests, model: model)
-        let scored = zip(choices, results).map { choice, result in
-            ScoredChoice(text: choice, result: result,
-                         characterCount: choice.unicodeScalars.count, byteCount: choice.utf8.count)
-        }
+        let scored = zip(choices, results).map { ScoredChoice(text: $0, result: $1) }
         return MultipleChoiceRanking(choices: scored)
     }
 }
@@ -45,6 +42,13 @@ public struct ScoredChoice: Sendable, Equatable {
     public var characterCount: Int
     /// UTF-8 bytes of `text`.
     public var byteCount: Int
+
+    public init(text: String, result: ScoringResult) {
+        self.text = text
+        self.result = result
+        self.characterCount = text.unicodeScalars.count
+        self.byteCount = text.utf8.count
+    }
 
     public var logProb: Double { result.logProb }
     /// `logProb / characterCount` (lm-eval's `acc_norm` score).
