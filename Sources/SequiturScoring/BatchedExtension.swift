@@ -91,6 +91,13 @@ extension Array where Element == ScoringRequest {
     func validateContexts() throws {
         if let bad = first(where: { $0.context.isEmpty }) { throw ScoringError.emptyContext(id: bad.id) }
     }
+
+    /// The start every scorer shares: validate, fill in the results of empty continuations (which need no model
+    /// work), and list the indices of the requests that do need work.
+    func startScoring() throws -> (results: [ScoringResult], work: [Int]) {
+        try validateContexts()
+        return (map { ScoringResult.emptyContinuation(id: $0.id) }, indices.filter { !self[$0].continuation.isEmpty })
+    }
 }
 
 /// Values below 1 would make no progress; they are treated as 1.

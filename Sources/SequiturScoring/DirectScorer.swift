@@ -21,9 +21,7 @@ public struct DirectScorer: Scorer {
     public init(batchSize: Int = 16) { self.batchSize = effectiveBatchSize(batchSize) }
 
     public func score(_ requests: [ScoringRequest], model: any LanguageModel) throws -> [ScoringResult] {
-        try requests.validateContexts()
-        var results = requests.map { ScoringResult.emptyContinuation(id: $0.id) }
-        let work = requests.indices.filter { !requests[$0].continuation.isEmpty }
+        var (results, work) = try requests.startScoring()
         try BatchedExtension.run(
             count: work.count, batchSize: batchSize, model: model,
             request: { k in

@@ -24,9 +24,7 @@ public struct JointMarginalScorer: Scorer {
     public init(batchSize: Int = 16) { self.batchSize = effectiveBatchSize(batchSize) }
 
     public func score(_ requests: [ScoringRequest], model: any LanguageModel) throws -> [ScoringResult] {
-        try requests.validateContexts()
-        var results = requests.map { ScoringResult.emptyContinuation(id: $0.id) }
-        let work = requests.indices.filter { !requests[$0].continuation.isEmpty }
+        var (results, work) = try requests.startScoring()
         // Pass (k, joint: true) is request work[k]'s [x, y]; (k, joint: false) its x alone, which only needs a
         // pass when x has a second token to score (a one-token x sums to 0; an empty extend is not asked for).
         let passes = work.indices.flatMap { k in

@@ -38,8 +38,7 @@ public struct SharedPrefixScorer: Scorer {
     }
 
     public func score(_ requests: [ScoringRequest], model: any LanguageModel) throws -> [ScoringResult] {
-        try requests.validateContexts()
-        var results = requests.map { ScoringResult.emptyContinuation(id: $0.id) }
+        var (results, _) = try requests.startScoring()
         let groups = Self.group(requests)
 
         var chunkStart = 0
