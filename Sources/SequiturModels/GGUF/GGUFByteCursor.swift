@@ -46,7 +46,7 @@ struct GGUFByteCursor {
         guard length <= UInt64(remaining) else {
             throw GGUFError.countTooLarge(
                 what: "string length", count: length, offset: start,
-                limit: "only \(remaining) bytes left in the file, reading \(reading())")
+                limit: "only \(remaining) bytes are left, reading \(reading()); the file is truncated or corrupt")
         }
         let bytes = UnsafeRawBufferPointer(start: base + offset, count: Int(length))
         guard let string = String(validating: bytes, as: UTF8.self) else {
@@ -67,12 +67,12 @@ struct GGUFByteCursor {
         if overflow || needed > UInt64(remaining) {
             throw GGUFError.countTooLarge(
                 what: what, count: count, offset: start,
-                limit: "at least \(minimumSize) bytes each, but only \(remaining) bytes left in the file "
-                    + "(\(reading()))")
+                limit: "needs at least \(minimumSize) bytes per element but only \(remaining) bytes are left, "
+                    + "reading \(reading()); the file is truncated or corrupt")
         }
         guard count <= UInt64(limit) else {
             throw GGUFError.countTooLarge(
-                what: what, count: count, offset: start, limit: "more than the limit \(limit) (\(reading()))")
+                what: what, count: count, offset: start, limit: "more than the reader's limit of \(limit) (\(reading()))")
         }
         return Int(count)
     }
