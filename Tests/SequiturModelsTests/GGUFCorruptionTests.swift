@@ -157,6 +157,22 @@ import Testing
         #expect(Self.failure(raw.bytes)?.description.contains("array length 1099511627776") == true)
     }
 
+    @Test func metadataElementBudgetCoversNestedArrays() throws {
+        let writer = try GGUFWriter()
+        try writer.addMetadata("a", .array(.array([.int32(Array(repeating: 1, count: 40)), .int32(Array(repeating: 2, count: 40))])))
+        let bytes = try writer.serialized()
+        // 2 outer + 80 inner elements.
+        #expect(try GGUFFile(bytes: bytes, limits: GGUFReadLimits(maximumMetadataElements: 82)).metadata.count == 1)
+        let error = #expect(throws: GGUFError.self) {
+            try GGUFFile(bytes: bytes, limits: GGUFReadLimits(maximumMetadataElements: 81))
+        }
+        #expect(error?.description.contains("limit of 81 array elements") == true)
+        let shallow = #expect(throws: GGUFError.self) {
+            try GGUFFile(bytes: bytes, limits: GGUFReadLimits(maximumArrayDepth: 1))
+        }
+        #expect(shallow?.description.contains("nested more than 1 deep") == true)
+    }
+
     @Test func stringLengthsPastTheEndAreRejected() {
         var raw = RawGGUF.header(tensors: 0, entries: 1)
         raw.u64(1 << 62)

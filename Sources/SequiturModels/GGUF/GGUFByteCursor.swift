@@ -57,10 +57,8 @@ struct GGUFByteCursor {
     }
 
     /// A count that will drive an allocation of elements of at least `minimumSize` bytes each in the file:
-    /// rejected unless that many elements could fit in the bytes left, and unless it is under `limit`.
-    mutating func readCount(
-        _ what: String, minimumSize: Int, limit: Int = Int.max, _ reading: @autoclosure () -> String
-    ) throws -> Int {
+    /// rejected unless that many elements could fit in the bytes left.
+    mutating func readCount(_ what: String, minimumSize: Int, _ reading: @autoclosure () -> String) throws -> Int {
         let start = offset
         let count = try read(UInt64.self, reading())
         let (needed, overflow) = count.multipliedReportingOverflow(by: UInt64(minimumSize))
@@ -69,10 +67,6 @@ struct GGUFByteCursor {
                 what: what, count: count, offset: start,
                 limit: "needs at least \(minimumSize) bytes per element but only \(remaining) bytes are left, "
                     + "reading \(reading()); the file is truncated or corrupt")
-        }
-        guard count <= UInt64(limit) else {
-            throw GGUFError.countTooLarge(
-                what: what, count: count, offset: start, limit: "more than the reader's limit of \(limit) (\(reading()))")
         }
         return Int(count)
     }
