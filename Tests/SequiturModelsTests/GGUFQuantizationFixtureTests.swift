@@ -76,4 +76,32 @@ import Testing
             #expect(throws: GGUFError.self) { try file.dequantizeRows(info, rows: 0..<(info.rows + 1)) }
         }
     }
+
+    @Test func dequantisationChecksItsArguments() throws {
+        let bytes = [UInt8](repeating: 0x11, count: 40)
+        try bytes.withUnsafeBytes { raw in
+            #expect(try Dequantization.dequantize(.q8_0, bytes: raw, count: 32).allSatisfy { $0 != 0 })
+            let short = #expect(throws: QuantizationError.self) { try Dequantization.dequantize(.q8_0, bytes: raw, count: 64) }
+            #expect(short == .bufferTooSmall(type: .q8_0, count: 64, needed: 68, available: 40))
+            #expect(throws: QuantizationError.notWholeBlocks(type: .q4_0, count: 33)) {
+                try Dequantization.dequantize(.q4_0, bytes: raw, count: 33)
+            }
+            #expect(throws: QuantizationError.unsupportedType(.i32, operation: "dequantisation")) {
+                try Dequantization.dequantize(.i32, bytes: raw, count: 4)
+            }
+            #expect(throws: QuantizationError.self) { try Dequantization.dequantize(.f32, bytes: raw, count: -1) }
+            var out = [Float](repeating: 0, count: 64)
+            #expect(throws: QuantizationError.self) {
+                try Dequantization.dequantizeRows(.f32, bytes: raw, columns: 5, rows: 1..<3, into: &out)
+            }
+            try Dequantization.dequantizeRows(.f32, bytes: raw, columns: 5, rows: 1..<2, into: &out)
+            #expect(out[0..<5].allSatisfy { $0.bitPattern == 0x1111_1111 })
+        }
+        #expect(throws: QuantizationError.unsupportedType(.q6_K, operation: "quantisation")) {
+            try Quantization.quantize([Float](repeating: 1, count: 256), to: .q6_K)
+        }
+        #expect(throws: QuantizationError.nonFiniteValue(index: 3, value: .infinity)) {
+            try Quantization.quantize([0, 0, 0, .infinity] + [Float](repeating: 1, count: 28), to: .q8_0)
+        }
+    }
 }
