@@ -49,7 +49,7 @@ struct GGUFByteCursor {
                 limit: "only \(remaining) bytes are left, reading \(reading()); the file is truncated or corrupt")
         }
         let bytes = UnsafeRawBufferPointer(start: base + offset, count: Int(length))
-        guard let string = String(validating: bytes, as: UTF8.self) else {
+        guard let string = Self.validatedString(bytes) else {
             throw GGUFError.invalidUTF8(offset: offset, reading: reading())
         }
         offset += Int(length)
@@ -94,5 +94,17 @@ struct GGUFByteCursor {
         guard newOffset >= offset else { return }
         try require(UInt64(newOffset - offset), reading())
         offset = newOffset
+    }
+
+    /// `bytes` as a String when they are valid UTF-8, nil otherwise.
+    @inline(__always)
+    static func validatedString(_ bytes: UnsafeRawBufferPointer) -> String? {
+        if #available(macOS 15.0, iOS 18.0, tvOS 18.0, watchOS 11.0, *) {
+            return String(validating: bytes, as: UTF8.self)
+        }
+        // Older Apple systems: decoding replaces invalid sequences with U+FFFD, so the result re-encodes to
+        // exactly the input only when the input was valid.
+        let string = String(decoding: bytes, as: UTF8.self)
+        return string.utf8.elementsEqual(bytes) ? string : nil
     }
 }
