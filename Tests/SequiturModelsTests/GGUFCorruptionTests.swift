@@ -284,6 +284,16 @@ import Testing
             return Self.failure(raw.bytes)
         }
         #expect(entry { $0.u64(2); $0.bytes += [0xFF, 0xFE]; $0.u32(0); $0.bytes.append(0) }?.description.contains("invalid UTF-8") == true)
+        let badElement = entry { raw in
+            raw.string("tokenizer.ggml.tokens")
+            raw.u32(GGUFValueType.array.rawValue)
+            raw.u32(GGUFValueType.string.rawValue)
+            raw.u64(2)
+            raw.string("ok")
+            raw.u64(3)
+            raw.bytes += [0x61, 0xC3, 0x28]  // 0xC3 must be followed by a continuation byte
+        }
+        #expect(badElement?.description == "invalid UTF-8 in element 1 of array 'tokenizer.ggml.tokens' at byte offset 87")  // 24 + 8 + 21 + 4 + 4 + 8 + 10 + 8
         #expect(entry { $0.string("k"); $0.u32(13) }?.description.contains("unknown metadata value type 13") == true)
         #expect(entry { $0.string("k"); $0.u32(GGUFValueType.bool.rawValue); $0.bytes.append(2) }?.description.contains("invalid bool byte 2") == true)
         let deep = entry { raw in
