@@ -3,17 +3,19 @@ import SequiturCore
 import SequiturModels
 import Testing
 
-/// (De)quantisation and reading agree bit for bit with gguf-py on `Tests/Fixtures/gguf/quant_fixtures.gguf`,
-/// which gguf-py's own writer made (scripts/reference/gguf_quant_fixtures.py).
+/// (De)quantisation and reading agree bit for bit with gguf-py on `Tests/Fixtures/gguf/quant_fixtures.gguf.bin`
+/// (a GGUF file made by gguf-py's own writer, scripts/reference/gguf_quant_fixtures.py; not named `.gguf`
+/// because the repository ignores `*.gguf` to keep models out).
 @Suite struct GGUFQuantizationFixtureTests {
-    static let fixture: GGUFFile? = try? GGUFFile(
-        contentsOf: GGUFTestSupport.fixturesDirectory.appendingPathComponent("quant_fixtures.gguf"))
+    static let fixture = Result {
+        try GGUFFile(contentsOf: GGUFTestSupport.fixturesDirectory.appendingPathComponent("quant_fixtures.gguf.bin"))
+    }
 
     static let quantisableTypes: [TensorType] = [.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q5_1]
     static let dequantiseOnlyTypes: [TensorType] = [.q2_K, .q3_K, .q4_K, .q5_K, .q6_K]
 
     func fixture() throws -> GGUFFile {
-        try #require(Self.fixture, "Tests/Fixtures/gguf/quant_fixtures.gguf is missing or unreadable")
+        try Self.fixture.get()
     }
 
     @Test func readsMetadataWrittenByGGUFPy() throws {
