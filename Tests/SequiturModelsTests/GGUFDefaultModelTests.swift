@@ -25,6 +25,13 @@ struct GGUFDefaultModelTests {
         let weight = try file.weight(named: "blk.0.attn_q.weight")
         #expect(weight.columns == 576 && weight.rows == 576)
         #expect(weight.bytes.count == weight.rows * weight.rowBytes)
+
+        let summary = GGUFSummary(file)
+        #expect(summary.tensorCount == 272)
+        #expect(summary.types.map(\.type) == [.q4_1, .q8_0, .f32])
+        #expect(summary.types.map(\.tensorCount) == [210, 1, 61])
+        #expect(summary.parameterCount > 134_000_000 && summary.parameterCount < 136_000_000)
+        #expect(file.dataOffset + summary.tensorByteCount <= file.fileSize)
     }
 
     /// The committed reference (scripts/reference/gguf_default_model_reference.py): sampled rows bit for bit

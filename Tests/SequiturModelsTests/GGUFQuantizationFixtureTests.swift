@@ -3,17 +3,19 @@ import SequiturCore
 import SequiturModels
 import Testing
 
-/// (De)quantisation and reading agree bit for bit with gguf-py on `Tests/Fixtures/gguf/quant_fixtures.gguf`,
-/// which gguf-py's own writer made (scripts/reference/gguf_quant_fixtures.py).
+/// (De)quantisation and reading agree bit for bit with gguf-py on `Tests/Fixtures/gguf/quant_fixtures.gguf.bin`
+/// (a GGUF file made by gguf-py's own writer, scripts/reference/gguf_quant_fixtures.py; not named `.gguf`
+/// because the repository ignores `*.gguf` to keep models out).
 @Suite struct GGUFQuantizationFixtureTests {
-    static let fixture: GGUFFile? = try? GGUFFile(
-        contentsOf: GGUFTestSupport.fixturesDirectory.appendingPathComponent("quant_fixtures.gguf"))
+    static let fixture = Result {
+        try GGUFFile(contentsOf: GGUFTestSupport.fixturesDirectory.appendingPathComponent("quant_fixtures.gguf.bin"))
+    }
 
     static let quantisableTypes: [TensorType] = [.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q5_1]
     static let dequantiseOnlyTypes: [TensorType] = [.q2_K, .q3_K, .q4_K, .q5_K, .q6_K]
 
     func fixture() throws -> GGUFFile {
-        try #require(Self.fixture, "Tests/Fixtures/gguf/quant_fixtures.gguf is missing or unreadable")
+        try Self.fixture.get()
     }
 
     @Test func readsMetadataWrittenByGGUFPy() throws {
@@ -74,6 +76,34 @@ import Testing
             let rows = try file.dequantizeRows(info, rows: last..<info.rows)
             #expect(rows.map(\.bitPattern) == whole[(last * info.columns)...].map(\.bitPattern), "\(type)")
             #expect(throws: GGUFError.self) { try file.dequantizeRows(info, rows: 0..<(info.rows + 1)) }
+        }
+    }
+
+    @Test func dequantisationChecksItsArguments() throws {
+        let bytes = [UInt8](repeating: 0x11, count: 40)
+        try bytes.withUnsafeBytes { raw in
+            #expect(try Dequantization.dequantize(.q8_0, bytes: raw, count: 32).allSatisfy { $0 != 0 })
+            let short = #expect(throws: QuantizationError.self) { try Dequantization.dequantize(.q8_0, bytes: raw, count: 64) }
+            #expect(short == .bufferTooSmall(type: .q8_0, count: 64, needed: 68, available: 40))
+            #expect(throws: QuantizationError.notWholeBlocks(type: .q4_0, count: 33)) {
+                try Dequantization.dequantize(.q4_0, bytes: raw, count: 33)
+            }
+            #expect(throws: QuantizationError.unsupportedType(.i32, operation: "dequantisation")) {
+                try Dequantization.dequantize(.i32, bytes: raw, count: 4)
+            }
+            #expect(throws: QuantizationError.self) { try Dequantization.dequantize(.f32, bytes: raw, count: -1) }
+            var out = [Float](repeating: 0, count: 64)
+            #expect(throws: QuantizationError.self) {
+                try Dequantization.dequantizeRows(.f32, bytes: raw, columns: 5, rows: 1..<3, into: &out)
+            }
+            try Dequantization.dequantizeRows(.f32, bytes: raw, columns: 5, rows: 1..<2, into: &out)
+            #expect(out[0..<5].allSatisfy { $0.bitPattern == 0x1111_1111 })
+        }
+        #expect(throws: QuantizationError.unsupportedType(.q6_K, operation: "quantisation")) {
+            try Quantization.quantize([Float](repeating: 1, count: 256), to: .q6_K)
+        }
+        #expect(throws: QuantizationError.nonFiniteValue(index: 3, value: .infinity)) {
+            try Quantization.quantize([0, 0, 0, .infinity] + [Float](repeating: 1, count: 28), to: .q8_0)
         }
     }
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Make Tests/Fixtures/gguf/quant_fixtures.gguf: gguf-py's (de)quantisation of awkward, fixed-seed data.
+"""Make Tests/Fixtures/gguf/quant_fixtures.gguf.bin: gguf-py's (de)quantisation of awkward, fixed-seed data.
 
 For every type T the fixture holds, as tensors written by gguf-py's own GGUFWriter:
   T.input        float32 source values (types gguf-py can quantise)
@@ -18,7 +18,7 @@ import gguf
 from gguf import GGMLQuantizationType as Q
 from gguf.quants import quantize, dequantize
 
-OUT = Path(__file__).resolve().parents[2] / "Tests" / "Fixtures" / "gguf" / "quant_fixtures.gguf"
+OUT = Path(__file__).resolve().parents[2] / "Tests" / "Fixtures" / "gguf" / "quant_fixtures.gguf.bin"
 rng = np.random.default_rng(20261123)
 
 

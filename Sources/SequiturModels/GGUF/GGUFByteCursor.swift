@@ -46,10 +46,10 @@ struct GGUFByteCursor {
         guard length <= UInt64(remaining) else {
             throw GGUFError.countTooLarge(
                 what: "string length", count: length, offset: start,
-                limit: "only \(remaining) bytes left in the file, reading \(reading())")
+                limit: "only \(remaining) bytes are left, reading \(reading()); the file is truncated or corrupt")
         }
         let bytes = UnsafeRawBufferPointer(start: base + offset, count: Int(length))
-        guard let string = String(validating: bytes, as: UTF8.self) else {
+        guard let string = Self.validatedString(bytes) else {
             throw GGUFError.invalidUTF8(offset: offset, reading: reading())
         }
         offset += Int(length)
@@ -57,22 +57,16 @@ struct GGUFByteCursor {
     }
 
     /// A count that will drive an allocation of elements of at least `minimumSize` bytes each in the file:
-    /// rejected unless that many elements could fit in the bytes left, and unless it is under `limit`.
-    mutating func readCount(
-        _ what: String, minimumSize: Int, limit: Int = Int.max, _ reading: @autoclosure () -> String
-    ) throws -> Int {
+    /// rejected unless that many elements could fit in the bytes left.
+    mutating func readCount(_ what: String, minimumSize: Int, _ reading: @autoclosure () -> String) throws -> Int {
         let start = offset
         let count = try read(UInt64.self, reading())
         let (needed, overflow) = count.multipliedReportingOverflow(by: UInt64(minimumSize))
         if overflow || needed > UInt64(remaining) {
             throw GGUFError.countTooLarge(
                 what: what, count: count, offset: start,
-                limit: "at least \(minimumSize) bytes each, but only \(remaining) bytes left in the file "
-                    + "(\(reading()))")
-        }
-        guard count <= UInt64(limit) else {
-            throw GGUFError.countTooLarge(
-                what: what, count: count, offset: start, limit: "more than the limit \(limit) (\(reading()))")
+                limit: "needs at least \(minimumSize) bytes per element but only \(remaining) bytes are left, "
+                    + "reading \(reading()); the file is truncated or corrupt")
         }
         return Int(count)
     }
@@ -100,5 +94,17 @@ struct GGUFByteCursor {
         guard newOffset >= offset else { return }
         try require(UInt64(newOffset - offset), reading())
         offset = newOffset
+    }
+
+    /// `bytes` as a String when they are valid UTF-8, nil otherwise.
+    @inline(__always)
+    static func validatedString(_ bytes: UnsafeRawBufferPointer) -> String? {
+        if #available(macOS 15.0, iOS 18.0, tvOS 18.0, watchOS 11.0, *) {
+            return String(validating: bytes, as: UTF8.self)
+        }
+        // Older Apple systems: decoding replaces invalid sequences with U+FFFD, so the result re-encodes to
+        // exactly the input only when the input was valid.
+        let string = String(decoding: bytes, as: UTF8.self)
+        return string.utf8.elementsEqual(bytes) ? string : nil
     }
 }

@@ -85,7 +85,7 @@ public enum GGUFError: Error, CustomStringConvertible, Equatable {
         case let .bigEndian(version):
             return "big-endian GGUF file (version field \(version) at byte offset 4) is not supported"
         case let .countTooLarge(what, count, offset, limit):
-            return "absurd \(what) \(count) at byte offset \(offset): \(limit)"
+            return "impossible \(what) \(count) at byte offset \(offset): \(limit)"
         case let .invalidUTF8(offset, reading):
             return "invalid UTF-8 in \(reading) at byte offset \(offset)"
         case let .unknownValueType(id, offset, reading):

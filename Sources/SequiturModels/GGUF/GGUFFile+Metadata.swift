@@ -24,16 +24,10 @@ extension GGUFFile {
         return int
     }
 
-    /// A float32 or float64 (narrowed), or an integer (converted), as `Float`.
+    /// A float32, float64 (narrowed) or integer (converted), as `Float`.
     public func float(_ key: String) throws -> Float {
-        let value = try value(key)
-        switch value {
-        case let .float32(float): return float
-        case let .float64(double): return Float(double)
-        default:
-            if let int = value.intValue { return Float(int) }
-            throw mismatch(key, expected: "a number", value)
-        }
+        // Exact for float32 values: widening to Double and back changes nothing.
+        Float(try double(key))
     }
 
     /// A float64, float32 (widened) or integer (converted), as `Double`.

@@ -39,23 +39,23 @@ public final class GGUFFile: @unchecked Sendable {
 
     /// Opens and memory-maps the file at `url` and validates its header. Nothing but the header is read
     /// until tensors are used. Errors are `GGUFError.inFile(path:_:)` wrapping what was wrong.
-    public convenience init(contentsOf url: URL) throws {
+    public convenience init(contentsOf url: URL, limits: GGUFReadLimits = .default) throws {
         let path = url.path
         let storage = try GGUFBytes(mapping: path)
         do {
-            try self.init(storage: storage, path: path)
+            try self.init(storage: storage, path: path, limits: limits)
         } catch let error as GGUFError {
             throw GGUFError.inFile(path: path, error)
         }
     }
 
     /// Parses a GGUF file held in memory (the bytes are copied once). Meant for tests and small files.
-    public convenience init(bytes: [UInt8]) throws {
-        try self.init(storage: try GGUFBytes(copying: bytes), path: nil)
+    public convenience init(bytes: [UInt8], limits: GGUFReadLimits = .default) throws {
+        try self.init(storage: try GGUFBytes(copying: bytes), path: nil, limits: limits)
     }
 
-    private init(storage: GGUFBytes, path: String?) throws {
-        var parser = GGUFParser(base: storage.base, size: storage.count)
+    private init(storage: GGUFBytes, path: String?, limits: GGUFReadLimits) throws {
+        var parser = GGUFParser(base: storage.base, size: storage.count, limits: limits)
         let header = try parser.parse()
         self.storage = storage
         self.path = path

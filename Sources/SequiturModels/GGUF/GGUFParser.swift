@@ -13,12 +13,6 @@ struct GGUFHeader {
 /// Parses a GGUF v2/v3 header from bytes, checking every count, size and offset against the bytes left (with
 /// overflow-safe arithmetic) before using or allocating for it.
 struct GGUFParser {
-    /// Arrays may nest this deep (an array of arrays is depth 2). Bounds recursion on crafted input.
-    static let maximumArrayDepth = 8
-    /// All metadata arrays together may hold this many elements (nested ones included). Real vocabularies have
-    /// a few hundred thousand entries; the budget stops a crafted file from making the reader allocate
-    /// gigabytes even when the file itself is large.
-    static let metadataElementBudget = 1 << 26
     /// Least bytes one tensor-info record occupies: name length, dimension count, type, offset.
     static let minimumTensorInfoSize = 8 + 4 + 4 + 8
     /// Least bytes one metadata entry occupies: key length, value type, a one-byte value.
@@ -27,10 +21,14 @@ struct GGUFParser {
     static let defaultAlignment = 32
 
     private var cursor: GGUFByteCursor
-    private var elementBudget = GGUFParser.metadataElementBudget
+    private let limits: GGUFReadLimits
+    /// Array elements the rest of the metadata may still hold.
+    private var elementBudget: Int
 
-    init(base: UnsafeRawPointer, size: Int) {
+    init(base: UnsafeRawPointer, size: Int, limits: GGUFReadLimits) {
         cursor = GGUFByteCursor(base: base, size: size)
+        self.limits = limits
+        elementBudget = limits.maximumMetadataElements
     }
 
     mutating func parse() throws -> GGUFHeader {
@@ -122,13 +120,19 @@ struct GGUFParser {
 
     private mutating func readArray(of key: String, depth: Int) throws -> GGUFArray {
         let start = cursor.offset
-        guard depth <= Self.maximumArrayDepth else {
-            throw GGUFError.nestingTooDeep(offset: start, key: key, limit: Self.maximumArrayDepth)
+        guard depth <= limits.maximumArrayDepth else {
+            throw GGUFError.nestingTooDeep(offset: start, key: key, limit: limits.maximumArrayDepth)
         }
         let elementType = try readValueType("the element type of array '\(key)'")
+        let countOffset = cursor.offset
         let count = try cursor.readCount(
-            "array length", minimumSize: elementType.minimumEncodedSize, limit: elementBudget,
-            "array '\(key)' of \(elementType)")
+            "array length", minimumSize: elementType.minimumEncodedSize, "array '\(key)' of \(elementType)")
+        guard count <= elementBudget else {
+            throw GGUFError.countTooLarge(
+                what: "array length", count: UInt64(count), offset: countOffset,
+                limit: "array '\(key)' would take the metadata past the reader's limit of "
+                    + "\(limits.maximumMetadataElements) array elements in all (GGUFReadLimits)")
+        }
         elementBudget -= count
         let what = "array '\(key)'"
         switch elementType {

@@ -2,7 +2,7 @@ import SequiturCore
 
 /// Where one tensor lies in a GGUF file, as its tensor-info record describes it (already validated: the
 /// type is known, rows are whole blocks, the data lies inside the file and is aligned).
-public struct GGUFTensorInfo: Equatable, Sendable {
+public struct GGUFTensorInfo: Equatable, Sendable, CustomStringConvertible {
     public let name: String
     /// GGUF `ne`: `dimensions[0]` is the contiguous (innermost) dimension.
     public let dimensions: [Int]
@@ -27,4 +27,9 @@ public struct GGUFTensorInfo: Equatable, Sendable {
     public var columns: Int { dimensions.first ?? 1 }
     /// Number of rows: the product of `ne[1...]`.
     public var rows: Int { elementCount / Swift.max(columns, 1) }
+
+    /// `name type [ne0, ne1, ...]`, as `sequitur inspect` lists tensors.
+    public var description: String {
+        "\(name) \(type) \(dimensions)"
+    }
 }

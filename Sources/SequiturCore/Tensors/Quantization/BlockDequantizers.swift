@@ -145,15 +145,23 @@ enum BlockDequantizers {
         return (scale, min)
     }
 
-    /// Q4_K: f16 d, f16 dmin, 12 bytes of scales/mins, 128 bytes of nibbles in 4 groups of 64 elements.
-    static func q4_K(_ block: UnsafeRawPointer, _ out: UnsafeMutablePointer<Float>) {
+    /// Scales and offsets of the two 32-element sub-blocks of 64-element group `group` of a Q4_K/Q5_K block:
+    /// value = scale · q − offset, with d and dmin (the block's f16 super-scales) at bytes 0 and 2.
+    @inline(__always)
+    static func groupScalesK4(_ block: UnsafeRawPointer, _ group: Int)
+        -> (scale1: Float, offset1: Float, scale2: Float, offset2: Float)
+    {
         let d = half(block, 0)
         let dmin = half(block, 2)
+        let (sc1, m1) = scaleMinK4(block, 4, 2 * group)
+        let (sc2, m2) = scaleMinK4(block, 4, 2 * group + 1)
+        return (d * Float(sc1), dmin * Float(m1), d * Float(sc2), dmin * Float(m2))
+    }
+
+    /// Q4_K: f16 d, f16 dmin, 12 bytes of scales/mins, 128 bytes of nibbles in 4 groups of 64 elements.
+    static func q4_K(_ block: UnsafeRawPointer, _ out: UnsafeMutablePointer<Float>) {
         for group in 0..<4 {
-            let (sc1, m1) = scaleMinK4(block, 4, 2 * group)
-            let (sc2, m2) = scaleMinK4(block, 4, 2 * group + 1)
-            let d1 = d * Float(sc1), min1 = dmin * Float(m1)
-            let d2 = d * Float(sc2), min2 = dmin * Float(m2)
+            let (d1, min1, d2, min2) = groupScalesK4(block, group)
             let q = 16 + 32 * group
             let y = out + 64 * group
             for l in 0..<32 {
@@ -166,13 +174,8 @@ enum BlockDequantizers {
 
     /// Q5_K: like Q4_K plus 32 bytes of fifth bits (bit g of byte l belongs to element l of sub-block g).
     static func q5_K(_ block: UnsafeRawPointer, _ out: UnsafeMutablePointer<Float>) {
-        let d = half(block, 0)
-        let dmin = half(block, 2)
         for group in 0..<4 {
-            let (sc1, m1) = scaleMinK4(block, 4, 2 * group)
-            let (sc2, m2) = scaleMinK4(block, 4, 2 * group + 1)
-            let d1 = d * Float(sc1), min1 = dmin * Float(m1)
-            let d2 = d * Float(sc2), min2 = dmin * Float(m2)
+            let (d1, min1, d2, min2) = groupScalesK4(block, group)
             let q = 48 + 32 * group
             let bit1 = UInt8(1) << UInt8(2 * group)
             let bit2 = UInt8(2) << UInt8(2 * group)

@@ -20,7 +20,13 @@ public enum Dequantization {
         // Plain types: one loop over elements rather than a call per element.
         switch type {
         case .f32:
+            #if _endian(little)
             UnsafeMutableRawPointer(output).copyMemory(from: source, byteCount: needed)
+            #else
+            for i in 0..<count {
+                output[i] = Float(bitPattern: UInt32(littleEndian: source.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
+            }
+            #endif
             return
         case .f16:
             for i in 0..<count { output[i] = BlockDequantizers.half(source, 2 * i) }

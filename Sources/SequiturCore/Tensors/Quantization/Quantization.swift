@@ -116,10 +116,30 @@ enum BlockQuantizers {
         }
     }
 
-    static func q4_0(_ x: UnsafePointer<Float>, _ block: UnsafeMutableRawPointer) {
-        let d = signedAbsMax(x, 32) / -8
-        let id = inverse(d)
+    /// Symmetric types (Q4_0, Q5_0): d = (signed absolute maximum) / −levels, stored as f16 at the block
+    /// start. Returns 1/d (0 when d is 0).
+    @inline(__always)
+    static func storeSymmetricScale(_ x: UnsafePointer<Float>, levels: Float, _ block: UnsafeMutableRawPointer) -> Float {
+        let d = signedAbsMax(x, 32) / -levels
         storeHalf(d, block, 0)
+        return inverse(d)
+    }
+
+    /// Affine types (Q4_1, Q5_1): d = (max − min) / levels and min, stored as f16 at bytes 0 and 2.
+    /// Returns min and 1/d (0 when d is 0).
+    @inline(__always)
+    static func storeAffineScale(_ x: UnsafePointer<Float>, levels: Float, _ block: UnsafeMutableRawPointer)
+        -> (low: Float, id: Float)
+    {
+        let (low, high) = minMax(x, 32)
+        let d = (high - low) / levels
+        storeHalf(d, block, 0)
+        storeHalf(low, block, 2)
+        return (low, inverse(d))
+    }
+
+    static func q4_0(_ x: UnsafePointer<Float>, _ block: UnsafeMutableRawPointer) {
+        let id = storeSymmetricScale(x, levels: 8, block)
         for j in 0..<16 {
             let q0 = code(x[j] * id + 8.5, limit: 15)
             let q1 = code(x[j + 16] * id + 8.5, limit: 15)
@@ -128,11 +148,7 @@ enum BlockQuantizers {
     }
 
     static func q4_1(_ x: UnsafePointer<Float>, _ block: UnsafeMutableRawPointer) {
-        let (low, high) = minMax(x, 32)
-        let d = (high - low) / 15
-        let id = inverse(d)
-        storeHalf(d, block, 0)
-        storeHalf(low, block, 2)
+        let (low, id) = storeAffineScale(x, levels: 15, block)
         for j in 0..<16 {
             let q0 = code((x[j] - low) * id + 0.5, limit: 15)
             let q1 = code((x[j + 16] - low) * id + 0.5, limit: 15)
@@ -154,18 +170,12 @@ enum BlockQuantizers {
     }
 
     static func q5_0(_ x: UnsafePointer<Float>, _ block: UnsafeMutableRawPointer) {
-        let d = signedAbsMax(x, 32) / -16
-        let id = inverse(d)
-        storeHalf(d, block, 0)
+        let id = storeSymmetricScale(x, levels: 16, block)
         storeFiveBit({ code(x[$0] * id + 16.5, limit: 31) }, block, at: 2)
     }
 
     static func q5_1(_ x: UnsafePointer<Float>, _ block: UnsafeMutableRawPointer) {
-        let (low, high) = minMax(x, 32)
-        let d = (high - low) / 31
-        let id = inverse(d)
-        storeHalf(d, block, 0)
-        storeHalf(low, block, 2)
+        let (low, id) = storeAffineScale(x, levels: 31, block)
         storeFiveBit({ code((x[$0] - low) * id + 0.5, limit: 31) }, block, at: 4)
     }
 }
