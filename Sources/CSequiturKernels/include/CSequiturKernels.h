@@ -45,4 +45,15 @@ float sq_dot(const float *a, const float *b, size_t k, int use_simd);
 /// `y[i] += a * x[i]` for `i < k`, one fused multiply-add per element (so both paths agree bitwise).
 void sq_axpy(float a, const float *x, float *y, size_t k, int use_simd);
 
+/// Attention of one query head over `count` cached positions.
+///
+/// Position `j`'s key and value rows start at `keys + slots[j] * slot_stride` and
+/// `values + slots[j] * slot_stride` (already offset to the right kv head); `q` and `out` hold
+/// `head_dimension` floats. Scores are `sq_dot(q, key) * scale`; the softmax subtracts their maximum, sums
+/// `expf(s - max)` in position order, accumulates `weight · value` with one fused multiply-add per element in
+/// position order, and multiplies by `1 / sum` at the end. `scores` holds `count` floats of scratch. Both paths
+/// give bitwise the same result.
+void sq_attention_head(const float *q, const float *keys, const float *values, const intptr_t *slots, size_t count,
+                       size_t slot_stride, size_t head_dimension, float scale, float *scores, float *out, int use_simd);
+
 #endif
