@@ -22,7 +22,13 @@ extension CPUBackend {
         guard (0..<c.layerCount).contains(layer) else {
             throw BackendError.shapeMismatch(operation: op, detail: "layer \(layer) outside \(c.layerCount) layers")
         }
-        let slots = try attentionSlots(batch, cache: c)
+        let slots: [[Int]]
+        if let last = lastAttentionSlots, last.blockCapacity == c.blockCapacity, last.batch == batch {
+            slots = last.slots
+        } else {
+            slots = try attentionSlots(batch, cache: c)
+            lastAttentionSlots = (batch, c.blockCapacity, slots)
+        }
         guard tokens > 0 else { return }
 
         let maxContext = slots.map(\.count).max() ?? 0
