@@ -7,9 +7,9 @@ import Testing
 @Suite struct ElementwiseTests {
     let backend = CPUBackend(threads: 2)
 
-    @Test(arguments: [TensorType.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1])
+    @Test(arguments: [TensorType.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q4_K, .q6_K])
     func embedDequantisesExactly(type: TensorType) throws {
-        let columns = type.blockSize == 1 ? 33 : 96
+        let columns = type.blockSize == 1 ? 33 : type.blockSize == 32 ? 96 : 512
         let table = TestWeight(type: type, rows: 11, columns: columns, seed: 31)
         let tokens: [TokenID] = [3, 0, 10, 3, 7]
         let out = try poisoned(backend, rows: tokens.count, columns: columns)

@@ -13,6 +13,8 @@ enum {
     SQ_TYPE_Q4_0 = 2,
     SQ_TYPE_Q4_1 = 3,
     SQ_TYPE_Q8_0 = 8,
+    SQ_TYPE_Q4_K = 12,
+    SQ_TYPE_Q6_K = 14,
     SQ_TYPE_BF16 = 30,
 };
 
