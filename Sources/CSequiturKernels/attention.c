@@ -2,34 +2,9 @@
 #pragma STDC FP_CONTRACT OFF
 #include "CSequiturKernels.h"
 #include "kernels_common.h"
+#include "exp_kernel.h"
 
 // MARK: softmax weights
-//
-// expf from libm is a call per score; instead a Cephes-style exp built from exactly rounded operations
-// (fused multiply-add, multiply, add, round-to-nearest-even) that the AVX2 and portable paths both perform
-// one for one, so they agree bitwise. Accurate to ~2 ulp on the softmax domain x ≤ 0; below -87 it returns 0
-// (the weight of such a position is under 2⁻¹²⁵ of the maximum's).
-
-#define EXP_LOG2E 1.44269504088896341f
-#define EXP_LN2_HI 0.693359375f
-#define EXP_LN2_LO -2.12194440e-4f
-#define EXP_LOWEST -87.0f
-static const float exp_poly[6] = {1.9875691500e-4f, 1.3981999507e-3f, 8.3334519073e-3f,
-                                  4.1665795894e-2f, 1.6666665459e-1f, 5.0000001201e-1f};
-
-static inline float softmax_exp(float x) {
-    if (!(x >= EXP_LOWEST)) return 0.0f;
-    float n = rintf(x * EXP_LOG2E);
-    float r = fmaf(-n, EXP_LN2_HI, x);
-    r = fmaf(-n, EXP_LN2_LO, r);
-    float p = exp_poly[0];
-    for (int i = 1; i < 6; i++) p = fmaf(p, r, exp_poly[i]);
-    float y = fmaf(p, r * r, r) + 1.0f;
-    uint32_t bits = (uint32_t)((int32_t)n + 127) << 23;
-    float scale;
-    memcpy(&scale, &bits, 4);
-    return y * scale;
-}
 
 /// Turns `count` scores (all ≤ their maximum) into weights `exp(s - max)` and returns their sum: eight lane
 /// sums (lane l adding positions j ≡ l mod 8 in order) joined by `sq_reduce_lanes`.
@@ -38,7 +13,7 @@ static float exponentiate_portable(float *scores, size_t count) {
     for (size_t j = 0; j < count; j++) maximum = scores[j] > maximum ? scores[j] : maximum;
     float lanes[8] = {0};
     for (size_t j = 0; j < count; j++) {
-        scores[j] = softmax_exp(scores[j] - maximum);
+        scores[j] = sq_exp(scores[j] - maximum);
         lanes[j % 8] += scores[j];
     }
     return sq_reduce_lanes(lanes);
@@ -54,21 +29,6 @@ static void attention_portable(const float *q, const float *keys, const float *v
 }
 
 #if SQ_X86
-static SQ_AVX2 __m256 softmax_exp_avx2(__m256 x) {
-    __m256 keep = _mm256_cmp_ps(x, _mm256_set1_ps(EXP_LOWEST), _CMP_GE_OQ);
-    __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(EXP_LOG2E)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m256 minusN = _mm256_xor_ps(n, _mm256_set1_ps(-0.0f)); // exactly the scalar -n, signed zero included
-    __m256 r = _mm256_fmadd_ps(minusN, _mm256_set1_ps(EXP_LN2_HI), x);
-    r = _mm256_fmadd_ps(minusN, _mm256_set1_ps(EXP_LN2_LO), r);
-    __m256 p = _mm256_set1_ps(exp_poly[0]);
-    for (int i = 1; i < 6; i++) p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(exp_poly[i]));
-    __m256 y = _mm256_add_ps(_mm256_fmadd_ps(p, _mm256_mul_ps(r, r), r), _mm256_set1_ps(1.0f));
-    // n is clamped to the normal range first so lanes about to be zeroed cannot overflow the exponent.
-    __m256i e = _mm256_cvtps_epi32(_mm256_max_ps(n, _mm256_set1_ps(-126.0f)));
-    __m256 scale = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(e, _mm256_set1_epi32(127)), 23));
-    return _mm256_and_ps(_mm256_mul_ps(y, scale), keep);
-}
-
 /// `exponentiate_portable` with eight positions per step.
 static SQ_AVX2 float exponentiate_avx2(float *scores, size_t count) {
     __m256 vmax = _mm256_set1_ps(-INFINITY);
@@ -81,13 +41,13 @@ static SQ_AVX2 float exponentiate_avx2(float *scores, size_t count) {
     for (size_t j = full; j < count; j++) maximum = scores[j] > maximum ? scores[j] : maximum;
     __m256 m = _mm256_set1_ps(maximum), sum = _mm256_setzero_ps();
     for (size_t j = 0; j < full; j += 8) {
-        __m256 e = softmax_exp_avx2(_mm256_sub_ps(_mm256_loadu_ps(scores + j), m));
+        __m256 e = sq_exp_avx2(_mm256_sub_ps(_mm256_loadu_ps(scores + j), m));
         _mm256_storeu_ps(scores + j, e);
         sum = _mm256_add_ps(sum, e);
     }
     _mm256_storeu_ps(lanes, sum);
     for (size_t j = full; j < count; j++) {
-        scores[j] = softmax_exp(scores[j] - maximum);
+        scores[j] = sq_exp(scores[j] - maximum);
         lanes[j % 8] += scores[j];
     }
     return sq_reduce_lanes(lanes);

@@ -71,18 +71,15 @@ extension CPUBackend {
         }
     }
 
-    /// `silu(g) · u = g / (1 + e^(-g)) · u`, in float32 like transformers' `act_fn(gate) * up`.
+    /// `silu(g) · u = g / (1 + e^(-g)) · u`, in float32 like transformers' `act_fn(gate) * up` (`sq_silu_mul`).
     public func siluMul(gate: DeviceTensor, up: DeviceTensor, into out: DeviceTensor) throws {
         let op = "siluMul"
         let g = try activation(gate, op), u = try activation(up, op), o = try activation(out, op)
         try expectShape(u, rows: g.rows, columns: g.columns, op, "up")
         try expectShape(o, rows: g.rows, columns: g.columns, op, "out")
-        let gp = g.floats, upp = u.floats, outp = o.floats
+        let gp = g.floats, upp = u.floats, outp = o.floats, simd = simdFlag
         parallelRanges(count: g.elementCount, chunks: g.elementCount < 65_536 ? 1 : threads, granularity: 16) { _, range in
-            for i in range {
-                let v = gp[i]
-                outp[i] = v / (1 + expf(-v)) * upp[i]
-            }
+            sq_silu_mul(gp + range.lowerBound, upp + range.lowerBound, outp + range.lowerBound, range.count, simd)
         }
     }
 

@@ -47,6 +47,10 @@ float sq_dot(const float *a, const float *b, size_t k, int use_simd);
 /// `y[i] += a * x[i]` for `i < k`, one fused multiply-add per element (so both paths agree bitwise).
 void sq_axpy(float a, const float *x, float *y, size_t k, int use_simd);
 
+/// `out[i] = gate[i] / (1 + exp(-gate[i])) · up[i]` (SiLU times up) with the kernels' own exp (within ~2 ulp);
+/// both paths give bitwise the same result.
+void sq_silu_mul(const float *gate, const float *up, float *out, size_t count, int use_simd);
+
 /// Attention of one query head over `count` cached positions.
 ///
 /// Position `j`'s key and value rows start at `keys + slots[j] * slot_stride` and
