@@ -8,9 +8,53 @@ int sq_type_is_supported(int type) {
     switch (type) {
     case SQ_TYPE_F32: case SQ_TYPE_F16: case SQ_TYPE_BF16:
     case SQ_TYPE_Q4_0: case SQ_TYPE_Q4_1: case SQ_TYPE_Q8_0:
+    case SQ_TYPE_Q4_K: case SQ_TYPE_Q6_K:
         return 1;
     default:
         return 0;
+    }
+}
+
+/// Q4_K: 256 elements in 8 sub-blocks of 32, each with a 6-bit scale and min packed into 12 bytes;
+/// value = (d·scale)·q − (dmin·min), each product and the difference rounded (gguf-py's order).
+static void dequantize_q4_k(const uint8_t *src, size_t k, float *dst) {
+    for (size_t b = 0; b < k / 256; b++, src += 144, dst += 256) {
+        float d = sq_f16_to_f32(sq_load_u16(src)), dmin = sq_f16_to_f32(sq_load_u16(src + 2));
+        const uint8_t *s = src + 4, *qs = src + 16;
+        for (int j = 0; j < 8; j++) {
+            int scale, min;
+            if (j < 4) {
+                scale = s[j] & 0x3F;
+                min = s[j + 4] & 0x3F;
+            } else {
+                scale = (s[j + 4] & 0x0F) | ((s[j - 4] >> 2) & 0x30);
+                min = (s[j + 4] >> 4) | ((s[j] >> 2) & 0x30);
+            }
+            float ds = d * (float)scale, dm = dmin * (float)min;
+            const uint8_t *q = qs + 32 * (j / 2);
+            int shift = 4 * (j % 2);
+            for (int i = 0; i < 32; i++) {
+                float scaled = ds * (float)((q[i] >> shift) & 0x0F);
+                dst[32 * j + i] = scaled - dm;
+            }
+        }
+    }
+}
+
+/// Q6_K: 256 elements, 4 low bits in `ql`, 2 high bits in `qh`, a signed 8-bit scale per 16 elements;
+/// value = (d·scale)·(q − 32).
+static void dequantize_q6_k(const uint8_t *src, size_t k, float *dst) {
+    for (size_t b = 0; b < k / 256; b++, src += 210, dst += 256) {
+        const uint8_t *ql = src, *qh = src + 128;
+        const int8_t *scales = (const int8_t *)(src + 192);
+        float d = sq_f16_to_f32(sq_load_u16(src + 208));
+        for (int e = 0; e < 256; e++) {
+            int half = e / 128, within = e % 128;
+            int low = (ql[64 * half + within % 64] >> (4 * (within / 64))) & 0x0F;
+            int high = (qh[32 * half + within % 32] >> (2 * (within / 32))) & 0x03;
+            float ds = d * (float)scales[e / 16];
+            dst[e] = ds * (float)((low | (high << 4)) - 32);
+        }
     }
 }
 
@@ -54,6 +98,12 @@ static void dequantize_row_portable(int type, const uint8_t *src, size_t k, floa
             float d = sq_f16_to_f32(sq_load_u16(src));
             for (int j = 0; j < 32; j++) dst[j] = d * (float)(int8_t)src[2 + j];
         }
+        break;
+    case SQ_TYPE_Q4_K:
+        dequantize_q4_k(src, k, dst);
+        break;
+    case SQ_TYPE_Q6_K:
+        dequantize_q6_k(src, k, dst);
         break;
     }
 }

@@ -5,9 +5,9 @@ import SequiturCore
 extension CPUBackend {
     /// Causal grouped-query attention, one (token, head) pair at a time, threads splitting the pairs.
     ///
-    /// Two-pass softmax in float32: scores `q·k · scale` (fixed-order dot), their maximum, `e^(s - max)`
-    /// summed in position order, then the value rows accumulated with those weights in position order and
-    /// divided by the sum once. Nothing depends on the other tokens in the batch.
+    /// Two-pass softmax in float32 (`sq_attention_head`): scores `q·k · scale` (fixed-order dot), their maximum,
+    /// `e^(s - max)` summed in position order, then the value rows accumulated with those weights in position
+    /// order and multiplied by `1 / sum` once. Nothing depends on the other tokens in the batch.
     public func attention(queries: DeviceTensor, cache: KVCacheStorage, layer: Int, batch: AttentionBatch,
                           heads: Int, kvHeads: Int, headDimension: Int, scale: Float, into out: DeviceTensor) throws {
         let op = "attention"
@@ -22,42 +22,33 @@ extension CPUBackend {
         guard (0..<c.layerCount).contains(layer) else {
             throw BackendError.shapeMismatch(operation: op, detail: "layer \(layer) outside \(c.layerCount) layers")
         }
-        let slots = try attentionSlots(batch, cache: c)
+        let slots: [[Int]]
+        if let last = lastAttentionSlots, last.blockCapacity == c.blockCapacity, last.batch == batch {
+            slots = last.slots
+        } else {
+            slots = try attentionSlots(batch, cache: c)
+            lastAttentionSlots = (batch, c.blockCapacity, slots)
+        }
         guard tokens > 0 else { return }
 
         let maxContext = slots.map(\.count).max() ?? 0
         let pairs = tokens * heads
-        let chunks = pairs * maxContext * headDimension < 65_536 ? 1 : threads
-        let buffers = try scratchBuffers(chunks: min(chunks, pairs), floats: maxContext + headDimension)
+        // Causal rows grow in cost with position, so the pairs are cut into more chunks than threads and the
+        // dispatcher hands them out as threads free up.
+        let chunks = pairs * maxContext * headDimension < 65_536 ? 1 : threads * 8
+        let buffers = try scratchBuffers(chunks: min(chunks, pairs), floats: maxContext)
         let group = heads / kvHeads, d = c.kvDimension, width = heads * headDimension
         let qp = q.floats, outp = o.floats, simd = simdFlag
         let keys = c.keys.pointer + c.offset(layer: layer, slot: 0)
         let values = c.values.pointer + c.offset(layer: layer, slot: 0)
         parallelRanges(count: pairs, chunks: chunks) { chunk, range in
-            let scores = buffers[chunk]
             for pair in range {
                 let t = pair / heads, h = pair % heads, kvHead = h / group
-                let query = qp + t * width + h * headDimension
-                let context = slots[t]
-                var maximum = -Float.infinity
-                for (j, slot) in context.enumerated() {
-                    let s = sq_dot(query, keys + slot * d + kvHead * headDimension, headDimension, simd) * scale
-                    scores[j] = s
-                    maximum = max(maximum, s)
+                slots[t].withUnsafeBufferPointer { context in
+                    sq_attention_head(qp + t * width + h * headDimension, keys + kvHead * headDimension,
+                                      values + kvHead * headDimension, context.baseAddress, context.count, d,
+                                      headDimension, scale, buffers[chunk], outp + t * width + h * headDimension, simd)
                 }
-                var sum: Float = 0
-                for j in context.indices {
-                    let e = expf(scores[j] - maximum)
-                    scores[j] = e
-                    sum += e
-                }
-                let result = outp + t * width + h * headDimension
-                result.update(repeating: 0, count: headDimension)
-                for (j, slot) in context.enumerated() {
-                    sq_axpy(scores[j], values + slot * d + kvHead * headDimension, result, headDimension, simd)
-                }
-                let inverse = 1 / sum
-                for i in 0..<headDimension { result[i] *= inverse }
             }
         }
     }

@@ -42,25 +42,28 @@ extension CPUBackend {
         guard ropeDimension % 2 == 0, ropeDimension <= headDimension, ropeDimension > 0 else {
             throw BackendError.shapeMismatch(operation: op, detail: "rope dimension \(ropeDimension) must be even and at most the head dimension \(headDimension)")
         }
-        let pairs = ropeDimension / 2
         // Angles in double (pos · base^(-2i/d)), rounded once to float cos/sin: the most accurate choice.
-        let inverseFrequencies = (0..<pairs).map { pow(Double(base), -2 * Double($0) / Double(ropeDimension)) }
-        let xp = xt.floats, width = xt.columns
-        positions.withUnsafeBufferPointer { pos in
-            parallelRanges(count: positions.count, chunks: positions.count < 8 ? 1 : threads) { _, rows in
-                var cosines = [Float](repeating: 0, count: pairs), sines = cosines
-                for t in rows {
-                    for i in 0..<pairs {
-                        let angle = Double(pos[t]) * inverseFrequencies[i]
-                        cosines[i] = Float(cos(angle))
-                        sines[i] = Float(sin(angle))
-                    }
-                    for h in 0..<heads {
-                        let v = xp + t * width + h * headDimension
-                        for i in 0..<pairs {
-                            let x0 = v[2 * i], x1 = v[2 * i + 1]
-                            v[2 * i] = x0 * cosines[i] - x1 * sines[i]
-                            v[2 * i + 1] = x1 * cosines[i] + x0 * sines[i]
+        if rotaryTable?.base != base || rotaryTable?.ropeDimension != ropeDimension {
+            rotaryTable = RotaryTable(base: base, ropeDimension: ropeDimension)
+        }
+        let table = rotaryTable!
+        for (t, p) in positions.enumerated() where p < 0 {
+            throw BackendError.shapeMismatch(operation: op, detail: "position \(p) of token \(t) is negative")
+        }
+        table.reserve(positions: Int(positions.max() ?? 0) + 1)
+        let pairs = table.pairs, xp = xt.floats, width = xt.columns
+        table.values.withUnsafeBufferPointer { angles in
+            positions.withUnsafeBufferPointer { pos in
+                parallelRanges(count: positions.count, chunks: positions.count < 8 ? 1 : threads) { _, rows in
+                    for t in rows {
+                        let cs = angles.baseAddress! + Int(pos[t]) * pairs * 2
+                        for h in 0..<heads {
+                            let v = xp + t * width + h * headDimension
+                            for i in 0..<pairs {
+                                let x0 = v[2 * i], x1 = v[2 * i + 1], c = cs[2 * i], s = cs[2 * i + 1]
+                                v[2 * i] = x0 * c - x1 * s
+                                v[2 * i + 1] = x1 * c + x0 * s
+                            }
                         }
                     }
                 }
@@ -68,18 +71,15 @@ extension CPUBackend {
         }
     }
 
-    /// `silu(g) · u = g / (1 + e^(-g)) · u`, in float32 like transformers' `act_fn(gate) * up`.
+    /// `silu(g) · u = g / (1 + e^(-g)) · u`, in float32 like transformers' `act_fn(gate) * up` (`sq_silu_mul`).
     public func siluMul(gate: DeviceTensor, up: DeviceTensor, into out: DeviceTensor) throws {
         let op = "siluMul"
         let g = try activation(gate, op), u = try activation(up, op), o = try activation(out, op)
         try expectShape(u, rows: g.rows, columns: g.columns, op, "up")
         try expectShape(o, rows: g.rows, columns: g.columns, op, "out")
-        let gp = g.floats, upp = u.floats, outp = o.floats
+        let gp = g.floats, upp = u.floats, outp = o.floats, simd = simdFlag
         parallelRanges(count: g.elementCount, chunks: g.elementCount < 65_536 ? 1 : threads, granularity: 16) { _, range in
-            for i in range {
-                let v = gp[i]
-                outp[i] = v / (1 + expf(-v)) * upp[i]
-            }
+            sq_silu_mul(gp + range.lowerBound, upp + range.lowerBound, outp + range.lowerBound, range.count, simd)
         }
     }
 

@@ -20,6 +20,10 @@ public final class CPUBackend: Backend {
     let ledger = MemoryLedger()
     /// Per-thread scratch (matmul panels, attention scores), grown on demand; index = chunk index.
     private var scratch: [AlignedFloatBuffer] = []
+    /// RoPE angles of the last (base, dimension) used.
+    var rotaryTable: RotaryTable?
+    /// The slot lists of the last attention batch: every layer of a step attends over the same batch.
+    var lastAttentionSlots: (batch: AttentionBatch, blockCapacity: Int, slots: [[Int]])?
 
     /// - Parameters:
     ///   - threads: worker threads per op; nil means all active cores.

@@ -32,10 +32,12 @@ import Testing
 
     /// Two sequences with scattered, partly shared blocks; sequence 0 gets 3 new tokens (a prefill tail), sequence
     /// 1 one token (decode), attending to earlier positions already in the cache.
-    @Test(arguments: [1, 2])
-    func matchesReference(threads: Int) throws {
-        let backend = CPUBackend(threads: threads)
-        let heads = 6, kvHeads = 2, headDimension = 33, blockSize = 4, capacity = 9, layers = 2, layer = 1
+    /// Head dimensions 33 (tail only), 64 (the register-blocked path) and 130 (both), on 1 or 2 threads, SIMD or
+    /// portable kernels.
+    @Test(arguments: [(1, 33, true), (2, 64, true), (2, 130, true), (2, 33, false), (1, 64, false), (2, 130, false)])
+    func matchesReference(threads: Int, headDimension: Int, simd: Bool) throws {
+        let backend = CPUBackend(threads: threads, allowSIMD: simd)
+        let heads = 6, kvHeads = 2, blockSize = 4, capacity = 9, layers = 2, layer = 1
         let kvDimension = kvHeads * headDimension
         var g = SeededGenerator(seed: 77)
         let cache = try backend.makeKVCache(layers: layers, blockSize: blockSize, blockCapacity: capacity, kvDimension: kvDimension)
@@ -64,6 +66,18 @@ import Testing
         for i in 0..<got.count { #expect(abs(Double(got[i]) - want[i]) <= 5e-5, "element \(i): \(got[i]) vs \(want[i])") }
 
         let lastRow = 3 * heads * headDimension
+        // The other kernel path gives bitwise the same result.
+        let other = CPUBackend(threads: 3, allowSIMD: !simd)
+        let otherCache = try other.makeKVCache(layers: layers, blockSize: blockSize, blockCapacity: capacity, kvDimension: kvDimension)
+        try other.storeKV(keys: try other.makeActivations(rows: slotCount, columns: kvDimension, values: keys),
+                          values: try other.makeActivations(rows: slotCount, columns: kvDimension, values: values),
+                          layer: layer, slots: (0..<Int32(slotCount)).map { $0 }, cache: otherCache)
+        let otherOut = try poisoned(other, rows: 4, columns: heads * headDimension)
+        try other.attention(queries: try other.makeActivations(rows: 4, columns: heads * headDimension, values: q), cache: otherCache,
+                            layer: layer, batch: fixed, heads: heads, kvHeads: kvHeads, headDimension: headDimension,
+                            scale: scale, into: otherOut)
+        #expect(bitwiseEqual(try other.read(otherOut), got))
+
         // The decode token alone gives bitwise the same result as inside the batch.
         let alone = AttentionBatch(tokenSequence: [0], tokenPosition: [5], tokenSlot: [fixed.tokenSlot[3]],
                                    blockTables: [3, 7, 8], blockTableOffsets: [0, 3], blockSize: blockSize)

@@ -7,9 +7,9 @@ import Testing
 @Suite struct ElementwiseTests {
     let backend = CPUBackend(threads: 2)
 
-    @Test(arguments: [TensorType.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1])
+    @Test(arguments: [TensorType.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q4_K, .q6_K])
     func embedDequantisesExactly(type: TensorType) throws {
-        let columns = type.blockSize == 1 ? 33 : 96
+        let columns = type.blockSize == 1 ? 33 : type.blockSize == 32 ? 96 : 512
         let table = TestWeight(type: type, rows: 11, columns: columns, seed: 31)
         let tokens: [TokenID] = [3, 0, 10, 3, 7]
         let out = try poisoned(backend, rows: tokens.count, columns: columns)
@@ -70,22 +70,33 @@ import Testing
         }
     }
 
+    /// Gates over the whole range that matters (and past exp's overflow at ±88), on both kernel paths.
     @Test func siluMulAndAdd() throws {
         var g = SeededGenerator(seed: 9)
         let rows = 7, columns = 577
-        let gate = g.floats(rows * columns, in: -20...20), up = g.floats(rows * columns)
-        let gt = try backend.makeActivations(rows: rows, columns: columns, values: gate)
-        let ut = try backend.makeActivations(rows: rows, columns: columns, values: up)
-        let out = try poisoned(backend, rows: rows, columns: columns)
-        try backend.siluMul(gate: gt, up: ut, into: out)
-        for (i, v) in try backend.read(out).enumerated() {
-            let want = Double(gate[i]) / (1 + exp(-Double(gate[i]))) * Double(up[i])
-            // expf within 1 ulp plus three roundings: 8u relative.
-            #expect(abs(Double(v) - want) <= 8 * unitRoundoff * abs(want) + 1e-30, "element \(i)")
+        var gate = g.floats(rows * columns, in: -30...30)
+        gate[0...5] = [-100, -88.5, -87.2, 87.5, 88.5, 100]
+        let up = g.floats(rows * columns)
+        var results: [[Float]] = []
+        for simd in [true, false] {
+            let backend = CPUBackend(threads: 2, allowSIMD: simd)
+            let gt = try backend.makeActivations(rows: rows, columns: columns, values: gate)
+            let ut = try backend.makeActivations(rows: rows, columns: columns, values: up)
+            let out = try poisoned(backend, rows: rows, columns: columns)
+            try backend.siluMul(gate: gt, up: ut, into: out)
+            let got = try backend.read(out)
+            results.append(got)
+            for (i, v) in got.enumerated() {
+                let want = Double(gate[i]) / (1 + exp(-Double(gate[i]))) * Double(up[i])
+                // exp within 2 ulp, then an add, a divide and a multiply: 6u relative; 8u allowed. For gates below
+                // -87 exp(-g) overflows to inf and the result is -0, against a true value under 1e-35.
+                #expect(abs(Double(v) - want) <= 8 * unitRoundoff * abs(want) + 1e-35, "element \(i): gate \(gate[i]) simd=\(simd)")
+            }
+            // add, with the output aliasing the first input.
+            try backend.add(gt, ut, into: gt)
+            #expect(bitwiseEqual(try backend.read(gt), zip(gate, up).map { $0 + $1 }))
         }
-        // add, with the output aliasing the first input.
-        try backend.add(gt, ut, into: gt)
-        #expect(bitwiseEqual(try backend.read(gt), zip(gate, up).map { $0 + $1 }))
+        #expect(bitwiseEqual(results[0], results[1]))
     }
 
     @Test func gatherRowsPicksRows() throws {

@@ -33,9 +33,11 @@ import Testing
     static let floatShapes = [(n: 1, k: 1, m: 7), (n: 3, k: 7, m: 33), (n: 17, k: 33, m: 5), (n: 5, k: 577, m: 37), (n: 2, k: 1537, m: 9)]
     static let blockShapes = [(n: 1, k: 32, m: 7), (n: 7, k: 96, m: 33), (n: 33, k: 576, m: 13), (n: 3, k: 1536, m: 40), (n: 300, k: 64, m: 7)]
 
-    @Test(arguments: [TensorType.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1])
+    static let superBlockShapes = [(n: 1, k: 256, m: 9), (n: 6, k: 768, m: 7), (n: 19, k: 512, m: 4)]
+
+    @Test(arguments: [TensorType.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q4_K, .q6_K])
     func matchesReference(type: TensorType) throws {
-        let shapes = type.blockSize == 1 ? Self.floatShapes : Self.blockShapes
+        let shapes = type.blockSize == 1 ? Self.floatShapes : type.blockSize == 32 ? Self.blockShapes : Self.superBlockShapes
         for (index, shape) in shapes.enumerated() {
             var g = SeededGenerator(seed: 100 + UInt64(index))
             let w = TestWeight(type: type, rows: shape.m, columns: shape.k, seed: 200 + UInt64(index))
@@ -57,7 +59,7 @@ import Testing
 
     /// A row's result is bitwise the same in a batch of 1, 2, 3, 16 or 64 rows, on 1, 2 or 3 threads, and on the
     /// AVX2 and portable paths: the decode and prefill regimes share one reduction order.
-    @Test(arguments: [(TensorType.q4_1, 576), (.q8_0, 96), (.f32, 33), (.f16, 577), (.bf16, 7), (.q4_0, 1536)])
+    @Test(arguments: [(TensorType.q4_1, 576), (.q8_0, 96), (.f32, 33), (.f16, 577), (.bf16, 7), (.q4_0, 1536), (.q4_K, 512), (.q6_K, 256)])
     func batchAndThreadInvariance(type: TensorType, k: Int) throws {
         var g = SeededGenerator(seed: 7)
         let m = 41

@@ -82,6 +82,25 @@ struct TestWeight {
                         values.append(type == .q4_1 ? d * Float(q) + m : d * Float(Int(q) - 8))
                     }
                 }
+            case .q4_K:
+                for _ in 0..<columns / 256 {
+                    var block = [UInt8](repeating: 0, count: 144)
+                    for i in 4..<144 { block[i] = UInt8.random(in: 0...255, using: &g) }
+                    let d = Float16(Float.random(in: 0.0005...0.002, using: &g)), dmin = Float16(Float.random(in: 0.0005...0.004, using: &g))
+                    block[0] = UInt8(d.bitPattern & 0xFF); block[1] = UInt8(d.bitPattern >> 8)
+                    block[2] = UInt8(dmin.bitPattern & 0xFF); block[3] = UInt8(dmin.bitPattern >> 8)
+                    bytes += block
+                    values += Self.dequantizeQ4K(block)
+                }
+            case .q6_K:
+                for _ in 0..<columns / 256 {
+                    var block = [UInt8](repeating: 0, count: 210)
+                    for i in 0..<208 { block[i] = UInt8.random(in: 0...255, using: &g) }
+                    let d = Float16(Float.random(in: 0.00005...0.0002, using: &g))
+                    block[208] = UInt8(d.bitPattern & 0xFF); block[209] = UInt8(d.bitPattern >> 8)
+                    bytes += block
+                    values += Self.dequantizeQ6K(block)
+                }
             default:
                 fatalError("test weights of type \(type) are not built here")
             }
@@ -90,6 +109,51 @@ struct TestWeight {
         self.weight = WeightTensor(name: name, type: type, rows: rows, columns: columns,
                                    bytes: UnsafeRawBufferPointer(box.pointer), owner: box)
         self.values = values
+    }
+}
+
+extension TestWeight {
+    static func half(_ bytes: [UInt8], _ at: Int) -> Float {
+        Float(Float16(bitPattern: UInt16(bytes[at]) | UInt16(bytes[at + 1]) << 8))
+    }
+
+    /// gguf-py's Q4_K: 12 scale bytes as three rows of four (d, m, m_d) unpacked to eight 6-bit scales and mins;
+    /// the 128 quant bytes as four chunks of 32, low nibbles then high nibbles; value = (d·sc)·q − (dmin·m).
+    static func dequantizeQ4K(_ block: [UInt8]) -> [Float] {
+        let d = half(block, 0), dmin = half(block, 2)
+        let dRow = Array(block[4..<8]), mRow = Array(block[8..<12]), mdRow = Array(block[12..<16])
+        let scales = dRow.map { Int($0 & 0x3F) } + (0..<4).map { Int(mdRow[$0] & 0x0F | (dRow[$0] >> 2) & 0x30) }
+        let mins = mRow.map { Int($0 & 0x3F) } + (0..<4).map { Int(mdRow[$0] >> 4 | (mRow[$0] >> 2) & 0x30) }
+        var out: [Float] = []
+        for sub in 0..<8 {
+            let chunk = block[(16 + 32 * (sub / 2))..<(16 + 32 * (sub / 2) + 32)]
+            let ds = d * Float(scales[sub]), dm = dmin * Float(mins[sub])
+            for byte in chunk {
+                let q = sub % 2 == 0 ? byte & 0x0F : byte >> 4
+                out.append(ds * Float(q) - dm)
+            }
+        }
+        return out
+    }
+
+    /// gguf-py's Q6_K: ql as two halves of 64 bytes (low nibbles, then high nibbles), qh as two halves of 32
+    /// bytes (bit pairs 0, 2, 4, 6); q = (ql | qh << 4) − 32; value = (d·scale[i/16])·q.
+    static func dequantizeQ6K(_ block: [UInt8]) -> [Float] {
+        let d = half(block, 208)
+        var out: [Float] = []
+        for halfIndex in 0..<2 {
+            let ql = Array(block[(64 * halfIndex)..<(64 * halfIndex + 64)])
+            let qh = Array(block[(128 + 32 * halfIndex)..<(128 + 32 * halfIndex + 32)])
+            var low: [Int] = ql.map { Int($0 & 0x0F) } + ql.map { Int($0 >> 4) }
+            var high: [Int] = []
+            for shift in [0, 2, 4, 6] { high += qh.map { Int(($0 >> UInt8(shift)) & 0x03) } }
+            for i in 0..<128 { low[i] |= high[i] << 4 }
+            for i in 0..<128 {
+                let scale = Float(Int8(bitPattern: block[192 + (128 * halfIndex + i) / 16]))
+                out.append(d * scale * Float(low[i] - 32))
+            }
+        }
+        return out
     }
 }
 

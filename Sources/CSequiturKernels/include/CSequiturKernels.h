@@ -13,6 +13,8 @@ enum {
     SQ_TYPE_Q4_0 = 2,
     SQ_TYPE_Q4_1 = 3,
     SQ_TYPE_Q8_0 = 8,
+    SQ_TYPE_Q4_K = 12,
+    SQ_TYPE_Q6_K = 14,
     SQ_TYPE_BF16 = 30,
 };
 
@@ -44,5 +46,20 @@ float sq_dot(const float *a, const float *b, size_t k, int use_simd);
 
 /// `y[i] += a * x[i]` for `i < k`, one fused multiply-add per element (so both paths agree bitwise).
 void sq_axpy(float a, const float *x, float *y, size_t k, int use_simd);
+
+/// `out[i] = gate[i] / (1 + exp(-gate[i])) · up[i]` (SiLU times up) with the kernels' own exp (within ~2 ulp);
+/// both paths give bitwise the same result.
+void sq_silu_mul(const float *gate, const float *up, float *out, size_t count, int use_simd);
+
+/// Attention of one query head over `count` cached positions.
+///
+/// Position `j`'s key and value rows start at `keys + slots[j] * slot_stride` and
+/// `values + slots[j] * slot_stride` (already offset to the right kv head); `q` and `out` hold
+/// `head_dimension` floats. Scores are `sq_dot(q, key) * scale`; the softmax subtracts their maximum, sums
+/// `expf(s - max)` in position order, accumulates `weight · value` with one fused multiply-add per element in
+/// position order, and multiplies by `1 / sum` at the end. `scores` holds `count` floats of scratch. Both paths
+/// give bitwise the same result.
+void sq_attention_head(const float *q, const float *keys, const float *values, const intptr_t *slots, size_t count,
+                       size_t slot_stride, size_t head_dimension, float scale, float *scores, float *out, int use_simd);
 
 #endif

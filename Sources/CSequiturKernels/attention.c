@@ -1,0 +1,124 @@
+// Attention of one query head over its cached positions, in a fixed order (see the header).
+#pragma STDC FP_CONTRACT OFF
+#include "CSequiturKernels.h"
+#include "kernels_common.h"
+#include "exp_kernel.h"
+
+// MARK: softmax weights
+
+/// Turns `count` scores (all ≤ their maximum) into weights `exp(s - max)` and returns their sum: eight lane
+/// sums (lane l adding positions j ≡ l mod 8 in order) joined by `sq_reduce_lanes`.
+static float exponentiate_portable(float *scores, size_t count) {
+    float maximum = -INFINITY;
+    for (size_t j = 0; j < count; j++) maximum = scores[j] > maximum ? scores[j] : maximum;
+    float lanes[8] = {0};
+    for (size_t j = 0; j < count; j++) {
+        scores[j] = sq_exp(scores[j] - maximum);
+        lanes[j % 8] += scores[j];
+    }
+    return sq_reduce_lanes(lanes);
+}
+
+static void attention_portable(const float *q, const float *keys, const float *values, const intptr_t *slots,
+                               size_t count, size_t stride, size_t hd, float scale, float *scores, float *out) {
+    for (size_t j = 0; j < count; j++) scores[j] = sq_dot(q, keys + slots[j] * stride, hd, 0) * scale;
+    float inverse = 1.0f / exponentiate_portable(scores, count);
+    for (size_t i = 0; i < hd; i++) out[i] = 0.0f;
+    for (size_t j = 0; j < count; j++) sq_axpy(scores[j], values + slots[j] * stride, out, hd, 0);
+    for (size_t i = 0; i < hd; i++) out[i] *= inverse;
+}
+
+#if SQ_X86
+/// `exponentiate_portable` with eight positions per step.
+static SQ_AVX2 float exponentiate_avx2(float *scores, size_t count) {
+    __m256 vmax = _mm256_set1_ps(-INFINITY);
+    size_t full = count & ~(size_t)7;
+    for (size_t j = 0; j < full; j += 8) vmax = _mm256_max_ps(vmax, _mm256_loadu_ps(scores + j));
+    float lanes[8];
+    _mm256_storeu_ps(lanes, vmax);
+    float maximum = -INFINITY;
+    for (int l = 0; l < 8; l++) maximum = lanes[l] > maximum ? lanes[l] : maximum;
+    for (size_t j = full; j < count; j++) maximum = scores[j] > maximum ? scores[j] : maximum;
+    __m256 m = _mm256_set1_ps(maximum), sum = _mm256_setzero_ps();
+    for (size_t j = 0; j < full; j += 8) {
+        __m256 e = sq_exp_avx2(_mm256_sub_ps(_mm256_loadu_ps(scores + j), m));
+        _mm256_storeu_ps(scores + j, e);
+        sum = _mm256_add_ps(sum, e);
+    }
+    _mm256_storeu_ps(lanes, sum);
+    for (size_t j = full; j < count; j++) {
+        scores[j] = sq_exp(scores[j] - maximum);
+        lanes[j % 8] += scores[j];
+    }
+    return sq_reduce_lanes(lanes);
+}
+
+/// Scores of eight positions at once (eight independent FMA chains), each exactly `sq_dot(q, k) * scale`.
+static SQ_AVX2 void scores_avx2(const float *q, const float *keys, const intptr_t *slots, size_t count, size_t stride,
+                                size_t hd, float scale, float *scores) {
+    enum { P = 8 };
+    size_t full = hd & ~(size_t)7;
+    __m256i mask = sq_tail_mask(hd - full);
+    size_t j = 0;
+    for (; j + P <= count; j += P) {
+        const float *k[P];
+        __m256 a[P];
+        _Pragma("clang loop unroll(full)")
+        for (int p = 0; p < P; p++) {
+            k[p] = keys + slots[j + p] * stride;
+            a[p] = _mm256_setzero_ps();
+        }
+        for (size_t i = 0; i < full; i += 8) {
+            __m256 qv = _mm256_loadu_ps(q + i);
+            _Pragma("clang loop unroll(full)")
+            for (int p = 0; p < P; p++) a[p] = _mm256_fmadd_ps(qv, _mm256_loadu_ps(k[p] + i), a[p]);
+        }
+        if (full < hd) {
+            __m256 qv = _mm256_maskload_ps(q + full, mask);
+            _Pragma("clang loop unroll(full)")
+            for (int p = 0; p < P; p++) a[p] = _mm256_fmadd_ps(qv, _mm256_maskload_ps(k[p] + full, mask), a[p]);
+        }
+        _Pragma("clang loop unroll(full)")
+        for (int p = 0; p < P; p++) scores[j + p] = sq_reduce_m256(a[p]) * scale;
+    }
+    for (; j < count; j++) scores[j] = sq_dot(q, keys + slots[j] * stride, hd, 1) * scale;
+}
+
+/// `out = Σ_j w_j · v_j` in position order, up to 64 output floats held in registers.
+static SQ_AVX2 void weighted_values_avx2(const float *values, const intptr_t *slots, size_t count, size_t stride,
+                                         size_t hd, const float *weights, float *out, float inverse) {
+    for (size_t i0 = 0; i0 < hd; i0 += 64) {
+        size_t width = hd - i0 < 64 ? hd - i0 : 64;
+        if (width < 64) {
+            // Narrow head or tail: the plain per-position axpy (the same operations).
+            for (size_t i = 0; i < width; i++) out[i0 + i] = 0.0f;
+            for (size_t j = 0; j < count; j++) sq_axpy(weights[j], values + slots[j] * stride + i0, out + i0, width, 1);
+            for (size_t i = 0; i < width; i++) out[i0 + i] *= inverse;
+            continue;
+        }
+        __m256 acc[8];
+        for (int v = 0; v < 8; v++) acc[v] = _mm256_setzero_ps();
+        for (size_t j = 0; j < count; j++) {
+            __m256 w = _mm256_set1_ps(weights[j]);
+            const float *row = values + slots[j] * stride + i0;
+            for (int v = 0; v < 8; v++) acc[v] = _mm256_fmadd_ps(w, _mm256_loadu_ps(row + 8 * v), acc[v]);
+        }
+        __m256 inv = _mm256_set1_ps(inverse);
+        for (int v = 0; v < 8; v++) _mm256_storeu_ps(out + i0 + 8 * v, _mm256_mul_ps(acc[v], inv));
+    }
+}
+#endif
+
+void sq_attention_head(const float *q, const float *keys, const float *values, const intptr_t *slots, size_t count,
+                       size_t slot_stride, size_t head_dimension, float scale, float *scores, float *out, int use_simd) {
+#if SQ_X86
+    if (use_simd) {
+        scores_avx2(q, keys, slots, count, slot_stride, head_dimension, scale, scores);
+        float inverse = 1.0f / exponentiate_avx2(scores, count);
+        weighted_values_avx2(values, slots, count, slot_stride, head_dimension, scores, out, inverse);
+        return;
+    }
+#endif
+    (void)use_simd;
+    attention_portable(q, keys, values, slots, count, slot_stride, head_dimension, scale, scores, out);
+}
