@@ -34,6 +34,12 @@ public struct ToyExtensionRecord: Sendable, Equatable {
     public var appended: [TokenID]
     /// The queries made at the appended positions.
     public var queries: [PositionQuery?]
+
+    public init(prefix: [TokenID], appended: [TokenID], queries: [PositionQuery?]) {
+        self.prefix = prefix
+        self.appended = appended
+        self.queries = queries
+    }
 }
 
 /// A language model whose next-token distribution is read from a table keyed by the whole token prefix.
