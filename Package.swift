@@ -8,6 +8,8 @@ let package = Package(
     products: [
         .library(name: "Sequitur", targets: ["Sequitur"]),
         .executable(name: "sequitur", targets: ["sequitur"]),
+        // Toy models for testing decoders outside this package (Examples/ExternalDecoder uses it).
+        .library(name: "SequiturTesting", targets: ["SequiturTesting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -1,6 +1,7 @@
 import SequiturCore
 
-/// A vocabulary of named tokens for toy models: token `i` prints as `pieces[i]`.
+/// A vocabulary of named tokens for toy models: token `i` prints as `pieces[i]`, except end tokens, which are
+/// control tokens and print nothing (as in a real tokenizer).
 public final class ToyVocabulary: Vocabulary {
     /// The text of each token, indexed by id.
     public let pieces: [String]
@@ -21,7 +22,7 @@ public final class ToyVocabulary: Vocabulary {
     }
 
     public func bytes(of token: TokenID) -> [UInt8] {
-        guard token >= 0, Int(token) < pieces.count else { return [] }
+        guard token >= 0, Int(token) < pieces.count, !endTokens.contains(token) else { return [] }
         return Array(pieces[Int(token)].utf8)
     }
 }
@@ -34,6 +35,12 @@ public struct ToyExtensionRecord: Sendable, Equatable {
     public var appended: [TokenID]
     /// The queries made at the appended positions.
     public var queries: [PositionQuery?]
+
+    public init(prefix: [TokenID], appended: [TokenID], queries: [PositionQuery?]) {
+        self.prefix = prefix
+        self.appended = appended
+        self.queries = queries
+    }
 }
 
 /// A language model whose next-token distribution is read from a table keyed by the whole token prefix.

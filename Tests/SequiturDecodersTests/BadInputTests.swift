@@ -1,0 +1,57 @@
+import SequiturCore
+import SequiturDecoders
+import SequiturTesting
+import Testing
+
+@Suite struct BadInputTests {
+    static var decoders: [any Decoder] {
+        [GreedyDecoder(), try! BeamSearchDecoder(numBeams: 2), try! ExhaustiveDecoder(), try! SamplingDecoder(seed: 1)]
+    }
+
+    @Test func emptyPromptIsRejectedByEveryDecoder() {
+        let model = RandomLanguageModel(seed: 1, vocabularySize: 5)
+        for d in Self.decoders {
+            #expect(throws: DecodingError.emptyPrompt, "\(d.name)") { try d.decode(DecodingRequest(prompt: []), model: model) }
+        }
+    }
+
+    @Test func outputLongerThanTheContextIsRejected() {
+        let model = RandomLanguageModel(seed: 1, vocabularySize: 5, contextLength: 16)
+        let request = DecodingRequest(prompt: [1, 2, 3], stop: StopConditions(maxNewTokens: 14))
+        for d in Self.decoders {
+            #expect(throws: DecodingError.promptTooLong(promptLength: 3, maxNewTokens: 14, contextLength: 16), "\(d.name)") {
+                try d.decode(request, model: model)
+            }
+        }
+    }
+
+    @Test func badTokensAndLimitsAreRejected() {
+        let model = RandomLanguageModel(seed: 1, vocabularySize: 5)
+        for d in Self.decoders {
+            #expect(throws: DecodingError.invalidParameter(
+                name: "prompt[1]", message: "token id 7 is outside the vocabulary of 5 tokens"), "\(d.name)") {
+                try d.decode(DecodingRequest(prompt: [0, 7]), model: model)
+            }
+            #expect(throws: DecodingError.invalidParameter(name: "maxNewTokens", message: "must be at least 1, got 0")) {
+                try d.decode(DecodingRequest(prompt: [0], stop: StopConditions(maxNewTokens: 0)), model: model)
+            }
+        }
+    }
+
+    @Test func invalidBeamSettingsAreRejected() {
+        #expect(throws: DecodingError.invalidParameter(name: "numBeams", message: "must be at least 1, got 0")) {
+            try BeamSearchDecoder(numBeams: 0)
+        }
+        #expect(throws: DecodingError.invalidParameter(name: "numBeams", message: "must be at least 1, got -3")) {
+            try BeamSearchDecoder(numBeams: -3)
+        }
+        #expect(throws: DecodingError.self) { try BeamSearchDecoder(numBeams: 2, numReturnSequences: 3) }
+        #expect(throws: DecodingError.self) { try BeamSearchDecoder(noRepeatNgramSize: -1) }
+        #expect(throws: DecodingError.self) { try ExhaustiveDecoder(maxExpansions: 0) }
+    }
+
+    @Test func errorsReadWell() {
+        #expect(DecodingError.promptTooLong(promptLength: 3, maxNewTokens: 14, contextLength: 16).description
+            == "prompt of 3 tokens plus maxNewTokens 14 exceeds the context length 16")
+    }
+}
