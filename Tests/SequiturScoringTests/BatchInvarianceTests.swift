@@ -4,6 +4,12 @@ import SequiturTesting
 import Testing
 
 @Suite struct BatchInvarianceTests {
+    @Test func resultsDoNotDependOnTheBatchWithTheDefaultMix() throws {
+        for scorer in allScorers(batchSize: 16) {
+            try assertBatchInvariance(model: PrefixHashLanguageModel(seed: 10, logitLevels: 4), scorer: scorer)
+        }
+    }
+
     @Test func resultsDoNotDependOnTheBatch() throws {
         let model = PrefixHashLanguageModel(seed: 11)
         let requests = mixedRequests(count: 16, vocabularySize: 50, seed: 12)

@@ -81,9 +81,11 @@ final class RecordingLanguageModel: LanguageModel {
 
 /// Scores every request alone and all of them in one batch, with `scorer`, and checks that each request's
 /// factors, total and greedy flag are bitwise identical. Holds for any model whose `extend` is batch-invariant,
-/// as `LanguageModel` requires; reusable with a real model.
-func assertBatchInvariance(model: any LanguageModel, scorer: any Scorer, requests: [ScoringRequest],
+/// as `LanguageModel` requires; reusable with a real model. Without `requests`, 16 mixed requests (shared
+/// contexts, duplicates, lengths 0 to 13) over the model's vocabulary are used.
+func assertBatchInvariance(model: any LanguageModel, scorer: any Scorer, requests: [ScoringRequest]? = nil,
                            sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let requests = requests ?? mixedRequests(count: 16, vocabularySize: model.vocabulary.count, seed: 16)
     let together = try scorer.score(requests, model: model)
     #expect(together.map(\.id) == requests.map(\.id), sourceLocation: sourceLocation)
     for (request, batched) in zip(requests, together) {
