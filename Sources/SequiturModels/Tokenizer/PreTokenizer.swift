@@ -1,0 +1,200 @@
+/// The rule that cuts text into pre-tokens before BPE merges run inside each one, named in GGUF by
+/// `tokenizer.ggml.pre`. Each case reproduces one regular expression of the reference (HF `tokenizers`, as
+/// transformers' GGUF loader configures it) with a hand-written scanner over Unicode scalars, following the
+/// regex engine's leftmost-first alternation and backtracking exactly.
+public enum PreTokenizer: String, Sendable, CaseIterable {
+    /// GPT-2: `'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+`.
+    ///
+    /// Also what `smollm` gets: transformers loads a GGUF whose `pre` it has no special split for with
+    /// `ByteLevel(use_regex=True)`, i.e. this regex. (llama.cpp additionally isolates every digit for
+    /// `smollm`; SmolLM2's vocabulary has no merges between digits and letters or digits, so the two
+    /// differ only in rare whitespace-before-digit cases, and we follow the reference, transformers.)
+    case gpt2 = "gpt-2"
+    /// Llama 3: `(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*`
+    /// `|\s*[\r\n]+|\s+(?!\S)|\s+`.
+    case llama3 = "llama-bpe"
+    /// Qwen 2: the Llama 3 regex with single digits (`\p{N}` instead of `\p{N}{1,3}`).
+    case qwen2 = "qwen2"
+
+    /// `tokenizer.ggml.pre` values and the rule each means (the names transformers' GGUF loader knows
+    /// for these regexes, plus the names that get GPT-2's).
+    static let namesInGGUF: [String: PreTokenizer] = [
+        "gpt-2": .gpt2, "gpt2": .gpt2, "smollm": .gpt2, "default": .gpt2,
+        "llama-bpe": .llama3, "llama3": .llama3, "llama-v3": .llama3, "falcon3": .llama3, "dbrx": .llama3,
+        "smaug-bpe": .llama3, "pixtral": .llama3,
+        "qwen2": .qwen2, "deepseek-r1-qwen": .qwen2, "megrez": .qwen2,
+    ]
+
+    /// The pre-tokenizer a GGUF `tokenizer.ggml.pre` value names.
+    public init(ggufName: String) throws {
+        guard let rule = Self.namesInGGUF[ggufName] else {
+            throw TokenizerError.unsupportedPreTokenizer(ggufName, supported: Self.namesInGGUF.keys.sorted())
+        }
+        self = rule
+    }
+
+    /// `text` cut into pre-tokens; joined they give `text` back.
+    public func split(_ text: String) -> [String] {
+        let bytes = Array(text.utf8)
+        var pieces: [String] = []
+        bytes.withUnsafeBufferPointer { buffer in
+            var scanner = PreTokenScanner(rule: self)
+            scanner.scan(buffer) { range in
+                pieces.append(String(decoding: buffer[range], as: UTF8.self))
+            }
+        }
+        return pieces
+    }
+}
+
+/// Scans UTF-8 text into pre-token byte ranges. Holds its working arrays so that a caller encoding many
+/// chunks reuses them.
+struct PreTokenScanner {
+    let rule: PreTokenizer
+    private var values: [UInt32] = []
+    private var classes: [ScalarClass] = []
+    /// Byte offset of each scalar, plus the end offset.
+    private var offsets: [Int] = []
+
+    init(rule: PreTokenizer) { self.rule = rule }
+
+    /// Calls `body` with the byte range of each pre-token of `text` (valid UTF-8), in order.
+    mutating func scan(_ text: UnsafeBufferPointer<UInt8>, _ body: (Range<Int>) -> Void) {
+        decode(text)
+        let count = values.count
+        var start = 0
+        values.withUnsafeBufferPointer { values in
+            classes.withUnsafeBufferPointer { classes in
+                let view = ScalarView(values: values, classes: classes)
+                while start < count {
+                    let end: Int
+                    switch rule {
+                    case .gpt2: end = view.gpt2Match(at: start)
+                    case .llama3: end = view.llama3Match(at: start, maxDigits: 3)
+                    case .qwen2: end = view.llama3Match(at: start, maxDigits: 1)
+                    }
+                    body(offsets[start]..<offsets[end])
+                    start = end
+                }
+            }
+        }
+    }
+
+    private mutating func decode(_ text: UnsafeBufferPointer<UInt8>) {
+        values.removeAll(keepingCapacity: true)
+        classes.removeAll(keepingCapacity: true)
+        offsets.removeAll(keepingCapacity: true)
+        var i = 0
+        let n = text.count
+        while i < n {
+            let lead = text[i]
+            var value: UInt32
+            var length: Int
+            if lead < 0x80 {
+                value = UInt32(lead); length = 1
+            } else if lead < 0xE0 {
+                value = UInt32(lead & 0x1F); length = 2
+            } else if lead < 0xF0 {
+                value = UInt32(lead & 0x0F); length = 3
+            } else {
+                value = UInt32(lead & 0x07); length = 4
+            }
+            length = min(length, n - i)  // cannot happen for valid UTF-8; keeps a bad caller in bounds
+            for k in 1..<max(length, 1) { value = value << 6 | UInt32(text[i + k] & 0x3F) }
+            let scalar = Unicode.Scalar(value) ?? "\u{FFFD}"
+            values.append(value)
+            classes.append(ScalarClass.of(scalar))
+            offsets.append(i)
+            i += length
+        }
+        offsets.append(n)
+    }
+}
+
+/// The decoded scalars of one chunk with their classes; each `...Match(at:)` returns where the regex's
+/// match starting at `i` ends (always after `i`: every character matches some alternative).
+private struct ScalarView {
+    let values: UnsafeBufferPointer<UInt32>
+    let classes: UnsafeBufferPointer<ScalarClass>
+    var count: Int { values.count }
+
+    private static let apostrophe: UInt32 = 0x27, space: UInt32 = 0x20
+
+    func gpt2Match(at i: Int) -> Int {
+        if let end = contraction(at: i, caseInsensitive: false) { return end }
+        // ` ?\p{L}+`, ` ?\p{N}+`, ` ?[^\s\p{L}\p{N}]+`: a space joins the run that follows it.
+        if values[i] == Self.space && i + 1 < count, let end = classRun(from: i + 1) { return end }
+        if let end = classRun(from: i) { return end }
+        return whitespaceMatch(at: i, newlineAlternative: false)
+    }
+
+    func llama3Match(at i: Int, maxDigits: Int) -> Int {
+        if let end = contraction(at: i, caseInsensitive: true) { return end }
+        let cls = classes[i]
+        // `[^\r\n\p{L}\p{N}]?\p{L}+`
+        if cls.contains(.letter) { return run(from: i) { $0.contains(.letter) } }
+        if !cls.contains(.newline) && !cls.contains(.number) && i + 1 < count && classes[i + 1].contains(.letter) {
+            return run(from: i + 1) { $0.contains(.letter) }
+        }
+        // `\p{N}{1,maxDigits}`
+        if cls.contains(.number) { return min(run(from: i) { $0.contains(.number) }, i + maxDigits) }
+        // ` ?[^\s\p{L}\p{N}]+[\r\n]*`
+        let start = values[i] == Self.space && i + 1 < count && classes[i + 1].isOther ? i + 1 : i
+        if classes[start].isOther {
+            let end = run(from: start) { $0.isOther }
+            return run(from: end) { $0.contains(.newline) }
+        }
+        return whitespaceMatch(at: i, newlineAlternative: true)
+    }
+
+    /// A run of letters, of numbers, or of other characters starting at `start`; nil at whitespace.
+    private func classRun(from start: Int) -> Int? {
+        let cls = classes[start]
+        if cls.contains(.letter) { return run(from: start) { $0.contains(.letter) } }
+        if cls.contains(.number) { return run(from: start) { $0.contains(.number) } }
+        if cls.isOther { return run(from: start) { $0.isOther } }
+        return nil
+    }
+
+    /// `'s|'t|'re|'ve|'m|'ll|'d`, optionally case-insensitive as Oniguruma folds case (which also folds
+    /// U+017F LATIN SMALL LETTER LONG S to `s`).
+    private func contraction(at i: Int, caseInsensitive: Bool) -> Int? {
+        guard values[i] == Self.apostrophe, i + 1 < count else { return nil }
+        func letter(_ k: Int) -> UInt32 {
+            let v = values[k]
+            guard caseInsensitive else { return v }
+            if v >= 0x41 && v <= 0x5A { return v + 0x20 }
+            return v == 0x17F ? 0x73 : v
+        }
+        switch letter(i + 1) {
+        case 0x73, 0x74, 0x6D, 0x64: return i + 2  // s t m d
+        case 0x72, 0x76: return i + 2 < count && letter(i + 2) == 0x65 ? i + 3 : nil  // re ve
+        case 0x6C: return i + 2 < count && letter(i + 2) == 0x6C ? i + 3 : nil  // ll
+        default: return nil
+        }
+    }
+
+    /// The whitespace alternatives at `i` (a whitespace character): `\s*[\r\n]+` when `newlineAlternative`,
+    /// then `\s+(?!\S)` (a run that stops one short of a following non-space, so that the last space joins
+    /// the next word), then `\s+`.
+    private func whitespaceMatch(at i: Int, newlineAlternative: Bool) -> Int {
+        let end = run(from: i) { $0.contains(.whitespace) }
+        if newlineAlternative {
+            // `\s*` is greedy and backtracks to the last newline of the run; `[\r\n]+` then takes it.
+            var k = end
+            while k > i {
+                k -= 1
+                if classes[k].contains(.newline) { return k + 1 }
+            }
+        }
+        if end == count || end - i < 2 { return end }
+        return end - 1
+    }
+
+    @inline(__always)
+    private func run(from start: Int, while belongs: (ScalarClass) -> Bool) -> Int {
+        var k = start
+        while k < count && belongs(classes[k]) { k += 1 }
+        return k
+    }
+}
