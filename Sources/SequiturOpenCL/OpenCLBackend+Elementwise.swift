@@ -37,10 +37,13 @@ extension OpenCLBackend {
             throw BackendError.shapeMismatch(operation: op, detail: "rope dimension \(ropeDimension) must be even and at most the head dimension \(headDimension)")
         }
         guard !positions.isEmpty else { return }
-        let frequencies = try inverseFrequencyBuffer(ropeDimension: ropeDimension, base: base)
+        for (t, p) in positions.enumerated() where p < 0 {
+            throw BackendError.shapeMismatch(operation: op, detail: "position \(p) of token \(t) is negative")
+        }
+        let table = try ropeTable(ropeDimension: ropeDimension, base: base, positions: Int(positions.max()!) + 1)
         let positionBuffer = try upload(positions, purpose: "positions")
         try kernel("rope").launch(
-            [.buffer(xt.buffer), .buffer(positionBuffer), .buffer(frequencies), .int(heads), .int(headDimension)],
+            [.buffer(xt.buffer), .buffer(positionBuffer), .buffer(table), .int(heads), .int(headDimension), .int(ropeDimension / 2)],
             global: [ropeDimension / 2, heads, positions.count])
     }
 
