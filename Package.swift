@@ -61,7 +61,7 @@ let package = Package(
         ),
 
         // Small deterministic language models for tests and for library users testing their own decoders.
-        .target(name: "SequiturTesting", dependencies: ["SequiturCore"]),
+        .target(name: "SequiturTesting", dependencies: ["SequiturCore", "SequiturModels"]),
 
         .executableTarget(
             name: "sequitur",
@@ -69,7 +69,7 @@ let package = Package(
         ),
 
         .testTarget(name: "SequiturCoreTests", dependencies: ["SequiturCore"]),
-        .testTarget(name: "SequiturModelsTests", dependencies: ["SequiturModels", "SequiturCPU"]),
+        .testTarget(name: "SequiturModelsTests", dependencies: ["SequiturModels", "SequiturCPU", "SequiturTesting"]),
         .testTarget(name: "SequiturCPUTests", dependencies: ["SequiturCPU", "SequiturModels"]),
         .testTarget(name: "SequiturOpenCLTests", dependencies: ["SequiturOpenCL", "SequiturCPU", "SequiturModels"]),
         .testTarget(name: "SequiturDecodersTests", dependencies: ["SequiturDecoders", "SequiturScoring", "SequiturTesting"]),

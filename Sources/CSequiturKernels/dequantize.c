@@ -59,10 +59,6 @@ static void dequantize_row_portable(int type, const uint8_t *src, size_t k, floa
 }
 
 #if SQ_X86
-static inline SQ_AVX2 __m256 bytes_to_floats(__m128i eightBytesLow) {
-    return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(eightBytesLow));
-}
-
 static SQ_AVX2 void dequantize_row_avx2(int type, const uint8_t *src, size_t k, float *dst) {
     switch (type) {
     case SQ_TYPE_F16: {
@@ -84,44 +80,17 @@ static SQ_AVX2 void dequantize_row_avx2(int type, const uint8_t *src, size_t k, 
         }
         break;
     }
-    case SQ_TYPE_Q4_0: {
-        const __m128i low4 = _mm_set1_epi8(0x0F), eight = _mm_set1_epi8(8);
-        for (size_t b = 0; b < k / 32; b++, src += 18, dst += 32) {
-            __m256 d = _mm256_set1_ps(sq_f16_to_f32(sq_load_u16(src)));
-            __m128i q = _mm_loadu_si128((const __m128i *)(src + 2));
-            __m128i lo = _mm_sub_epi8(_mm_and_si128(q, low4), eight);
-            __m128i hi = _mm_sub_epi8(_mm_and_si128(_mm_srli_epi16(q, 4), low4), eight);
-            _mm256_storeu_ps(dst + 0, _mm256_mul_ps(d, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(lo))));
-            _mm256_storeu_ps(dst + 8, _mm256_mul_ps(d, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(lo, 8)))));
-            _mm256_storeu_ps(dst + 16, _mm256_mul_ps(d, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(hi))));
-            _mm256_storeu_ps(dst + 24, _mm256_mul_ps(d, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(hi, 8)))));
+    case SQ_TYPE_Q4_0: case SQ_TYPE_Q4_1: case SQ_TYPE_Q8_0: {
+        size_t block_bytes = type == SQ_TYPE_Q4_0 ? 18 : type == SQ_TYPE_Q4_1 ? 20 : 34;
+        for (size_t b = 0; b < k / 32; b++, src += block_bytes, dst += 32) {
+            __m256 v[4];
+            if (type == SQ_TYPE_Q4_0) sq_load_block(SQ_TYPE_Q4_0, src, v);
+            else if (type == SQ_TYPE_Q4_1) sq_load_block(SQ_TYPE_Q4_1, src, v);
+            else sq_load_block(SQ_TYPE_Q8_0, src, v);
+            for (int j = 0; j < 4; j++) _mm256_storeu_ps(dst + 8 * j, v[j]);
         }
         break;
     }
-    case SQ_TYPE_Q4_1: {
-        const __m128i low4 = _mm_set1_epi8(0x0F);
-        for (size_t b = 0; b < k / 32; b++, src += 20, dst += 32) {
-            __m256 d = _mm256_set1_ps(sq_f16_to_f32(sq_load_u16(src)));
-            __m256 m = _mm256_set1_ps(sq_f16_to_f32(sq_load_u16(src + 2)));
-            __m128i q = _mm_loadu_si128((const __m128i *)(src + 4));
-            __m128i lo = _mm_and_si128(q, low4);
-            __m128i hi = _mm_and_si128(_mm_srli_epi16(q, 4), low4);
-            _mm256_storeu_ps(dst + 0, _mm256_add_ps(_mm256_mul_ps(d, bytes_to_floats(lo)), m));
-            _mm256_storeu_ps(dst + 8, _mm256_add_ps(_mm256_mul_ps(d, bytes_to_floats(_mm_srli_si128(lo, 8))), m));
-            _mm256_storeu_ps(dst + 16, _mm256_add_ps(_mm256_mul_ps(d, bytes_to_floats(hi)), m));
-            _mm256_storeu_ps(dst + 24, _mm256_add_ps(_mm256_mul_ps(d, bytes_to_floats(_mm_srli_si128(hi, 8))), m));
-        }
-        break;
-    }
-    case SQ_TYPE_Q8_0:
-        for (size_t b = 0; b < k / 32; b++, src += 34, dst += 32) {
-            __m256 d = _mm256_set1_ps(sq_f16_to_f32(sq_load_u16(src)));
-            for (int j = 0; j < 32; j += 8) {
-                __m128i q = _mm_loadl_epi64((const __m128i *)(src + 2 + j));
-                _mm256_storeu_ps(dst + j, _mm256_mul_ps(d, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q))));
-            }
-        }
-        break;
     default:
         dequantize_row_portable(type, src, k, dst);
     }

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <math.h>
+#include "CSequiturKernels.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #define SQ_X86 1
@@ -63,6 +64,45 @@ static inline SQ_AVX2 float sq_reduce_m256(__m256 v) {
 static inline SQ_AVX2 __m256i sq_tail_mask(size_t count) {
     static const int32_t ramp[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
     return _mm256_loadu_si256((const __m256i *)(ramp + 8 - count));
+}
+
+static inline SQ_AVX2 __m256 sq_bytes_to_floats(__m128i eightBytesLow) {
+    return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(eightBytesLow));
+}
+
+static inline SQ_AVX2 __m256 sq_signed_bytes_to_floats(__m128i eightBytesLow) {
+    return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(eightBytesLow));
+}
+
+/// Dequantises one 32-element block of `type` (Q4_0, Q4_1 or Q8_0) into four registers of eight elements,
+/// with gguf-py's arithmetic (`d·q`, or `d·q + m` rounded twice). Shared by the panel dequantiser and the fused
+/// decode kernel so both see the very same floats.
+static inline __attribute__((always_inline)) SQ_AVX2 void sq_load_block(const int type, const uint8_t *src, __m256 v[4]) {
+    const __m128i low4 = _mm_set1_epi8(0x0F);
+    if (type == SQ_TYPE_Q4_0) {
+        __m256 d = _mm256_set1_ps(_cvtsh_ss(sq_load_u16(src)));
+        __m128i q = _mm_loadu_si128((const __m128i *)(src + 2));
+        __m128i lo = _mm_sub_epi8(_mm_and_si128(q, low4), _mm_set1_epi8(8));
+        __m128i hi = _mm_sub_epi8(_mm_and_si128(_mm_srli_epi16(q, 4), low4), _mm_set1_epi8(8));
+        v[0] = _mm256_mul_ps(d, sq_signed_bytes_to_floats(lo));
+        v[1] = _mm256_mul_ps(d, sq_signed_bytes_to_floats(_mm_srli_si128(lo, 8)));
+        v[2] = _mm256_mul_ps(d, sq_signed_bytes_to_floats(hi));
+        v[3] = _mm256_mul_ps(d, sq_signed_bytes_to_floats(_mm_srli_si128(hi, 8)));
+    } else if (type == SQ_TYPE_Q4_1) {
+        __m256 d = _mm256_set1_ps(_cvtsh_ss(sq_load_u16(src)));
+        __m256 m = _mm256_set1_ps(_cvtsh_ss(sq_load_u16(src + 2)));
+        __m128i q = _mm_loadu_si128((const __m128i *)(src + 4));
+        __m128i lo = _mm_and_si128(q, low4);
+        __m128i hi = _mm_and_si128(_mm_srli_epi16(q, 4), low4);
+        v[0] = _mm256_add_ps(_mm256_mul_ps(d, sq_bytes_to_floats(lo)), m);
+        v[1] = _mm256_add_ps(_mm256_mul_ps(d, sq_bytes_to_floats(_mm_srli_si128(lo, 8))), m);
+        v[2] = _mm256_add_ps(_mm256_mul_ps(d, sq_bytes_to_floats(hi)), m);
+        v[3] = _mm256_add_ps(_mm256_mul_ps(d, sq_bytes_to_floats(_mm_srli_si128(hi, 8))), m);
+    } else { // Q8_0
+        __m256 d = _mm256_set1_ps(_cvtsh_ss(sq_load_u16(src)));
+        for (int j = 0; j < 4; j++)
+            v[j] = _mm256_mul_ps(d, sq_signed_bytes_to_floats(_mm_loadl_epi64((const __m128i *)(src + 2 + 8 * j))));
+    }
 }
 #endif
 

@@ -2,14 +2,15 @@
 //
 // Weight rows are dequantised, a panel at a time, into float rows padded with zeros to a multiple of 8; the
 // micro-kernel then multiplies up to 4 activation rows by up to 3 panel rows, one 8-lane accumulator per
-// output. Decode (n ≤ 4) uses a 3-row panel that stays in L1, so each weight byte is read once per call
+// output. Small batches (n ≤ 4) use a 3-row panel that stays in L1, so each weight byte is read once per call
 // whatever n is; prefill uses a panel of ~256 KiB that stays in L2 and is reused by every activation row.
+// For n ≤ 2 and 32-element block types an AVX2 kernel skips the panel and dequantises into registers.
 #pragma STDC FP_CONTRACT OFF
 #include <stdlib.h>
 #include "CSequiturKernels.h"
 #include "kernels_common.h"
 
-enum { TILE_ROWS = 4, TILE_COLS = 3, PREFILL_PANEL_FLOATS = 64 * 1024 };
+enum { TILE_ROWS = 4, TILE_COLS = 3, FUSED_COLS = 8, PREFILL_PANEL_FLOATS = 64 * 1024 };
 
 static size_t padded(size_t k) { return (k + 7) & ~(size_t)7; }
 
@@ -45,14 +46,19 @@ static void tile_portable(const float *x, size_t k, const float *panel, size_t k
 static inline __attribute__((always_inline)) SQ_AVX2 void tile_avx2(
     const float *x, size_t k, const float *panel, size_t kp, float *out, size_t ldo, const int rows, const int cols) {
     __m256 acc[TILE_ROWS][TILE_COLS];
+    _Pragma("clang loop unroll(full)")
     for (int r = 0; r < rows; r++)
+        _Pragma("clang loop unroll(full)")
         for (int c = 0; c < cols; c++) acc[r][c] = _mm256_setzero_ps();
     size_t full = k & ~(size_t)7;
     for (size_t i = 0; i < full; i += 8) {
         __m256 w[TILE_COLS];
+        _Pragma("clang loop unroll(full)")
         for (int c = 0; c < cols; c++) w[c] = _mm256_load_ps(panel + c * kp + i);
+        _Pragma("clang loop unroll(full)")
         for (int r = 0; r < rows; r++) {
             __m256 xv = _mm256_loadu_ps(x + r * k + i);
+            _Pragma("clang loop unroll(full)")
             for (int c = 0; c < cols; c++) acc[r][c] = _mm256_fmadd_ps(xv, w[c], acc[r][c]);
         }
     }
@@ -60,13 +66,18 @@ static inline __attribute__((always_inline)) SQ_AVX2 void tile_avx2(
         // The tail: activations beyond k load as 0 and the panel is zero-padded, as in the portable path.
         __m256i mask = sq_tail_mask(k - full);
         __m256 w[TILE_COLS];
+        _Pragma("clang loop unroll(full)")
         for (int c = 0; c < cols; c++) w[c] = _mm256_load_ps(panel + c * kp + full);
+        _Pragma("clang loop unroll(full)")
         for (int r = 0; r < rows; r++) {
             __m256 xv = _mm256_maskload_ps(x + r * k + full, mask);
+            _Pragma("clang loop unroll(full)")
             for (int c = 0; c < cols; c++) acc[r][c] = _mm256_fmadd_ps(xv, w[c], acc[r][c]);
         }
     }
+    _Pragma("clang loop unroll(full)")
     for (int r = 0; r < rows; r++)
+        _Pragma("clang loop unroll(full)")
         for (int c = 0; c < cols; c++) out[r * ldo + c] = sq_reduce_m256(acc[r][c]);
 }
 
@@ -81,6 +92,70 @@ static SQ_AVX2 void tile_avx2_dispatch(const float *x, size_t k, const float *pa
     SQ_TILE_CASE(4, 1) SQ_TILE_CASE(4, 2) SQ_TILE_CASE(4, 3)
     }
 }
+
+// MARK: AVX2 fused decode kernel (n ≤ 2, Q4_0/Q4_1/Q8_0)
+//
+// Decode is bound by reading weights, so blocks are dequantised straight into registers instead of a panel.
+// Each accumulator still takes the products in increasing k (a block's four vectors in order), so the
+// results are bitwise those of the panel path.
+
+static inline __attribute__((always_inline)) SQ_AVX2 void fused_tile_avx2(
+    const int type, const size_t block_bytes, const float *x, size_t k, const uint8_t *w, size_t row_bytes,
+    float *out, size_t ldo, const int rows, const int cols) {
+    __m256 acc[TILE_ROWS][FUSED_COLS];
+    _Pragma("clang loop unroll(full)")
+    for (int r = 0; r < rows; r++)
+        _Pragma("clang loop unroll(full)")
+        for (int c = 0; c < cols; c++) acc[r][c] = _mm256_setzero_ps();
+    for (size_t b = 0; b < k / 32; b++) {
+        _Pragma("clang loop unroll(full)")
+        for (int c = 0; c < cols; c++) {
+            __m256 v[4];
+            const uint8_t *block = w + c * row_bytes + b * block_bytes;
+            // Eight rows read side by side defeat the hardware prefetcher; fetch the next group's bytes now.
+            _mm_prefetch((const char *)(block + cols * row_bytes), _MM_HINT_T0);
+            sq_load_block(type, block, v);
+            _Pragma("clang loop unroll(full)")
+            for (int r = 0; r < rows; r++)
+                _Pragma("clang loop unroll(full)")
+                for (int q = 0; q < 4; q++)
+                    acc[r][c] = _mm256_fmadd_ps(_mm256_loadu_ps(x + r * k + b * 32 + 8 * q), v[q], acc[r][c]);
+        }
+    }
+    _Pragma("clang loop unroll(full)")
+    for (int r = 0; r < rows; r++)
+        _Pragma("clang loop unroll(full)")
+        for (int c = 0; c < cols; c++) out[r * ldo + c] = sq_reduce_m256(acc[r][c]);
+}
+
+/// Weight rows `m_begin ..< m_end` for one or two activation rows. Each output's accumulator is one chain of
+/// dependent FMAs (the fixed order), so several weight rows run at once to keep 8 chains in flight: 8 rows
+/// for one activation row, 4 for two.
+static inline __attribute__((always_inline)) SQ_AVX2 void fused_rows_avx2(
+    const int type, const float *x, size_t k, const uint8_t *w, size_t row_bytes, size_t m_begin, size_t m_end,
+    float *out, size_t ldo, const int rows) {
+    const size_t block_bytes = type == SQ_TYPE_Q4_0 ? 18 : type == SQ_TYPE_Q4_1 ? 20 : 34;
+    const int cols = rows == 1 ? FUSED_COLS : FUSED_COLS / 2;
+    size_t j = m_begin;
+    for (; j + cols <= m_end; j += cols)
+        fused_tile_avx2(type, block_bytes, x, k, w + j * row_bytes, row_bytes, out + j, ldo, rows, cols);
+    for (; j < m_end; j++)
+        fused_tile_avx2(type, block_bytes, x, k, w + j * row_bytes, row_bytes, out + j, ldo, rows, 1);
+}
+
+#define SQ_FUSED_CASE(T, R) case (T) * 8 + (R): fused_rows_avx2(T, x, k, w, row_bytes, m_begin, m_end, out, ldo, R); return 1;
+
+/// Runs the fused kernel when it applies; returns 0 when the caller must take the panel path.
+static SQ_AVX2 int fused_decode_avx2(const float *x, size_t n, size_t k, const uint8_t *w, int type, size_t row_bytes,
+                                     size_t m_begin, size_t m_end, float *out, size_t ldo) {
+    switch (type * 8 + (int)n) {
+    SQ_FUSED_CASE(SQ_TYPE_Q4_0, 1) SQ_FUSED_CASE(SQ_TYPE_Q4_0, 2)
+    SQ_FUSED_CASE(SQ_TYPE_Q4_1, 1) SQ_FUSED_CASE(SQ_TYPE_Q4_1, 2)
+    SQ_FUSED_CASE(SQ_TYPE_Q8_0, 1) SQ_FUSED_CASE(SQ_TYPE_Q8_0, 2)
+    default:
+        return 0;
+    }
+}
 #endif
 
 int sq_matmul_rows(const float *x, size_t n, size_t k, const void *w, int type, size_t row_bytes,
@@ -91,6 +166,11 @@ int sq_matmul_rows(const float *x, size_t n, size_t k, const void *w, int type, 
 #endif
     size_t kp = padded(k), prows = panel_rows(n, k);
     const uint8_t *wbytes = (const uint8_t *)w;
+#if SQ_X86 && !defined(SQ_DISABLE_FUSED_DECODE) // (define it to time the panel path alone)
+    // Fused only pays for one or two rows: from three on, the panel tiles reuse each dequantised block more.
+    if (use_simd && n <= 2 && fused_decode_avx2(x, n, k, wbytes, type, row_bytes, m_begin, m_end, out, ldo))
+        return 0;
+#endif
     for (size_t m0 = m_begin; m0 < m_end; m0 += prows) {
         size_t pr = m_end - m0 < prows ? m_end - m0 : prows;
         sq_dequantize_rows(type, wbytes + m0 * row_bytes, row_bytes, pr, k, scratch, kp, use_simd);

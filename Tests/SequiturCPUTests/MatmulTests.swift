@@ -55,7 +55,7 @@ import Testing
         }
     }
 
-    /// A row's result is bitwise the same in a batch of 1, 3, 16 or 64 rows, on 1, 2 or 3 threads, and on the
+    /// A row's result is bitwise the same in a batch of 1, 2, 3, 16 or 64 rows, on 1, 2 or 3 threads, and on the
     /// AVX2 and portable paths: the decode and prefill regimes share one reduction order.
     @Test(arguments: [(TensorType.q4_1, 576), (.q8_0, 96), (.f32, 33), (.f16, 577), (.bf16, 7), (.q4_0, 1536)])
     func batchAndThreadInvariance(type: TensorType, k: Int) throws {
@@ -69,7 +69,7 @@ import Testing
             for simd in [true, false] {
                 let backend = CPUBackend(threads: threads, allowSIMD: simd)
                 let weight = try backend.upload(w.weight)
-                for n in [1, 3, 16, 64] {
+                for n in [1, 2, 3, 16, 64] {
                     let got = try Self.run(backend, x: Array(x[0..<n * k]), n: n, weight: weight)
                     #expect(bitwiseEqual(got, Array(full[0..<n * m])), "\(type) k=\(k) n=\(n) threads=\(threads) simd=\(simd)")
                 }

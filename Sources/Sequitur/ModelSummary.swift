@@ -1,0 +1,102 @@
+import Foundation
+import SequiturCore
+import SequiturModels
+
+/// What `sequitur inspect` reports about a GGUF file, derived from its header alone (no weights are read).
+///
+/// Works for full models and for vocabulary-only files (tokenizer metadata and no tensors).
+public struct ModelSummary: Codable, Sendable, Equatable {
+    public struct Tensor: Codable, Sendable, Equatable {
+        public var name: String
+        public var type: String
+        /// GGUF `ne`, innermost first.
+        public var shape: [Int]
+        public var bytes: Int
+    }
+
+    public struct TypeShare: Codable, Sendable, Equatable {
+        public var type: String
+        public var tensors: Int
+        public var parameters: Int
+        public var bytes: Int
+    }
+
+    public struct TokenizerSummary: Codable, Sendable, Equatable {
+        public var model: String?
+        public var preTokenizer: String?
+        public var vocabularySize: Int
+        public var mergeCount: Int
+        public var bosTokenID: Int?
+        public var eosTokenID: Int?
+        public var controlTokens: [String]
+        public var hasChatTemplate: Bool
+    }
+
+    public var path: String?
+    public var fileBytes: Int
+    public var ggufVersion: Int
+    public var architecture: String?
+    public var name: String?
+    /// The `<architecture>.*` metadata, key without the prefix → value as text.
+    public var hyperparameters: [String: String]
+    public var blockCount: Int?
+    public var embeddingLength: Int?
+    public var headCount: Int?
+    public var keyValueHeadCount: Int?
+    public var contextLength: Int?
+    public var parameterCount: Int
+    public var tensorCount: Int
+    public var tensors: [Tensor]
+    public var quantization: [TypeShare]
+    public var tokenizer: TokenizerSummary?
+
+    public init(file: GGUFFile) throws {
+        path = file.path
+        fileBytes = file.fileSize
+        ggufVersion = file.version
+        let arch = try file.optionalString("general.architecture")
+        architecture = arch
+        name = try file.optionalString("general.name")
+        var hp: [String: String] = [:]
+        if let arch {
+            for key in file.metadataKeys where key.hasPrefix(arch + ".") {
+                hp[String(key.dropFirst(arch.count + 1))] = file.metadata[key]?.description
+            }
+            blockCount = try file.optionalInt(arch + ".block_count")
+            embeddingLength = try file.optionalInt(arch + ".embedding_length")
+            headCount = try file.optionalInt(arch + ".attention.head_count")
+            keyValueHeadCount = try file.optionalInt(arch + ".attention.head_count_kv")
+            contextLength = try file.optionalInt(arch + ".context_length")
+        }
+        hyperparameters = hp
+        tensors = file.tensors.map { Tensor(name: $0.name, type: $0.type.description, shape: $0.dimensions, bytes: $0.byteCount) }
+        tensorCount = file.tensors.count
+        parameterCount = file.tensors.reduce(0) { $0 + $1.elementCount }
+        var shares: [String: TypeShare] = [:]
+        for t in file.tensors {
+            let key = t.type.description
+            var s = shares[key] ?? TypeShare(type: key, tensors: 0, parameters: 0, bytes: 0)
+            s.tensors += 1
+            s.parameters += t.elementCount
+            s.bytes += t.byteCount
+            shares[key] = s
+        }
+        quantization = shares.values.sorted { $0.bytes > $1.bytes }
+        if file.metadata["tokenizer.ggml.tokens"] != nil {
+            let tokens = try file.stringArray("tokenizer.ggml.tokens")
+            let types = try file.optionalIntArray("tokenizer.ggml.token_type") ?? []
+            // Type 3 is "control" in GGUF's token-type enumeration.
+            let control = types.enumerated().filter { $0.element == 3 && $0.offset < tokens.count }.map { tokens[$0.offset] }
+            tokenizer = TokenizerSummary(
+                model: try file.optionalString("tokenizer.ggml.model"),
+                preTokenizer: try file.optionalString("tokenizer.ggml.pre"),
+                vocabularySize: tokens.count,
+                mergeCount: (try? file.array("tokenizer.ggml.merges"))?.count ?? 0,
+                bosTokenID: try file.optionalInt("tokenizer.ggml.bos_token_id"),
+                eosTokenID: try file.optionalInt("tokenizer.ggml.eos_token_id"),
+                controlTokens: control,
+                hasChatTemplate: file.metadata["tokenizer.chat_template"] != nil
+            )
+        }
+    }
+}

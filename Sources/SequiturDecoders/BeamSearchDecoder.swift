@@ -1,0 +1,234 @@
+import SequiturCore
+
+/// Beam search with the semantics of Hugging Face transformers 5.x `generate(do_sample=False, num_beams=k)`.
+///
+/// Each step, every live beam's next-token log-probs are added to its running sum and the best `2k` candidates
+/// over all beams are kept (`max(2, 1 + number of end tokens) · k` as transformers does, so that `k` unfinished
+/// beams remain even when the best candidates all end). Of those:
+/// - a candidate that finishes (end token, stop string, or the token limit) and ranks among the first `k` joins
+///   the finished list with score `sum / generatedLength^lengthPenalty`, where `generatedLength` counts the new
+///   tokens including the end token and excludes the prompt (transformers: `cur_len + 1 - decoder_prompt_len`);
+///   the finished list keeps the best `k`;
+/// - the best `k` unfinished candidates are the next step's beams.
+///
+/// The search stops when every kept candidate finished (the token limit), when `earlyStopping` is `true` and `k`
+/// hypotheses have finished, or when `k` have finished and the best live beam cannot beat the worst of them: its
+/// sum divided by `currentLength^lengthPenalty` (`earlyStopping: false`, transformers' heuristic) or by
+/// `maxNewTokens^lengthPenalty` when `earlyStopping` is `never` and `lengthPenalty > 0` (the exact bound).
+/// `sequences_scores` in transformers correspond to `Hypothesis.score` here.
+///
+/// Beams share their prefix through forked states, and all live beams advance in ONE batched `extend` per step
+/// that asks each for its top `2k` log-probs (no full rows). No-repeat-n-gram bans are known before the step
+/// (the n-grams in prompt + output), so each beam asks for `2k + (its banned count)` so that `2k` allowed
+/// candidates always come back; only logit processors make it ask for full rows. Ties between equal scores go
+/// to the lower beam, then the lower token id (transformers leaves tie order to `torch.topk`).
+public struct BeamSearchDecoder: Decoder {
+    /// When to stop once `numBeams` hypotheses have finished.
+    public enum EarlyStopping: String, Sendable, CaseIterable {
+        /// Stop as soon as `numBeams` hypotheses have finished.
+        case always = "true"
+        /// Stop when the best live beam, scored at its current length, cannot beat the worst finished one.
+        case heuristic = "false"
+        /// Stop only when no live beam can beat the worst finished one at any length up to the limit.
+        case never
+    }
+
+    public static let registryName = "beam"
+    static let summary = "beam search with transformers' generate(num_beams=k) semantics"
+    public static let parameters: [ParameterSpec] = [
+        ParameterSpec("numBeams", .integer, default: 4, help: "beams kept at each step (k ≥ 1)"),
+        ParameterSpec("lengthPenalty", .number, default: 1.0,
+                      help: "finished scores are sum / generatedLength^lengthPenalty (>0 favours longer outputs)"),
+        ParameterSpec("earlyStopping", .choice(["true", "false", "never"]), default: "false",
+                      help: "true: stop when numBeams hypotheses finished; false: transformers' heuristic; never: exact bound"),
+        ParameterSpec("numReturnSequences", .integer, default: 1, help: "hypotheses returned (≤ numBeams), best first"),
+        ParameterSpec("noRepeatNgramSize", .integer, default: 0,
+                      help: "forbid any n-gram of this size from occurring twice in prompt + output (0: off)"),
+    ]
+
+    public let numBeams: Int
+    public let lengthPenalty: Double
+    public let earlyStopping: EarlyStopping
+    public let numReturnSequences: Int
+    public let noRepeatNgramSize: Int
+
+    public var name: String { Self.registryName }
+
+    public init(numBeams: Int = 4, lengthPenalty: Double = 1.0, earlyStopping: EarlyStopping = .heuristic,
+                numReturnSequences: Int = 1, noRepeatNgramSize: Int = 0) throws {
+        guard numBeams >= 1 else {
+            throw DecodingError.invalidParameter(name: "numBeams", message: "must be at least 1, got \(numBeams)")
+        }
+        guard lengthPenalty.isFinite else {
+            throw DecodingError.invalidParameter(name: "lengthPenalty", message: "must be a finite number")
+        }
+        guard (1...numBeams).contains(numReturnSequences) else {
+            throw DecodingError.invalidParameter(
+                name: "numReturnSequences", message: "must be in 1...numBeams (\(numBeams)), got \(numReturnSequences)")
+        }
+        guard noRepeatNgramSize >= 0 else {
+            throw DecodingError.invalidParameter(
+                name: "noRepeatNgramSize", message: "must be 0 (off) or positive, got \(noRepeatNgramSize)")
+        }
+        self.numBeams = numBeams
+        self.lengthPenalty = lengthPenalty
+        self.earlyStopping = earlyStopping
+        self.numReturnSequences = numReturnSequences
+        self.noRepeatNgramSize = noRepeatNgramSize
+    }
+
+    public init(configuration: DecoderConfiguration) throws {
+        let c = try DecoderRegistry.complete(configuration, against: Self.parameters)
+        try self.init(numBeams: try c.integer("numBeams"), lengthPenalty: try c.number("lengthPenalty"),
+                      earlyStopping: EarlyStopping(rawValue: try c.string("earlyStopping"))!,
+                      numReturnSequences: try c.integer("numReturnSequences"),
+                      noRepeatNgramSize: try c.integer("noRepeatNgramSize"))
+    }
+
+    /// A live beam: its state (the prompt and its tokens consumed), its output so far, the running sum of
+    /// log-probs it is ranked by, the model's answer after its last token, and the tokens it may not take next.
+    private struct Beam {
+        var state: SequenceState
+        var output: GrowingOutput
+        var sum: Double
+        var answer: PositionLogProbs
+        var banned: Set<TokenID>
+    }
+
+    private struct Candidate {
+        let beam: Int
+        let token: TokenID
+        let modelLogProb: Float
+        let sum: Double
+    }
+
+    public func decode(_ request: DecodingRequest, model: any LanguageModel) throws -> DecodingResult {
+        let plan = try DecodingPlan(request, model: model)
+        let startCount = model.processedTokenCount
+        let keep = max(2, 1 + plan.endTokens.count) * numBeams
+        let promptBans = bannedTokens(after: request.prompt)
+        let prefill = try plan.prefill(model: model, lastQuery: query(keep: keep, banned: promptBans.count, plan: plan))
+        var running = [Beam(state: prefill.state, output: plan.emptyOutput(), sum: 0, answer: prefill.last,
+                            banned: promptBans)]
+        var finished: [Hypothesis] = []   // best first, at most numBeams
+        var improvable = true
+        var generated = 0
+
+        while true {
+            var candidates: [Candidate] = []
+            for (b, beam) in running.enumerated() {
+                for c in try choices(for: beam, keep: keep, plan: plan) {
+                    candidates.append(Candidate(beam: b, token: c.token, modelLogProb: c.modelLogProb,
+                                                sum: beam.sum + Double(c.rankLogProb)))
+                }
+            }
+            // Stable sort: equal sums keep beam order, then each beam's best-first order.
+            let top = candidates.enumerated()
+                .sorted { $0.element.sum != $1.element.sum ? $0.element.sum > $1.element.sum : $0.offset < $1.offset }
+                .prefix(keep).map(\.element)
+            generated += 1
+
+            var next: [(candidate: Candidate, output: GrowingOutput)] = []
+            var everyCandidateFinished = true
+            // transformers checks "full" once per step, before merging the step's finished candidates.
+            let closed = finished.count == numBeams && earlyStopping == .always
+            for (rank, c) in top.enumerated() {
+                var output = running[c.beam].output
+                guard let reason = output.append(c.token, logProb: c.modelLogProb, plan: plan) else {
+                    everyCandidateFinished = false
+                    if next.count < numBeams { next.append((c, output)) }
+                    continue
+                }
+                guard rank < numBeams, improvable, !closed else { continue }
+                let full = finished.count == numBeams
+                let score = c.sum / pow(Double(generated), lengthPenalty)
+                if full && !(score > finished.last!.score) { continue }
+                if full { finished.removeLast() }
+                let at = finished.firstIndex { $0.score < score } ?? finished.count
+                finished.insert(output.hypothesis(reason, score: score), at: at)
+            }
+
+            if finished.count == numBeams, let best = next.first {
+                let length = earlyStopping == .never && lengthPenalty > 0 ? plan.maxNewTokens : generated
+                if !(best.candidate.sum / pow(Double(length), lengthPenalty) > finished.last!.score) {
+                    improvable = false
+                }
+            }
+            let stop = everyCandidateFinished || next.isEmpty || !improvable
+                || (finished.count == numBeams && earlyStopping == .always)
+            if stop {
+                if finished.count < numReturnSequences {
+                    // Only with vocabularies too small to fill the beams: fall back on the best live beams.
+                    for n in next.prefix(numReturnSequences - finished.count) {
+                        finished.append(n.output.hypothesis(.length, score: n.candidate.sum / pow(Double(generated), lengthPenalty)))
+                    }
+                }
+                return DecodingResult(hypotheses: Array(finished.prefix(numReturnSequences)),
+                                      promptLogProbs: prefill.promptLogProbs,
+                                      processedTokens: model.processedTokenCount - startCount)
+            }
+            running = try advance(running, to: next, keep: keep, plan: plan, model: model)
+        }
+    }
+
+    /// Moves the chosen candidates into states (the first child of a beam takes its state, later ones fork it)
+    /// and extends them all in one batched call.
+    private func advance(_ running: [Beam], to next: [(candidate: Candidate, output: GrowingOutput)], keep: Int,
+                         plan: DecodingPlan, model: any LanguageModel) throws -> [Beam] {
+        var claimed = Set<Int>()
+        var states: [SequenceState] = []
+        var bans: [Set<TokenID>] = []
+        for n in next {
+            let parent = running[n.candidate.beam].state
+            states.append(claimed.insert(n.candidate.beam).inserted ? parent : parent.fork())
+            bans.append(bannedTokens(after: parent.tokens + [n.candidate.token]))
+        }
+        let requests = next.indices.map {
+            ExtensionRequest(state: states[$0], tokens: [next[$0].candidate.token],
+                             lastQuery: query(keep: keep, banned: bans[$0].count, plan: plan))
+        }
+        let results = try model.extend(requests)
+        return next.indices.map {
+            Beam(state: states[$0], output: next[$0].output, sum: next[$0].candidate.sum,
+                 answer: results[$0].last!, banned: bans[$0])
+        }
+    }
+
+    private func query(keep: Int, banned: Int, plan: DecodingPlan) -> PositionQuery {
+        plan.needsFullRows ? .full : PositionQuery(topK: keep + banned)
+    }
+
+    /// A beam's best `keep` allowed next tokens, best first, with the log-prob it is ranked by (after processors)
+    /// and the model's own.
+    private func choices(for beam: Beam, keep: Int,
+                         plan: DecodingPlan) throws -> [(token: TokenID, rankLogProb: Float, modelLogProb: Float)] {
+        if plan.needsFullRows {
+            var row = plan.processed(beam.answer.fullRow, history: beam.state.tokens)
+            for t in beam.banned { row[Int(t)] = -.infinity }
+            return RowSelection.topK(row, keep).map { ($0.token, $0.logProb, beam.answer.fullRow[Int($0.token)]) }
+        }
+        return beam.answer.topK.lazy.filter { !beam.banned.contains($0.token) && $0.logProb > -.infinity }
+            .prefix(keep).map { ($0.token, $0.logProb, $0.logProb) }
+    }
+
+    /// Tokens that would repeat an n-gram of `history` (transformers' `NoRepeatNGramLogitsProcessor`: the last
+    /// n−1 tokens followed by any token that followed them before).
+    func bannedTokens(after history: [TokenID]) -> Set<TokenID> {
+        let n = noRepeatNgramSize
+        guard n > 0 else { return [] }
+        if n == 1 { return Set(history) }
+        guard history.count >= n else { return [] }
+        let tail = history.suffix(n - 1)
+        var banned = Set<TokenID>()
+        for start in 0...(history.count - n) where history[start..<(start + n - 1)].elementsEqual(tail) {
+            banned.insert(history[start + n - 1])
+        }
+        return banned
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

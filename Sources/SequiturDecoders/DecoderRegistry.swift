@@ -1,0 +1,149 @@
+import SequiturCore
+
+/// Decoders by name: each with the parameters it accepts (what `sequitur decoders` prints) and a factory that
+/// builds it from a `DecoderConfiguration`.
+///
+/// `make` checks the configuration against the parameter list before the factory runs, so a factory receives
+/// every declared parameter, type-checked and with defaults filled in. Code outside the package adds its own
+/// decoder the same way the standard ones are added:
+///
+/// ```swift
+/// var registry = DecoderRegistry.standard
+/// registry.register(name: "lookahead", summary: "…", parameters: [ParameterSpec("depth", .integer, default: 2, help: "…")]) {
+///     LookaheadDecoder(depth: try $0.integer("depth"))
+/// }
+/// let decoder = try registry.make(DecoderConfiguration(name: "lookahead", parameters: ["depth": 3]))
+/// ```
+///
+/// A value type: `standard` is a fresh copy each time, so registering into a copy never changes what another
+/// caller sees, and the registry can cross concurrency domains.
+public struct DecoderRegistry: Sendable {
+    /// Builds a decoder from a configuration whose parameters have been checked and completed.
+    public typealias Factory = @Sendable (DecoderConfiguration) throws -> any Decoder
+
+    /// One registered decoder.
+    public struct Entry: Sendable {
+        public let name: String
+        /// One line for listings.
+        public let summary: String
+        public let parameters: [ParameterSpec]
+        public let factory: Factory
+    }
+
+    private var entries: [String: Entry] = [:]
+
+    /// An empty registry.
+    public init() {}
+
+    /// Greedy, beam, exhaustive and sampling.
+    public static var standard: DecoderRegistry {
+        var r = DecoderRegistry()
+        r.register(name: GreedyDecoder.registryName, summary: GreedyDecoder.summary,
+                   parameters: GreedyDecoder.parameters, factory: GreedyDecoder.init(configuration:))
+        r.register(name: BeamSearchDecoder.registryName, summary: BeamSearchDecoder.summary,
+                   parameters: BeamSearchDecoder.parameters, factory: BeamSearchDecoder.init(configuration:))
+        r.register(name: ExhaustiveDecoder.registryName, summary: ExhaustiveDecoder.summary,
+                   parameters: ExhaustiveDecoder.parameters, factory: ExhaustiveDecoder.init(configuration:))
+        r.register(name: SamplingDecoder.registryName, summary: SamplingDecoder.summary,
+                   parameters: SamplingDecoder.parameters, factory: SamplingDecoder.init(configuration:))
+        return r
+    }
+
+    /// Adds (or replaces) the decoder called `name`.
+    public mutating func register(name: String, summary: String = "", parameters: [ParameterSpec],
+                                  factory: @escaping Factory) {
+        entries[name] = Entry(name: name, summary: summary, parameters: parameters, factory: factory)
+    }
+
+    /// Registered names, sorted.
+    public var names: [String] { entries.keys.sorted() }
+
+    /// Registered decoders, sorted by name.
+    public var all: [Entry] { names.map { entries[$0]! } }
+
+    /// The decoder called `name`, or an error listing the valid names.
+    public func entry(named name: String) throws -> Entry {
+        guard let e = entries[name] else {
+            throw ConfigurationError.unknownName(path: "decoder.name", name: name, valid: names)
+        }
+        return e
+    }
+
+    /// Checks `configuration` (name, parameter names and types) and builds the decoder. Errors name the field:
+    /// `decoder.name`, `decoder.parameters`, `decoder.parameters.numBeams`.
+    public func make(_ configuration: DecoderConfiguration) throws -> any Decoder {
+        let e = try entry(named: configuration.name)
+        let checked = try Self.complete(configuration, against: e.parameters)
+        do {
+            return try e.factory(checked)
+        } catch let DecodingError.invalidParameter(name, message) {
+            throw ConfigurationError.invalidValue(path: "decoder.parameters.\(name)", message: message)
+        }
+    }
+
+    /// `configuration` with each parameter validated against `specs` and every missing one set to its default.
+    public static func complete(_ configuration: DecoderConfiguration,
+                                against specs: [ParameterSpec]) throws -> DecoderConfiguration {
+        let byName = Dictionary(uniqueKeysWithValues: specs.map { ($0.name, $0) })
+        var parameters: [String: ConfigValue] = [:]
+        for key in configuration.parameters.keys.sorted() {
+            guard let spec = byName[key] else {
+                throw ConfigurationError.unknownKey(path: "decoder.parameters", key: key, valid: specs.map(\.name))
+            }
+            parameters[key] = try spec.validate(configuration.parameters[key]!, path: "decoder.parameters.\(key)")
+        }
+        for spec in specs where parameters[spec.name] == nil { parameters[spec.name] = spec.defaultValue }
+        return DecoderConfiguration(name: configuration.name, parameters: parameters)
+    }
+}
+
+/// Typed reads of a configuration's parameters, for decoder factories (including ones outside this package).
+/// Each throws a `ConfigurationError` naming `decoder.parameters.<name>` when the value is absent or of the
+/// wrong kind.
+extension DecoderConfiguration {
+    public func integer(_ name: String) throws -> Int {
+        switch try value(name) {
+        case let .int(i): return i
+        case let .double(d) where d.rounded() == d && abs(d) < 1e15: return Int(d)
+        case let v: throw mismatch(name, "an integer", v)
+        }
+    }
+
+    public func number(_ name: String) throws -> Double {
+        switch try value(name) {
+        case let .double(d): return d
+        case let .int(i): return Double(i)
+        case let v: throw mismatch(name, "a number", v)
+        }
+    }
+
+    public func boolean(_ name: String) throws -> Bool {
+        guard case let .bool(b) = try value(name) else { throw mismatch(name, "a boolean", try value(name)) }
+        return b
+    }
+
+    public func string(_ name: String) throws -> String {
+        switch try value(name) {
+        case let .string(s): return s
+        case let .bool(b): return String(b)
+        case let v: throw mismatch(name, "a string", v)
+        }
+    }
+
+    /// A nullable integer parameter (`null` in the configuration reads as nil).
+    public func optionalInteger(_ name: String) throws -> Int? {
+        if case .null = try value(name) { return nil }
+        return try integer(name)
+    }
+
+    private func value(_ name: String) throws -> ConfigValue {
+        guard let v = parameters[name] else {
+            throw ConfigurationError.missing(path: "decoder.parameters.\(name)", hint: "the decoder needs it")
+        }
+        return v
+    }
+
+    private func mismatch(_ name: String, _ expected: String, _ got: ConfigValue) -> ConfigurationError {
+        .typeMismatch(path: "decoder.parameters.\(name)", expected: expected, got: got.description)
+    }
+}

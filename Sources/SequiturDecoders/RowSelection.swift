@@ -1,0 +1,40 @@
+import SequiturCore
+
+/// Choosing tokens from a whole log-prob row, in the same order a backend's top-k uses: higher log-prob first,
+/// ties to the lower id, `-inf` (forbidden) entries never chosen.
+enum RowSelection {
+    /// The best token of `row` (lowest id among equal maxima), or nil when every entry is `-inf`.
+    static func argmax(_ row: [Float]) -> TokenID? {
+        var best = -1
+        var bestValue = -Float.infinity
+        for i in row.indices where row[i] > bestValue {
+            best = i
+            bestValue = row[i]
+        }
+        return best < 0 ? nil : TokenID(best)
+    }
+
+    /// The `k` best finite entries of `row`, best first. O(n log k).
+    static func topK(_ row: [Float], _ k: Int) -> [TokenLogProb] {
+        guard k > 0 else { return [] }
+        // Kept sorted best-first; small k makes insertion cheaper than a heap.
+        var kept: [TokenLogProb] = []
+        kept.reserveCapacity(k + 1)
+        for i in row.indices where row[i] > -.infinity {
+            let v = row[i]
+            if kept.count == k, let worst = kept.last, !(v > worst.logProb) { continue }
+            var at = kept.count
+            while at > 0 && kept[at - 1].logProb < v { at -= 1 }
+            kept.insert(TokenLogProb(token: TokenID(i), logProb: v), at: at)
+            if kept.count > k { kept.removeLast() }
+        }
+        return kept
+    }
+
+    /// Every finite entry of `row`, best first.
+    static func sorted(_ row: [Float]) -> [TokenLogProb] {
+        row.indices.filter { row[$0] > -.infinity }
+            .sorted { row[$0] != row[$1] ? row[$0] > row[$1] : $0 < $1 }
+            .map { TokenLogProb(token: TokenID($0), logProb: row[$0]) }
+    }
+}

@@ -1,0 +1,148 @@
+import SequiturCore
+
+/// Draws each token from the model's next-token distribution, reshaped by temperature and truncated by top-k,
+/// top-p (nucleus) and min-p, in that order. A seeded generator of this module draws the numbers, so one seed
+/// gives the same output on every run.
+///
+/// Without logit processors and with `topK > 0`, the model is asked for its top `topK` log-probs only (top-p and
+/// min-p act inside that set); otherwise it sends full rows. `temperature: 0` is greedy.
+/// `Hypothesis.tokenLogProbs` are the model's log-probs, before temperature.
+public struct SamplingDecoder: Decoder {
+    public static let registryName = "sampling"
+    static let summary = "samples each token (temperature, top-k, top-p, min-p), reproducible from a seed"
+    public static let parameters: [ParameterSpec] = [
+        ParameterSpec("temperature", .number, default: 1.0, help: "divides log-probs before sampling; 0 is greedy"),
+        ParameterSpec("topK", .integer, default: 0, help: "sample among the k most likely tokens (0: all)"),
+        ParameterSpec("topP", .number, default: 1.0,
+                      help: "sample among the fewest most likely tokens whose probability reaches topP, in (0, 1]"),
+        ParameterSpec("minP", .number, default: 0.0,
+                      help: "drop tokens less likely than minP × the most likely one's probability, in [0, 1)"),
+        ParameterSpec("seed", .integer, default: 0, help: "seed of the random generator: same seed, same output"),
+    ]
+
+    public let temperature: Double
+    public let topK: Int
+    public let topP: Double
+    public let minP: Double
+    public let seed: UInt64
+
+    public var name: String { Self.registryName }
+
+    public init(temperature: Double = 1.0, topK: Int = 0, topP: Double = 1.0, minP: Double = 0.0,
+                seed: UInt64 = 0) throws {
+        guard temperature >= 0, temperature.isFinite else {
+            throw DecodingError.invalidParameter(name: "temperature", message: "must be ≥ 0 (0 is greedy), got \(temperature)")
+        }
+        guard topK >= 0 else {
+            throw DecodingError.invalidParameter(name: "topK", message: "must be ≥ 0 (0: no limit), got \(topK)")
+        }
+        guard topP > 0, topP <= 1 else {
+            throw DecodingError.invalidParameter(name: "topP", message: "must be in (0, 1], got \(topP)")
+        }
+        guard minP >= 0, minP < 1 else {
+            throw DecodingError.invalidParameter(name: "minP", message: "must be in [0, 1), got \(minP)")
+        }
+        self.temperature = temperature
+        self.topK = topK
+        self.topP = topP
+        self.minP = minP
+        self.seed = seed
+    }
+
+    public init(configuration: DecoderConfiguration) throws {
+        let c = try DecoderRegistry.complete(configuration, against: Self.parameters)
+        try self.init(temperature: try c.number("temperature"), topK: try c.integer("topK"),
+                      topP: try c.number("topP"), minP: try c.number("minP"),
+                      seed: UInt64(bitPattern: Int64(try c.integer("seed"))))
+    }
+
+    public func decode(_ request: DecodingRequest, model: any LanguageModel) throws -> DecodingResult {
+        let plan = try DecodingPlan(request, model: model)
+        let startCount = model.processedTokenCount
+        let query: PositionQuery
+        if plan.needsFullRows { query = .full }
+        else if temperature == 0 { query = .argmax }
+        else if topK > 0 { query = PositionQuery(topK: topK) }
+        else { query = .full }
+        var rng = SeededRandomNumberGenerator(seed: seed)
+        let prefill = try plan.prefill(model: model, lastQuery: query)
+        let state = prefill.state
+        var answer = prefill.last
+        var output = plan.emptyOutput()
+        while true {
+            let (token, logProb) = try draw(from: answer, plan: plan, history: state.tokens, rng: &rng)
+            var finish = output.append(token, logProb: logProb, plan: plan)
+            if let onToken = request.onToken, !onToken(token, logProb), finish == nil { finish = .stopString }
+            if let finish {
+                return DecodingResult(hypotheses: [output.hypothesis(finish)], promptLogProbs: prefill.promptLogProbs,
+                                      processedTokens: model.processedTokenCount - startCount)
+            }
+            answer = try model.extend([ExtensionRequest(state: state, tokens: [token], lastQuery: query)])[0].last!
+        }
+    }
+
+    /// One token and the model's log-prob of it.
+    private func draw(from answer: PositionLogProbs, plan: DecodingPlan, history: [TokenID],
+                      rng: inout SeededRandomNumberGenerator) throws -> (TokenID, Float) {
+        var candidates: [TokenLogProb]   // best first, log-probs the choice is made on
+        if plan.needsFullRows {
+            candidates = RowSelection.sorted(plan.processed(answer.fullRow, history: history))
+        } else if temperature == 0 {
+            return (answer.argmax, answer.argmaxLogProb)
+        } else if topK > 0 {
+            candidates = answer.topK.filter { $0.logProb > -.infinity }
+        } else {
+            candidates = RowSelection.sorted(answer.fullRow)
+        }
+        guard !candidates.isEmpty else {
+            throw DecodingError.invalidParameter(name: "processors", message: "the logit processors forbade every token")
+        }
+        let modelLogProb = { (t: TokenID) -> Float in
+            plan.needsFullRows ? answer.fullRow[Int(t)] : candidates.first { $0.token == t }!.logProb
+        }
+        if temperature == 0 { return (candidates[0].token, modelLogProb(candidates[0].token)) }
+        let chosen = Self.sample(candidates, temperature: temperature, topK: topK, topP: topP, minP: minP,
+                                 unit: rng.nextUnitInterval())
+        return (chosen, modelLogProb(chosen))
+    }
+
+    /// The token that `unit` (uniform in [0, 1)) picks from `candidates` (best first) after temperature, top-k,
+    /// top-p and min-p. The most likely token always survives truncation.
+    static func sample(_ candidates: [TokenLogProb], temperature: Double, topK: Int, topP: Double, minP: Double,
+                       unit: Double) -> TokenID {
+        var kept = topK > 0 ? Array(candidates.prefix(topK)) : candidates
+        let top = Double(kept[0].logProb) / temperature
+        var weights = kept.map { exp(Double($0.logProb) / temperature - top) }
+        var total = weights.reduce(0, +)
+        if topP < 1 {
+            var cumulative = 0.0
+            var n = 0
+            while n < weights.count {
+                cumulative += weights[n] / total
+                n += 1
+                if cumulative >= topP { break }
+            }
+            kept.removeSubrange(n...)
+            weights.removeSubrange(n...)
+        }
+        if minP > 0 {
+            // weights[0] is the most likely token's, scaled to 1.
+            let n = weights.firstIndex { $0 < minP } ?? weights.count
+            kept.removeSubrange(max(n, 1)...)
+            weights.removeSubrange(max(n, 1)...)
+        }
+        total = weights.reduce(0, +)
+        var threshold = unit * total
+        for (i, w) in weights.enumerated() {
+            threshold -= w
+            if threshold < 0 { return kept[i].token }
+        }
+        return kept[kept.count - 1].token
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

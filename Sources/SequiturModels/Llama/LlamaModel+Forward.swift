@@ -1,0 +1,94 @@
+import SequiturCore
+
+extension LlamaModel {
+    /// One forward pass over `chunk` (tokens of any mix of sequences, each sequence's tokens in order and
+    /// their blocks already writable). Writes their keys and values to the cache and answers their queries.
+    func forward(_ chunk: ArraySlice<PendingToken>, states: [LlamaSequenceState]) throws -> [PositionLogProbs?] {
+        let hp = hyperparameters
+        let batch = attentionBatch(for: chunk, states: states)
+        let s = try scratch.value(rows: chunk.count) {
+            try LlamaScratch(rows: $0, hyperparameters: hp, backend: backend)
+        }
+        let cache = kvPool.storage
+        let positions = batch.tokenPosition
+        let scale = 1 / Float(hp.headDimension).squareRoot()
+
+        try backend.embed(tokens: chunk.map(\.token), table: weights.tokenEmbedding, into: s.x)
+        for (l, w) in weights.layers.enumerated() {
+            // Attention sub-layer.
+            try backend.rmsNorm(s.x, weight: w.attentionNorm, epsilon: hp.rmsEpsilon, into: s.normed)
+            try backend.matmul(s.normed, weight: w.query, into: s.query)
+            try backend.matmul(s.normed, weight: w.key, into: s.key)
+            try backend.matmul(s.normed, weight: w.value, into: s.value)
+            try backend.rope(s.query, positions: positions, heads: hp.headCount, headDimension: hp.headDimension,
+                             ropeDimension: hp.ropeDimension, base: hp.ropeBase)
+            try backend.rope(s.key, positions: positions, heads: hp.kvHeadCount, headDimension: hp.headDimension,
+                             ropeDimension: hp.ropeDimension, base: hp.ropeBase)
+            try backend.storeKV(keys: s.key, values: s.value, layer: l, slots: batch.tokenSlot, cache: cache)
+            try backend.attention(queries: s.query, cache: cache, layer: l, batch: batch, heads: hp.headCount,
+                                  kvHeads: hp.kvHeadCount, headDimension: hp.headDimension, scale: scale,
+                                  into: s.attention)
+            try backend.matmul(s.attention, weight: w.attentionOutput, into: s.projected)
+            try backend.add(s.x, s.projected, into: s.x)
+            // Feed-forward sub-layer (SwiGLU).
+            try backend.rmsNorm(s.x, weight: w.feedForwardNorm, epsilon: hp.rmsEpsilon, into: s.normed)
+            try backend.matmul(s.normed, weight: w.gate, into: s.gate)
+            try backend.matmul(s.normed, weight: w.up, into: s.up)
+            try backend.siluMul(gate: s.gate, up: s.up, into: s.activated)
+            try backend.matmul(s.activated, weight: w.down, into: s.projected)
+            try backend.add(s.x, s.projected, into: s.x)
+        }
+        return try outputHead(s.x, chunk: chunk)
+    }
+
+    /// Final norm, output head and log-softmax for the positions of `chunk` that carry a query, at most
+    /// `maxHeadRows` at a time. Rows without a query never reach the vocabulary-wide matmul.
+    private func outputHead(_ x: DeviceTensor, chunk: ArraySlice<PendingToken>) throws -> [PositionLogProbs?] {
+        var answers = [PositionLogProbs?](repeating: nil, count: chunk.count)
+        let queried: [(row: Int, query: PositionQuery)] = chunk.enumerated().compactMap { row, item in
+            item.query.map { (row, $0) }
+        }
+        let hp = hyperparameters
+        var start = 0
+        while start < queried.count {
+            let group = queried[start..<min(start + maxHeadRows, queried.count)]
+            let h = try headScratch.value(rows: group.count) {
+                try LlamaHeadScratch(rows: $0, hyperparameters: hp, backend: backend)
+            }
+            try backend.gatherRows(x, rows: group.map { Int32($0.row) }, into: h.gathered)
+            try backend.rmsNorm(h.gathered, weight: weights.outputNorm, epsilon: hp.rmsEpsilon, into: h.normed)
+            try backend.matmul(h.normed, weight: weights.outputHead, into: h.logits)
+            let results = try backend.logSoftmax(h.logits, queries: group.map(\.query))
+            for (entry, result) in zip(group, results) { answers[entry.row] = result }
+            start += group.count
+        }
+        return answers
+    }
+
+    /// The block tables and slots of the sequences that have tokens in `chunk`, in order of first appearance.
+    private func attentionBatch(for chunk: ArraySlice<PendingToken>, states: [LlamaSequenceState]) -> AttentionBatch {
+        var sequenceOfRequest: [Int: Int32] = [:]
+        var tokenSequence: [Int32] = [], tokenPosition: [Int32] = [], tokenSlot: [Int32] = []
+        var blockTables: [Int32] = [], offsets: [Int32] = [0]
+        tokenSequence.reserveCapacity(chunk.count)
+        tokenPosition.reserveCapacity(chunk.count)
+        tokenSlot.reserveCapacity(chunk.count)
+        for item in chunk {
+            let table = states[item.request].blockTable
+            let sequence: Int32
+            if let known = sequenceOfRequest[item.request] {
+                sequence = known
+            } else {
+                sequence = Int32(offsets.count - 1)
+                sequenceOfRequest[item.request] = sequence
+                blockTables += table.blocks
+                offsets.append(Int32(blockTables.count))
+            }
+            tokenSequence.append(sequence)
+            tokenPosition.append(Int32(item.position))
+            tokenSlot.append(table.slot(of: item.position))
+        }
+        return AttentionBatch(tokenSequence: tokenSequence, tokenPosition: tokenPosition, tokenSlot: tokenSlot,
+                              blockTables: blockTables, blockTableOffsets: offsets, blockSize: kvPool.blockSize)
+    }
+}

@@ -1,0 +1,33 @@
+/// Why a GGUF file cannot be run as a llama model. Each case names the key or tensor at fault.
+public enum LlamaModelError: Error, CustomStringConvertible, Equatable {
+    /// `general.architecture` is not `llama`.
+    case wrongArchitecture(String)
+    /// A required metadata key is absent.
+    case missingMetadata(key: String)
+    /// A metadata value is present but unusable (zero heads, a head count that does not divide, ...).
+    case invalidHyperparameter(key: String, value: String, reason: String)
+    /// RoPE scaling the model does not implement (anything but none, or linear with factor 1).
+    case unsupportedRopeScaling(type: String, factor: Float?)
+    /// A tensor the architecture needs is not in the file.
+    case missingTensor(name: String)
+    /// A tensor has the wrong shape; shapes are written `rows × columns` (GGUF `ne[1] × ne[0]`).
+    case tensorShape(name: String, expected: String, actual: String)
+
+    public var description: String {
+        switch self {
+        case let .wrongArchitecture(name):
+            return "general.architecture is '\(name)', but only 'llama' is supported"
+        case let .missingMetadata(key):
+            return "GGUF metadata key '\(key)' is missing"
+        case let .invalidHyperparameter(key, value, reason):
+            return "GGUF metadata '\(key)' = \(value) is invalid: \(reason)"
+        case let .unsupportedRopeScaling(type, factor):
+            let f = factor.map { " with factor \($0)" } ?? ""
+            return "RoPE scaling '\(type)'\(f) is not supported (only none, or linear with factor 1)"
+        case let .missingTensor(name):
+            return "tensor '\(name)' is missing from the model file"
+        case let .tensorShape(name, expected, actual):
+            return "tensor '\(name)' has shape \(actual), expected \(expected)"
+        }
+    }
+}

@@ -1,0 +1,65 @@
+/// A byte-level BPE vocabulary in GGUF's `gpt2` form for synthetic models: control tokens
+/// `<|endoftext|>` (0), `<|im_start|>` (1, BOS) and `<|im_end|>` (2, EOS) as in SmolLM2, the 256 byte tokens
+/// (GPT-2's printable byte alphabet), then random but valid merges of existing tokens up to the wanted size.
+struct SyntheticVocabulary {
+    static let controlTokens = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
+    static let bosToken: UInt32 = 1
+    static let eosToken: UInt32 = 2
+
+    var tokens: [String]
+    var tokenTypes: [Int32]
+    var merges: [String]
+
+    init(size: Int, random: inout SplitMix64) {
+        precondition(size >= Self.controlTokens.count + 256, "a byte-level vocabulary needs at least 259 tokens")
+        let byteTokens = (0..<256).map { Self.printableByte(UInt8($0)) }
+        tokens = Self.controlTokens + byteTokens
+        tokenTypes = [Int32](repeating: 3, count: Self.controlTokens.count) + [Int32](repeating: 1, count: 256)
+        merges = []
+        var known = Set(tokens)
+        let firstMergeable = Self.controlTokens.count
+        while tokens.count < size {
+            // Left side: any earlier non-control token (short ones, so strings stay small); right: a byte.
+            let left = tokens[firstMergeable + Int(random.next() % UInt64(tokens.count - firstMergeable))]
+            let right = byteTokens[Int(random.next() % 256)]
+            guard left.count < 8 else { continue }
+            let merged = left + right
+            guard known.insert(merged).inserted else { continue }
+            tokens.append(merged)
+            tokenTypes.append(1)
+            merges.append(left + " " + right)
+        }
+    }
+
+    /// GPT-2's `bytes_to_unicode`: printable Latin-1 bytes stand for themselves, the others for U+0100 onwards.
+    static func printableByte(_ byte: UInt8) -> String {
+        let b = Int(byte)
+        let printable = (33...126).contains(b) || (161...172).contains(b) || (174...255).contains(b)
+        if printable { return String(UnicodeScalar(byte)) }
+        var n = 0
+        for c in 0..<b where !((33...126).contains(c) || (161...172).contains(c) || (174...255).contains(c)) {
+            n += 1
+        }
+        return String(UnicodeScalar(UInt32(256 + n))!)
+    }
+}
+
+/// A small fast deterministic random number generator (SplitMix64), so the same seed writes the same model on
+/// every platform.
+struct SplitMix64 {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// Uniform in [-1, 1).
+    mutating func nextSigned() -> Float {
+        Float(next() >> 40) * (2 / Float(1 << 24)) - 1
+    }
+}

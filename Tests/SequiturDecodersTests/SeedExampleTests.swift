@@ -1,0 +1,4 @@
+import SequiturCore
+import SequiturDecoders
+import SequiturTesting
+import Testing

@@ -1,0 +1,80 @@
+import Foundation
+import Sequitur
+import Testing
+
+/// One committed reference fixture (`scripts/reference/logprobs_fixtures.py`): transformers' float32 log-probs
+/// of the default model on a text.
+struct LogProbFixture: Decodable, CustomTestStringConvertible {
+    let name: String
+    let text: String
+    let tokenIds: [TokenID]
+    /// `logprobs[i]` = log Pr(tokenIds[i + 1] | tokenIds[0...i]).
+    let logprobs: [Double]
+    /// Most likely next token after `tokenIds[0...i]`.
+    let argmax: [TokenID]
+    /// Log-prob gap between the best and the second-best next token after `tokenIds[0...i]`.
+    let margin: [Double]
+
+    enum CodingKeys: String, CodingKey {
+        case name, text, tokenIds = "token_ids", logprobs, argmax, margin
+    }
+
+    var testDescription: String { "\(name) (\(tokenIds.count) tokens)" }
+
+    static var directory: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/logprobs")
+    }
+
+    /// Every fixture, in file order. Loading errors surface as an empty list plus a recorded issue.
+    static let all: [LogProbFixture] = {
+        do {
+            let files = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+                .filter { $0.hasSuffix(".json") && $0 != "index.json" }.sorted()
+            return try files.map {
+                try JSONDecoder().decode(LogProbFixture.self, from: Data(contentsOf: directory.appendingPathComponent($0)))
+            }
+        } catch {
+            Issue.record("cannot read log-prob fixtures in \(directory.path): \(error)")
+            return []
+        }
+    }()
+}
+
+/// The real default model, loaded once per test process and shared by the tests that need it (loading and
+/// uploading weights is most of a short test's cost). `LlamaModel` is used from one thread at a time, so the
+/// tests go through `with`, which serialises them.
+enum SharedDefaultModel {
+    /// Run the model tests when the model is present, and also on CI so that they fail there if it is missing.
+    static var shouldRun: Bool {
+        FileManager.default.fileExists(atPath: ModelLocator.defaultModelURL.path)
+            || ProcessInfo.processInfo.environment["CI"] != nil
+    }
+
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var model: LlamaModel?   // guarded by `lock`
+
+    static func with<T>(_ body: (LlamaModel) throws -> T) throws -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        if model == nil {
+            let url: URL
+            do {
+                url = try ModelLocator.resolve(nil)
+            } catch {
+                Issue.record("the default model is required here (scripts/bootstrap fetches it): \(error)")
+                throw error
+            }
+            model = try LlamaModel(file: GGUFFile(contentsOf: url), backend: CPUBackend(threads: 2), vocabulary: TemporaryVocabulary())
+        }
+        return try body(model!)
+    }
+}
+
+// TEMPORARY until BPETokenizer lands.
+final class TemporaryVocabulary: Vocabulary {
+    let count = 49152
+    let endTokens: Set<TokenID> = [2]
+    let beginToken: TokenID? = 1
+    func bytes(of token: TokenID) -> [UInt8] { [] }
+}

@@ -1,0 +1,122 @@
+import SequiturCore
+import SequiturCPU
+import SequiturModels
+import SequiturTesting
+import Testing
+
+/// Bad requests and bad model files are clear errors that leave every state as it was.
+@Suite struct LlamaValidationTests {
+    @Test func rejectsBadRequestsWithoutChangingStates() throws {
+        let file = try TinyLlama.file(seed: 3)
+        let model = try TinyLlama.model(file)
+        let other = try TinyLlama.model(file)
+        let s = model.makeState()
+        _ = try model.extend([ExtensionRequest(state: s, tokens: [1, 2, 3])])
+        let t = model.makeState()
+        let vocab = SyntheticLlamaShape.tiny.vocabularySize
+
+        #expect(throws: LanguageModelError.tokenOutOfRange(token: TokenID(vocab), vocabularySize: vocab)) {
+            try model.extend([ExtensionRequest(state: t, tokens: [4]), ExtensionRequest(state: s, tokens: [5, TokenID(vocab)])])
+        }
+        #expect(throws: LanguageModelError.tokenOutOfRange(token: -1, vocabularySize: vocab)) {
+            try model.extend([ExtensionRequest(state: s, tokens: [-1])])
+        }
+        let tooMany = [TokenID](repeating: 9, count: model.contextLength - 2)
+        #expect(throws: LanguageModelError.contextOverflow(length: model.contextLength + 1, contextLength: model.contextLength)) {
+            try model.extend([ExtensionRequest(state: s, tokens: tooMany)])
+        }
+        #expect(throws: LanguageModelError.duplicateState(index: 2)) {
+            try model.extend([ExtensionRequest(state: s, tokens: [1]), ExtensionRequest(state: t, tokens: [1]),
+                              ExtensionRequest(state: s, tokens: [2])])
+        }
+        #expect(throws: LanguageModelError.foreignState) {
+            try model.extend([ExtensionRequest(state: other.makeState(), tokens: [1])])
+        }
+        #expect(s.tokens == [1, 2, 3] && t.tokens.isEmpty)
+        #expect(model.processedTokenCount == 3)
+
+        // The same state continues exactly where it was after the rejected calls.
+        let fresh = model.makeState()
+        let next = try model.extend([ExtensionRequest(state: s, tokens: [4], lastQuery: .full)])[0]
+        let whole = try model.extend([ExtensionRequest(state: fresh, tokens: [1, 2, 3, 4], lastQuery: .full)])[0]
+        #expect(next.last == whole.last)
+    }
+
+    @Test func contextLengthItselfIsAccepted() throws {
+        var shape = SyntheticLlamaShape.tiny
+        shape.contextLength = 40
+        let file = try GGUFFile(bytes: SyntheticModels.llamaGGUF(shape, seed: 1))
+        let model = try TinyLlama.model(file)
+        let s = model.makeState()
+        _ = try model.extend([ExtensionRequest(state: s, tokens: TinyLlama.tokens(40, seed: 1))])
+        #expect(throws: LanguageModelError.contextOverflow(length: 41, contextLength: 40)) {
+            try model.extend([ExtensionRequest(state: s, tokens: [1])])
+        }
+    }
+
+    // MARK: Hyperparameters
+
+    private static let metadata: [String: GGUFValue] = [
+        "general.architecture": .string("llama"), "llama.block_count": .uint32(2),
+        "llama.embedding_length": .uint32(64), "llama.feed_forward_length": .uint32(160),
+        "llama.attention.head_count": .uint32(4), "llama.attention.head_count_kv": .uint32(2),
+        "llama.attention.layer_norm_rms_epsilon": .float32(1e-5), "llama.context_length": .uint32(256),
+        "llama.vocab_size": .uint32(300),
+    ]
+
+    @Test func readsHyperparametersWithDefaults() throws {
+        let hp = try LlamaHyperparameters(metadata: { Self.metadata[$0] })
+        #expect(hp.layerCount == 2 && hp.embeddingLength == 64 && hp.feedForwardLength == 160)
+        #expect(hp.headCount == 4 && hp.kvHeadCount == 2 && hp.headDimension == 16 && hp.kvDimension == 32)
+        #expect(hp.ropeBase == 10000 && hp.ropeDimension == 16, "defaults: base 10000, the whole head")
+        #expect(hp.contextLength == 256 && hp.vocabularySize == 300)
+
+        var m = Self.metadata
+        m["llama.vocab_size"] = nil
+        m["tokenizer.ggml.tokens"] = .array(.string(["a", "b", "c"]))
+        #expect(try LlamaHyperparameters(metadata: { m[$0] }).vocabularySize == 3, "falls back to the token count")
+    }
+
+    @Test func hyperparameterErrorsNameTheKey() throws {
+        func error(_ change: (inout [String: GGUFValue]) -> Void) -> LlamaModelError? {
+            var m = Self.metadata
+            change(&m)
+            do {
+                _ = try LlamaHyperparameters(metadata: { m[$0] })
+                return nil
+            } catch { return error as? LlamaModelError }
+        }
+        #expect(error { $0["general.architecture"] = .string("gpt2") } == .wrongArchitecture("gpt2"))
+        #expect(error { $0["llama.block_count"] = nil } == .missingMetadata(key: "llama.block_count"))
+        #expect(error { $0["llama.attention.layer_norm_rms_epsilon"] = nil }
+                == .missingMetadata(key: "llama.attention.layer_norm_rms_epsilon"))
+        #expect(error { $0["llama.attention.head_count_kv"] = .uint32(3) }?.description.contains("head_count_kv") == true)
+        #expect(error { $0["llama.embedding_length"] = .string("wide") }?.description.contains("llama.embedding_length") == true)
+        #expect(error { $0["llama.rope.scaling.type"] = .string("yarn") } == .unsupportedRopeScaling(type: "yarn", factor: nil))
+        #expect(error {
+            $0["llama.rope.scaling.type"] = .string("linear")
+            $0["llama.rope.scaling.factor"] = .float32(4)
+        } == .unsupportedRopeScaling(type: "linear", factor: 4))
+        #expect(error {
+            $0["llama.rope.scaling.type"] = .string("linear")
+            $0["llama.rope.scaling.factor"] = .float32(1)
+        } == nil, "linear scaling by 1 changes nothing")
+    }
+
+    @Test func missingOrMisshapenTensorsAreNamed() throws {
+        let file = try TinyLlama.file(seed: 4)
+        let hp = try LlamaHyperparameters(file: file)
+        func load(_ lookup: @escaping (String) throws -> WeightTensor?) -> LlamaModelError? {
+            do {
+                _ = try LlamaModel(hyperparameters: hp, backend: CPUBackend(threads: 1),
+                                   vocabulary: AnonymousVocabulary(count: hp.vocabularySize), weight: lookup)
+                return nil
+            } catch { return error as? LlamaModelError }
+        }
+        let real: (String) throws -> WeightTensor? = { file.tensor(named: $0) == nil ? nil : try file.weight(named: $0) }
+        #expect(load { $0 == "blk.1.ffn_up.weight" ? nil : try real($0) } == .missingTensor(name: "blk.1.ffn_up.weight"))
+        #expect(load { $0 == "blk.0.attn_k.weight" ? try real("blk.0.attn_q.weight") : try real($0) }
+                == .tensorShape(name: "blk.0.attn_k.weight", expected: "32 × 64", actual: "64 × 64"))
+        #expect(load(real) == nil)
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+import Testing
+import Sequitur
+
+/// The default model, when the cache has it. Under CI (which runs scripts/bootstrap) its absence is a failure.
+enum DefaultModel {
+    static var url: URL? {
+        let url = ModelLocator.defaultModelURL
+        return FileManager.default.fileExists(atPath: url.path) ? url : nil
+    }
+    static var available: Bool { url != nil || ProcessInfo.processInfo.environment["CI"] != nil }
+    static func require() throws -> URL {
+        guard let url else { throw ModelLocatorError.defaultModelMissing(ModelLocator.defaultModelURL.path) }
+        return url
+    }
+}
+
+@Suite struct ModelSummaryTests {
+    @Test(.enabled(if: DefaultModel.available, "default model not fetched (run ./scripts/bootstrap)"))
+    func defaultModelShapeIsWhatTheIssueStates() throws {
+        let s = try ModelSummary(file: try GGUFFile(contentsOf: try DefaultModel.require()))
+        #expect(s.architecture == "llama")
+        #expect(s.tensorCount == 272)
+        #expect(s.blockCount == 30)
+        #expect(s.embeddingLength == 576)
+        #expect(s.headCount == 9)
+        #expect(s.keyValueHeadCount == 3)
+        #expect(s.tokenizer?.vocabularySize == 49_152)
+        #expect(s.tokenizer?.preTokenizer == "smollm")
+        #expect(s.tokenizer?.hasChatTemplate == true)
+        #expect(s.quantization.map(\.tensors).reduce(0, +) == 272)
+        #expect(s.quantization.first?.type == "Q4_1")
+    }
+
+    @Test func vocabularyOnlyFileSummarisesWithoutTensors() throws {
+        let writer = try GGUFWriter()
+        try writer.addMetadata("general.architecture", .string("llama"))
+        try writer.addMetadata("tokenizer.ggml.model", .string("gpt2"))
+        try writer.addMetadata("tokenizer.ggml.tokens", .array(.string(["a", "b", "<|im_end|>"])))
+        try writer.addMetadata("tokenizer.ggml.token_type", .array(.int32([1, 1, 3])))
+        try writer.addMetadata("tokenizer.ggml.merges", .array(.string(["a b"])))
+        try writer.addMetadata("tokenizer.ggml.eos_token_id", .uint32(2))
+        let s = try ModelSummary(file: try GGUFFile(bytes: try writer.serialized()))
+        #expect(s.tensorCount == 0)
+        #expect(s.tokenizer?.vocabularySize == 3)
+        #expect(s.tokenizer?.mergeCount == 1)
+        #expect(s.tokenizer?.controlTokens == ["<|im_end|>"])
+        #expect(s.tokenizer?.eosTokenID == 2)
+        #expect(s.tokenizer?.hasChatTemplate == false)
+    }
+}
