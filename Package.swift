@@ -39,7 +39,7 @@ let package = Package(
         .plugin(name: "EmbedKernels", capability: .buildTool(), dependencies: ["KernelEmbedder"]),
         .target(
             name: "SequiturOpenCL",
-            dependencies: ["SequiturCore", "COpenCL"],
+            dependencies: ["SequiturCore", "SequiturCPU", "COpenCL"],
             plugins: ["EmbedKernels"]
         ),
 

@@ -1,0 +1,63 @@
+import SequiturCore
+
+extension OpenCLBackend {
+    public func makeKVCache(layers: Int, blockSize: Int, blockCapacity: Int, kvDimension: Int) throws -> KVCacheStorage {
+        guard layers > 0, blockSize > 0, blockCapacity > 0, kvDimension > 0 else {
+            throw BackendError.shapeMismatch(operation: "makeKVCache", detail: "\(layers) layers, block size \(blockSize), \(blockCapacity) blocks, kv dimension \(kvDimension)")
+        }
+        let (bytes, overflow) = layers.multipliedReportingOverflow(by: blockCapacity * blockSize * kvDimension * 4)
+        guard !overflow, bytes <= device.maxAllocationBytes else {
+            throw BackendError.outOfMemory(backend: name, requestedBytes: overflow ? Int.max : bytes)
+        }
+        let keys = try OpenCLBuffer(context: context, byteCount: bytes, ledger: ledger)
+        let values = try OpenCLBuffer(context: context, byteCount: bytes, ledger: ledger)
+        return OpenCLKVCache(layerCount: layers, blockSize: blockSize, blockCapacity: blockCapacity, kvDimension: kvDimension,
+                             keys: keys, values: values, owner: ObjectIdentifier(self))
+    }
+
+    /// Copies every layer's slots into the larger buffers on the device; the host never sees the cache.
+    public func growKVCache(_ cache: KVCacheStorage, blockCapacity: Int) throws -> KVCacheStorage {
+        let old = try ownCache(cache, "growKVCache")
+        guard blockCapacity >= old.blockCapacity else {
+            throw BackendError.shapeMismatch(operation: "growKVCache", detail: "new capacity \(blockCapacity) is below the current \(old.blockCapacity)")
+        }
+        let grown = try ownCache(makeKVCache(layers: old.layerCount, blockSize: old.blockSize, blockCapacity: blockCapacity,
+                                             kvDimension: old.kvDimension), "growKVCache")
+        for layer in 0..<old.layerCount {
+            try grown.keys.copy(from: old.keys, sourceOffset: layer * old.layerBytes, offset: layer * grown.layerBytes, bytes: old.layerBytes)
+            try grown.values.copy(from: old.values, sourceOffset: layer * old.layerBytes, offset: layer * grown.layerBytes, bytes: old.layerBytes)
+        }
+        return grown
+    }
+
+    public func copyKVBlock(_ cache: KVCacheStorage, from source: Int, to destination: Int) throws {
+        let c = try ownCache(cache, "copyKVBlock")
+        guard (0..<c.blockCapacity).contains(source), (0..<c.blockCapacity).contains(destination) else {
+            throw BackendError.shapeMismatch(operation: "copyKVBlock", detail: "blocks \(source) → \(destination) outside a cache of \(c.blockCapacity) blocks")
+        }
+        guard source != destination else { return }
+        try kernel("copy_kv_block").launch(
+            [.buffer(c.keys), .buffer(c.values), .int(source), .int(destination), .int(c.blockSize), .int(c.kvDimension),
+             .uint64(UInt64(c.slotsPerLayer))],
+            global: [c.blockSize * c.kvDimension, c.layerCount], local: [64, 1])
+    }
+
+    public func storeKV(keys: DeviceTensor, values: DeviceTensor, layer: Int, slots: [Int32], cache: KVCacheStorage) throws {
+        let op = "storeKV"
+        let c = try ownCache(cache, op), k = try activation(keys, op), v = try activation(values, op)
+        try expectShape(k, rows: slots.count, columns: c.kvDimension, op, "keys")
+        try expectShape(v, rows: slots.count, columns: c.kvDimension, op, "values")
+        guard (0..<c.layerCount).contains(layer) else {
+            throw BackendError.shapeMismatch(operation: op, detail: "layer \(layer) outside a cache of \(c.layerCount) layers")
+        }
+        for (t, slot) in slots.enumerated() where slot < 0 || Int(slot) >= c.slotsPerLayer {
+            throw BackendError.shapeMismatch(operation: op, detail: "slot \(slot) of token \(t) outside a cache of \(c.slotsPerLayer) slots")
+        }
+        guard !slots.isEmpty else { return }
+        let slotBuffer = try upload(slots, purpose: "slots")
+        try kernel("store_kv").launch(
+            [.buffer(k.buffer), .buffer(v.buffer), .buffer(c.keys), .buffer(c.values), .buffer(slotBuffer),
+             .uint64(UInt64(layer * c.slotsPerLayer)), .int(c.kvDimension)],
+            global: [c.kvDimension, slots.count], local: [64, 1])
+    }
+}

@@ -1,0 +1,162 @@
+import Foundation
+import SequiturCore
+import SequiturCPU
+import SequiturOpenCL
+import Testing
+
+/// Whether these tests run: wherever an OpenCL device exists, and always under CI (which installs PoCL),
+/// where a missing platform must fail loudly instead of skipping.
+let openCLTestsEnabled = OpenCLBackend.isAvailable || ProcessInfo.processInfo.environment["CI"] != nil
+
+/// Every kernel against the CPU reference on random inputs of awkward sizes; outputs are poisoned with NaN
+/// before each run (see `KernelCheck`), so an element a kernel forgets to write fails the comparison.
+@Suite(.enabled(if: openCLTestsEnabled, "no OpenCL platform (install ocl-icd-opencl-dev opencl-headers pocl-opencl-icd)"))
+struct OpenCLKernelTests {
+    let backend: OpenCLBackend
+
+    init() throws { backend = try OpenCLBackend() }
+
+    func expectPass(_ result: KernelCheckResult) {
+        #expect(result.passed, "\(result)")
+    }
+
+    @Test("matmul F32/F16 against CPU, tiled and vector kernels bitwise equal",
+          arguments: [TensorType.f32, .f16], [(1, 1, 1), (1, 7, 5), (7, 33, 9), (33, 577, 65), (300, 1537, 3), (9, 1537, 70)])
+    func matmulPlain(type: TensorType, shape: (Int, Int, Int)) throws {
+        expectPass(try KernelCheck.matmul(backend, type: type, rows: shape.0, columns: shape.1, outputs: shape.2, seed: UInt64(shape.1 * 31 + shape.0)))
+    }
+
+    @Test("matmul quantised weights against CPU",
+          arguments: [TensorType.q8_0, .q4_0, .q4_1], [(1, 32, 1), (7, 576, 33), (65, 1536, 70), (2, 1536, 577)])
+    func matmulQuantised(type: TensorType, shape: (Int, Int, Int)) throws {
+        expectPass(try KernelCheck.matmul(backend, type: type, rows: shape.0, columns: shape.1, outputs: shape.2, seed: UInt64(shape.2 * 7 + shape.0)))
+    }
+
+    @Test("a row's matmul result does not depend on its batch", arguments: [TensorType.f32, .q4_0, .q8_0])
+    func matmulBatchInvariance(type: TensorType) throws {
+        expectPass(try KernelCheck.matmulBatchInvariance(backend, type: type, rows: 77, columns: 576, outputs: 67, seed: 11))
+    }
+
+    @Test("embedding gather dequantises table rows", arguments: [TensorType.f32, .f16, .q8_0, .q4_0, .q4_1])
+    func embed(type: TensorType) throws {
+        expectPass(try KernelCheck.embed(backend, type: type, tableRows: 33, columns: 1536, tokens: 7, seed: 3))
+    }
+
+    @Test func rmsNorm() throws {
+        expectPass(try KernelCheck.rmsNorm(backend, rows: 1, columns: 1, seed: 4))
+        expectPass(try KernelCheck.rmsNorm(backend, rows: 33, columns: 1537, seed: 5))
+    }
+
+    @Test func rope() throws {
+        expectPass(try KernelCheck.rope(backend, tokens: 1, heads: 1, headDimension: 2, ropeDimension: 2, seed: 6))
+        expectPass(try KernelCheck.rope(backend, tokens: 33, heads: 9, headDimension: 64, ropeDimension: 64, seed: 7))
+        expectPass(try KernelCheck.rope(backend, tokens: 7, heads: 3, headDimension: 80, ropeDimension: 34, seed: 8))
+    }
+
+    @Test func elementwise() throws {
+        for op in ["siluMul", "add"] {
+            expectPass(try KernelCheck.elementwise(backend, op, rows: 1, columns: 7, seed: 9))
+            expectPass(try KernelCheck.elementwise(backend, op, rows: 33, columns: 1537, seed: 10))
+        }
+    }
+
+    @Test func gatherRows() throws {
+        expectPass(try KernelCheck.gatherRows(backend, rows: 300, columns: 577, picks: 7, seed: 12))
+    }
+
+    @Test func attention() throws {
+        expectPass(try KernelCheck.attention(backend, sequenceLengths: [1, 70, 133], newTokens: 5, heads: 6, kvHeads: 2,
+                                             headDimension: 64, blockSize: 16, seed: 13))
+        expectPass(try KernelCheck.attention(backend, sequenceLengths: [40, 9], newTokens: 40, heads: 4, kvHeads: 4,
+                                             headDimension: 128, blockSize: 7, seed: 14))
+        expectPass(try KernelCheck.attention(backend, sequenceLengths: [200], newTokens: 1, heads: 3, kvHeads: 1,
+                                             headDimension: 33, blockSize: 32, seed: 15))
+    }
+
+    @Test func attentionBatchInvariance() throws {
+        expectPass(try KernelCheck.attentionBatchInvariance(backend, seed: 16))
+    }
+
+    @Test func kvCacheGrowAndBlockCopy() throws {
+        expectPass(try KernelCheck.kvCacheMaintenance(backend, seed: 17))
+    }
+
+    @Test("log-softmax over a 49,152-token vocabulary: targets, argmax with ties, top-k, full rows")
+    func logSoftmaxVocabulary() throws {
+        expectPass(try KernelCheck.logSoftmax(backend, rows: 4, vocabulary: 49_152, seed: 18))
+    }
+
+    @Test func logSoftmaxSmallRows() throws {
+        expectPass(try KernelCheck.logSoftmax(backend, rows: 5, vocabulary: 7, seed: 19))
+        expectPass(try KernelCheck.logSoftmax(backend, rows: 8, vocabulary: 577, seed: 20))
+    }
+
+    @Test("non-finite logits are answered like the host reference")
+    func logSoftmaxNonFinite() throws {
+        let logits: [Float] = [1, -.infinity, 3, 2, -.infinity, -.infinity, -.infinity, -.infinity]
+        let t = try backend.makeActivations(rows: 2, columns: 4, values: logits)
+        let answers = try backend.logSoftmax(t, queries: [PositionQuery(targets: [1, 2], topK: 2), .target(0)])
+        #expect(answers[0].argmax == 2)
+        #expect(answers[0].targetLogProbs[0] == -.infinity)
+        #expect(answers[0].topK.map(\.token) == [2, 3])
+        #expect(answers[1].argmaxLogProb == -.infinity)
+    }
+}
+
+/// The wrapper's error reporting and device listing.
+@Suite(.enabled(if: openCLTestsEnabled, "no OpenCL platform"))
+struct OpenCLRuntimeTests {
+    @Test func listsDevices() throws {
+        let devices = try OpenCLBackend.listDevices()
+        #expect(!devices.isEmpty)
+        for device in devices {
+            #expect(!device.name.isEmpty)
+            #expect(device.computeUnits > 0)
+            #expect(device.maxWorkGroupSize >= 256)
+            #expect(device.localMemoryBytes >= 16 * 1024)
+            #expect(device.globalMemoryBytes > 0)
+        }
+        #expect(try OpenCLBackend().name.hasPrefix("opencl:"))
+    }
+
+    @Test func missingDeviceIsNamed() throws {
+        let count = try OpenCLBackend.listDevices().count
+        #expect(throws: OpenCLError.noSuchDevice(index: count, available: count)) { try OpenCLBackend(deviceIndex: count) }
+    }
+
+    @Test func foreignAndMisshapenTensorsAreRejected() throws {
+        let backend = try OpenCLBackend(), other = try OpenCLBackend(), cpu = CPUBackend(threads: 1)
+        let x = try backend.makeActivations(rows: 2, columns: 3, values: [1, 2, 3, 4, 5, 6])
+        #expect(throws: BackendError.foreignTensor(backend: backend.name, operation: "add")) {
+            try backend.add(x, other.makeActivations(rows: 2, columns: 3), into: x)
+        }
+        #expect(throws: BackendError.foreignTensor(backend: backend.name, operation: "read")) {
+            try backend.read(cpu.makeActivations(rows: 1, columns: 1))
+        }
+        #expect(throws: BackendError.self) { try backend.gatherRows(x, rows: [2], into: backend.makeActivations(rows: 1, columns: 3)) }
+        #expect(throws: BackendError.self) { try backend.embed(tokens: [0], table: x, into: backend.makeActivations(rows: 2, columns: 3)) }
+    }
+
+    @Test func allocatedBytesFollowBuffers() throws {
+        let backend = try OpenCLBackend()
+        let before = backend.allocatedBytes
+        var cache: KVCacheStorage? = try backend.makeKVCache(layers: 2, blockSize: 16, blockCapacity: 3, kvDimension: 64)
+        #expect(backend.allocatedBytes == before + 2 * 2 * 16 * 3 * 64 * 4)
+        cache = try backend.growKVCache(cache!, blockCapacity: 5)
+        #expect(backend.allocatedBytes == before + 2 * 2 * 16 * 5 * 64 * 4)
+        cache = nil
+        #expect(backend.allocatedBytes == before)
+    }
+}
+
+/// Error text that needs no device.
+@Test func openCLErrorsCarryTheirNames() {
+    #expect(OpenCLError.name(of: -5) == "CL_OUT_OF_RESOURCES")
+    #expect(OpenCLError.name(of: -54) == "CL_INVALID_WORK_GROUP_SIZE")
+    #expect(OpenCLError.name(of: -1001) == "CL_PLATFORM_NOT_FOUND_KHR")
+    #expect(OpenCLError.call(function: "clCreateBuffer", code: -4, detail: "8 bytes").description
+            == "clCreateBuffer failed with CL_MEM_OBJECT_ALLOCATION_FAILURE (-4): 8 bytes")
+    let missing = OpenCLError.noPlatform(code: -1001).description
+    for package in ["ocl-icd-opencl-dev", "opencl-headers", "pocl-opencl-icd"] { #expect(missing.contains(package)) }
+    #expect(OpenCLError.buildFailed(program: "common+matmul", options: "-D X", device: "d", log: "error: oops").description.contains("error: oops"))
+}
