@@ -1,2 +1,0 @@
-// Placeholder so the target builds before its code lands.
-import SequiturCore
