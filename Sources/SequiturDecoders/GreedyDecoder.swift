@@ -4,7 +4,8 @@ import SequiturCore
 /// argmax (full rows only when logit processors must see them).
 ///
 /// Greedy approximates `argmax_y Pr(y | x)` and can miss it: in the seeds' example it takes "warm" (−0.9) and
-/// ends on "warm mat" (−2.4) although "plush rug" scores −2.3.
+/// ends on "warm mat" (−2.4) although "plush rug" scores −2.3. Tokens stream to `DecodingRequest.onToken` as
+/// they are chosen; when it returns false the hypothesis ends there with finish reason `.stopString`.
 public struct GreedyDecoder: Decoder {
     public static let registryName = "greedy"
     static let summary = "the most likely token at each step (fast; can miss the best sequence)"
@@ -21,21 +22,8 @@ public struct GreedyDecoder: Decoder {
 
     public func decode(_ request: DecodingRequest, model: any LanguageModel) throws -> DecodingResult {
         let plan = try DecodingPlan(request, model: model)
-        let startCount = model.processedTokenCount
-        let query: PositionQuery = plan.needsFullRows ? .full : .argmax
-        let prefill = try plan.prefill(model: model, lastQuery: query)
-        let state = prefill.state
-        var answer = prefill.last
-        var output = plan.emptyOutput()
-        while true {
-            let (token, logProb) = try choose(answer, plan: plan, history: state.tokens)
-            var finish = output.append(token, logProb: logProb, plan: plan)
-            if let onToken = request.onToken, !onToken(token, logProb), finish == nil { finish = .stopString }
-            if let finish {
-                return DecodingResult(hypotheses: [output.hypothesis(finish)], promptLogProbs: prefill.promptLogProbs,
-                                      processedTokens: model.processedTokenCount - startCount)
-            }
-            answer = try model.extend([ExtensionRequest(state: state, tokens: [token], lastQuery: query)])[0].last!
+        return try plan.decodeTokenByToken(model: model, query: plan.needsFullRows ? .full : .argmax) {
+            try choose($0, plan: plan, history: $1)
         }
     }
 

@@ -6,7 +6,8 @@ import SequiturCore
 ///
 /// Without logit processors and with `topK > 0`, the model is asked for its top `topK` log-probs only (top-p and
 /// min-p act inside that set); otherwise it sends full rows. `temperature: 0` is greedy.
-/// `Hypothesis.tokenLogProbs` are the model's log-probs, before temperature.
+/// `Hypothesis.tokenLogProbs` are the model's log-probs, before temperature. Tokens stream to
+/// `DecodingRequest.onToken`; when it returns false the hypothesis ends there with finish reason `.stopString`.
 public struct SamplingDecoder: Decoder {
     public static let registryName = "sampling"
     static let summary = "samples each token (temperature, top-k, top-p, min-p), reproducible from a seed"
@@ -58,26 +59,14 @@ public struct SamplingDecoder: Decoder {
 
     public func decode(_ request: DecodingRequest, model: any LanguageModel) throws -> DecodingResult {
         let plan = try DecodingPlan(request, model: model)
-        let startCount = model.processedTokenCount
         let query: PositionQuery
         if plan.needsFullRows { query = .full }
         else if temperature == 0 { query = .argmax }
         else if topK > 0 { query = PositionQuery(topK: topK) }
         else { query = .full }
         var rng = SeededRandomNumberGenerator(seed: seed)
-        let prefill = try plan.prefill(model: model, lastQuery: query)
-        let state = prefill.state
-        var answer = prefill.last
-        var output = plan.emptyOutput()
-        while true {
-            let (token, logProb) = try draw(from: answer, plan: plan, history: state.tokens, rng: &rng)
-            var finish = output.append(token, logProb: logProb, plan: plan)
-            if let onToken = request.onToken, !onToken(token, logProb), finish == nil { finish = .stopString }
-            if let finish {
-                return DecodingResult(hypotheses: [output.hypothesis(finish)], promptLogProbs: prefill.promptLogProbs,
-                                      processedTokens: model.processedTokenCount - startCount)
-            }
-            answer = try model.extend([ExtensionRequest(state: state, tokens: [token], lastQuery: query)])[0].last!
+        return try plan.decodeTokenByToken(model: model, query: query) {
+            try draw(from: $0, plan: plan, history: $1, rng: &rng)
         }
     }
 

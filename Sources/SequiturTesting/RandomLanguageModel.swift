@@ -22,9 +22,9 @@ public final class RandomLanguageModel: LanguageModel {
     public let contextLength: Int
     /// How peaked the rows are: logits are drawn uniformly from `[-spread, spread]`.
     public let spread: Float
-    public private(set) var processedTokenCount = 0
+    public var processedTokenCount: Int { engine.processedTokenCount }
     /// Every request each `extend` call received, in order (one inner array per call).
-    public private(set) var extensionLog: [[ToyExtensionRecord]] = []
+    public var extensionLog: [[ToyExtensionRecord]] { engine.log }
     /// The end token: the last id.
     public var endToken: TokenID { TokenID(toyVocabulary.count - 1) }
 
@@ -48,11 +48,9 @@ public final class RandomLanguageModel: LanguageModel {
     public func makeState() -> SequenceState { engine.makeState() }
 
     public func extend(_ requests: [ExtensionRequest]) throws -> [ExtensionResult] {
-        let results = try engine.extend(requests, vocabularySize: toyVocabulary.count,
-                                        contextLength: contextLength) { logProbs(after: $0) }
-        extensionLog.append(engine.lastCallRecords)
-        processedTokenCount += requests.reduce(0) { $0 + $1.tokens.count }
-        return results
+        try engine.extend(requests, vocabularySize: toyVocabulary.count, contextLength: contextLength) {
+            logProbs(after: $0)
+        }
     }
 
     /// The normalised next-token log-probs after `prefix`, as `extend` reports them.

@@ -22,14 +22,15 @@ public enum SyntheticModels {
         try makeWriter(shape, seed: seed).write(to: url)
     }
 
-    /// The tensors of `shape` in the order llama.cpp's converter writes them (the default model's order).
+    /// The tensors of `shape` in the default model's file order.
     static func tensorSpecs(_ shape: SyntheticLlamaShape) -> [SyntheticTensor] {
         let d = shape.embeddingLength, ffn = shape.feedForwardLength
         let kv = d / shape.heads * shape.kvHeads
         var specs = [SyntheticTensor(name: "token_embd.weight", rows: shape.vocabularySize, columns: d,
                                      type: shape.embeddingType, kind: .embedding)]
         let a = shape.attentionTypes, f = shape.feedForwardTypes
-        for l in 0..<shape.layers {
+        // Blocks in the lexicographic order of their numbers (0, 1, 10, 11, ...), as the real file has them.
+        for l in (0..<shape.layers).sorted(by: { String($0) < String($1) }) {
             let p = "blk.\(l)."
             specs += [
                 SyntheticTensor(name: p + "attn_norm.weight", rows: 1, columns: d, type: .f32, kind: .norm),

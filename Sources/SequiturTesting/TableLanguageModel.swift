@@ -59,9 +59,9 @@ public final class TableLanguageModel: LanguageModel {
     public let toyVocabulary: ToyVocabulary
     public var vocabulary: any Vocabulary { toyVocabulary }
     public let contextLength: Int
-    public private(set) var processedTokenCount = 0
+    public var processedTokenCount: Int { engine.processedTokenCount }
     /// Every request each `extend` call received, in order (one inner array per call).
-    public private(set) var extensionLog: [[ToyExtensionRecord]] = []
+    public var extensionLog: [[ToyExtensionRecord]] { engine.log }
 
     private let rows: [[TokenID]: [Float]]
     private let defaultDistribution: [Float]
@@ -83,11 +83,9 @@ public final class TableLanguageModel: LanguageModel {
     public func makeState() -> SequenceState { engine.makeState() }
 
     public func extend(_ requests: [ExtensionRequest]) throws -> [ExtensionResult] {
-        let results = try engine.extend(requests, vocabularySize: toyVocabulary.count,
-                                        contextLength: contextLength) { logProbs(after: $0) }
-        extensionLog.append(engine.lastCallRecords)
-        processedTokenCount += requests.reduce(0) { $0 + $1.tokens.count }
-        return results
+        try engine.extend(requests, vocabularySize: toyVocabulary.count, contextLength: contextLength) {
+            logProbs(after: $0)
+        }
     }
 
     /// The log-prob row for `prefix`, as `extend` reports it.
@@ -149,11 +147,12 @@ final class PrefixFunctionState: SequenceState {
     func fork() -> SequenceState { PrefixFunctionState(tokens: tokens, owner: owner) }
 }
 
-/// What the toy models share: input validation like a real model's, and answering `PositionQuery`s from a row
-/// computed as a function of the prefix.
+/// What the toy models share: input validation like a real model's, answering `PositionQuery`s from a row
+/// computed as a function of the prefix, and the record of what was asked.
 struct PrefixFunctionEngine {
     let owner: ObjectIdentifier
-    private(set) var lastCallRecords: [ToyExtensionRecord] = []
+    private(set) var log: [[ToyExtensionRecord]] = []
+    private(set) var processedTokenCount = 0
 
     init(owner: AnyObject) { self.owner = ObjectIdentifier(owner) }
 
@@ -176,9 +175,10 @@ struct PrefixFunctionEngine {
             }
             states.append(s)
         }
-        lastCallRecords = zip(requests, states).map {
+        log.append(zip(requests, states).map {
             ToyExtensionRecord(prefix: $1.tokens, appended: $0.tokens, queries: $0.queries)
-        }
+        })
+        processedTokenCount += requests.reduce(0) { $0 + $1.tokens.count }
         var results: [ExtensionResult] = []
         for (r, s) in zip(requests, states) {
             var answers: [PositionLogProbs?] = []

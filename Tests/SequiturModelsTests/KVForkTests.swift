@@ -32,8 +32,11 @@ import Testing
             #expect(f.blockTable.blocks.dropLast() == root.blockTable.blocks.dropLast())
             #expect(f.blockTable.blocks.last != root.blockTable.blocks.last)
         }
-        #expect(root.blockTable.blocks.dropLast().allSatisfy { pool.referenceCount(of: $0) == 65 })
-        #expect(pool.referenceCount(of: root.blockTable.blocks.last!) == 1)
+        // Swift may release `forks` right after its last use above; keep them alive through the count checks.
+        withExtendedLifetime(forks) {
+            #expect(root.blockTable.blocks.dropLast().allSatisfy { pool.referenceCount(of: $0) == 65 })
+            #expect(pool.referenceCount(of: root.blockTable.blocks.last!) == 1)
+        }
 
         // A fork's continuation is bitwise the fresh computation of the same 1,001 tokens.
         let fresh = model.makeState()
