@@ -67,7 +67,7 @@ let package = Package(
 
         .executableTarget(
             name: "sequitur",
-            dependencies: ["Sequitur", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Sequitur", "SequiturTesting", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
 
         .testTarget(name: "SequiturCoreTests", dependencies: ["SequiturCore"]),

@@ -12,6 +12,10 @@ struct SequiturCommand: ParsableCommand {
             Every command reads the cached default model (./scripts/bootstrap fetches it) unless --model names a \
             GGUF file.
             """,
-        subcommands: [InspectCommand.self]
+        subcommands: [
+            GenerateCommand.self, ScoreCommand.self, RankCommand.self, PerplexityCommand.self,
+            CompareDecodersCommand.self, DecodersCommand.self, TokenizeCommand.self, InspectCommand.self,
+            BenchCommand.self,
+        ]
     )
 }

@@ -1,0 +1,106 @@
+import Foundation
+import Sequitur
+
+/// The workloads `sequitur bench` times, each on deterministic token ids so runs compare.
+struct Benchmarks {
+    let runtime: ModelRuntime
+    let repeats: Int
+
+    var model: LlamaModel { runtime.model }
+
+    /// Deterministic ids in an ordinary-text range of the vocabulary (the same sequence anchors.py uses).
+    func tokens(_ n: Int, seed: UInt64) -> [TokenID] {
+        var x = seed
+        let span = UInt64(max(2, min(20_000, model.vocabulary.count - 1000)))
+        return (0 ..< n).map { _ in
+            x = x &* 6364136223846793005 &+ 1442695040888963407
+            return TokenID(1000 + (x >> 33) % span)
+        }
+    }
+
+    /// Median wall time of `repeats` runs after one warm-up.
+    func time(_ body: () throws -> Void) rethrows -> Double {
+        try body()
+        var times: [Double] = []
+        for _ in 0 ..< repeats {
+            let start = DispatchTime.now().uptimeNanoseconds
+            try body()
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        return times.sorted()[times.count / 2]
+    }
+
+    func scoring() throws -> [BenchCommand.Figure] {
+        let requests = (0 ..< 8).map { r -> ScoringRequest in
+            let t = tokens(512, seed: UInt64(r))
+            return ScoringRequest(id: "\(r)", context: [t[0]], continuation: Array(t.dropFirst()))
+        }
+        let scorer = DirectScorer(batchSize: 8)
+        let seconds = try time { _ = try scorer.score(requests, model: model) }
+        return [.init(name: "scoring", value: 8 * 512 / seconds, unit: "tokens/s", detail: "8 requests × 512 tokens, direct scorer")]
+    }
+
+    func decode() throws -> [BenchCommand.Figure] {
+        let prompt = tokens(32, seed: 7)
+        let stop = StopConditions(maxNewTokens: 128, stopOnEndToken: false)
+        let seconds = try time { _ = try GreedyDecoder().decode(DecodingRequest(prompt: prompt, stop: stop), model: model) }
+        return [.init(name: "decode, batch 1", value: 128 / seconds, unit: "tokens/s", detail: "greedy, 128 tokens after a 32-token prompt")]
+    }
+
+    func decodeBatch4() throws -> [BenchCommand.Figure] {
+        let seconds = try time {
+            let states = (0 ..< 4).map { _ in model.makeState() }
+            var next = try model.extend(states.enumerated().map { i, s in
+                ExtensionRequest(state: s, tokens: tokens(32, seed: UInt64(10 + i)))
+            }).map { $0.last!.argmax }
+            for _ in 0 ..< 128 {
+                next = try model.extend(states.enumerated().map { i, s in ExtensionRequest(state: s, tokens: [next[i]]) }).map { $0.last!.argmax }
+            }
+        }
+        return [.init(name: "decode, batch 4", value: 128 / seconds, unit: "steps/s", detail: "4 greedy sequences advanced together, 128 steps after 32-token prompts")]
+    }
+
+    func multipleChoice() throws -> [BenchCommand.Figure] {
+        let questions = 4
+        let requests = (0 ..< questions).flatMap { q -> [ScoringRequest] in
+            let context = tokens(256, seed: UInt64(100 + q))
+            return (0 ..< 4).map { c in
+                ScoringRequest(id: "\(q).\(c)", context: context, continuation: tokens(8 + 2 * c + q % 3, seed: UInt64(1000 + 10 * q + c)))
+            }
+        }
+        let shared = try time { _ = try SharedPrefixScorer(batchSize: 16).score(requests, model: model) }
+        let direct = try time { _ = try DirectScorer(batchSize: 16).score(requests, model: model) }
+        return [
+            .init(name: "multiple choice, shared prefix", value: Double(requests.count) / shared, unit: "requests/s", detail: "256-token context, 4 choices of 8–16 tokens"),
+            .init(name: "multiple choice, direct", value: Double(requests.count) / direct, unit: "requests/s", detail: "the same requests, each scored over [x, y]"),
+            .init(name: "shared-prefix speed-up", value: direct / shared, unit: "×", detail: "direct time / shared-prefix time"),
+        ]
+    }
+
+    func beam() throws -> [BenchCommand.Figure] {
+        let prompt = tokens(32, seed: 7)
+        let decoder = try BeamSearchDecoder(numBeams: 4)
+        let stop = StopConditions(maxNewTokens: 32, stopOnEndToken: false)
+        let seconds = try time { _ = try decoder.decode(DecodingRequest(prompt: prompt, stop: stop), model: model) }
+        return [.init(name: "beam search, k = 4", value: 32 / seconds, unit: "steps/s", detail: "32 steps after a 32-token prompt")]
+    }
+
+    func exhaustive() throws -> [BenchCommand.Figure] {
+        let prompt = runtime.tokenizer.encode("The cat sat on the")
+        let decoder = try ExhaustiveDecoder(maxExpansions: 20_000)
+        let stop = StopConditions(maxNewTokens: 6)
+        var result: DecodingResult?
+        let seconds = try time { result = try decoder.decode(DecodingRequest(prompt: prompt, stop: stop), model: model) }
+        var expansions = 0
+        var proven = false
+        switch result?.certificate {
+        case let .provenOptimal(n)?: expansions = n; proven = true
+        case let .budgetExhausted(n, _, _, _)?: expansions = n
+        case nil: break
+        }
+        return [
+            .init(name: "exhaustive search", value: Double(expansions) / seconds, unit: "expansions/s", detail: "\"The cat sat on the\", ≤ 6 new tokens, \(expansions) expansions"),
+            .init(name: proven ? "exhaustive: time to prove optimal" : "exhaustive: time until budget ran out", value: seconds, unit: "s", detail: proven ? "certificate: proven optimal" : "certificate: budget exhausted (20,000 expansions)"),
+        ]
+    }
+}

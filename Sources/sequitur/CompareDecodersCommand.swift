@@ -1,0 +1,111 @@
+import ArgumentParser
+import Foundation
+import Sequitur
+
+struct CompareDecodersCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare-decoders",
+        abstract: "Run several decoders on the same prompts and compare what each finds and what it costs.",
+        discussion: """
+            sequitur compare-decoders --input prompts.txt --decoders greedy,beam:4,exhaustive --max-new-tokens 8
+
+            One prompt per line. A decoder is NAME, beam:K, or NAME:P=V+P=V (parameters joined by +). For every \
+            prompt an exact search (the exhaustive decoder, with --max-expansions) finds the true argmax \
+            ŷ = argmax_y Pr(y|x) over the same outputs; each decoder's search-error rate is how often its best \
+            output scores below that. Prompts whose exact search ran out of budget are left out of the rate and \
+            counted separately.
+            """
+    )
+
+    @OptionGroup var runtime: RuntimeOptions
+    @Option(help: ArgumentHelp("Text file with one prompt per line.", valueName: "file")) var input: String
+    @Option(help: ArgumentHelp("Comma-separated decoders.", valueName: "list")) var decoders = "greedy,beam:4,exhaustive"
+    @Option(help: ArgumentHelp("Most new tokens for every decoder.", valueName: "n")) var maxNewTokens = 8
+    @Option(help: ArgumentHelp("Expansion budget of the reference exact search.", valueName: "n")) var maxExpansions = 20_000
+    @Flag(help: "Print the table as JSON.") var json = false
+
+    struct Row: Encodable {
+        var decoder: String
+        var mean_logprob: Double
+        var exact_argmax_rate: Double?
+        var search_error_rate: Double?
+        var mean_length: Double
+        var tokens_per_second: Double
+        var prompts: Int
+    }
+
+    struct Report: Encodable {
+        var rows: [Row]
+        var prompts: Int
+        var prompts_with_proven_argmax: Int
+    }
+
+    static func parseSpec(_ spec: String) throws -> DecoderConfiguration {
+        let parts = spec.split(separator: ":", maxSplits: 1).map(String.init)
+        var c = DecoderConfiguration(name: parts[0])
+        guard parts.count == 2 else { return c }
+        if let k = Int(parts[1]) {
+            guard c.name == "beam" else { throw ValidationError("decoder '\(spec)': NAME:K is only for beam (beam:4)") }
+            c.parameters["numBeams"] = .int(k)
+            return c
+        }
+        for assignment in parts[1].split(separator: "+") {
+            let kv = assignment.split(separator: "=", maxSplits: 1).map(String.init)
+            guard kv.count == 2 else { throw ValidationError("decoder '\(spec)': expected P=V, got '\(assignment)'") }
+            c.parameters[kv[0]] = GenerateCommand.parseValue(kv[1])
+        }
+        return c
+    }
+
+    func run() throws {
+        let text = try String(contentsOf: URL(fileURLWithPath: input), encoding: .utf8)
+        let prompts = text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+        guard !prompts.isEmpty else { throw ValidationError("\(input): no prompts (one per line)") }
+        let specs = decoders.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+        let rt = try runtime.runtime { $0.stop.maxNewTokens = maxNewTokens }
+        let registry = DecoderRegistry.standard
+        let built = try specs.map { ($0, try registry.make(try Self.parseSpec($0))) }
+        let exact = try registry.make(DecoderConfiguration(name: "exhaustive", parameters: ["maxExpansions": .int(maxExpansions)]))
+        let stop = rt.configuration.stop
+
+        var best: [[Double]] = Array(repeating: [], count: built.count)
+        var lengths: [[Int]] = Array(repeating: [], count: built.count)
+        var seconds = [Double](repeating: 0, count: built.count)
+        var exactArgmax: [Double?] = []
+        for prompt in prompts {
+            let ids = rt.tokenizer.encode(prompt)
+            let reference = try exact.decode(DecodingRequest(prompt: ids, stop: stop), model: rt.model)
+            exactArgmax.append(reference.certificate?.isProvenOptimal == true ? reference.best?.logProb : nil)
+            for (i, (_, decoder)) in built.enumerated() {
+                let start = Date()
+                let r = try decoder.decode(DecodingRequest(prompt: ids, stop: stop), model: rt.model)
+                seconds[i] += Date().timeIntervalSince(start)
+                best[i].append(r.best?.logProb ?? -.infinity)
+                lengths[i].append(r.best?.tokens.count ?? 0)
+            }
+        }
+        let proven = exactArgmax.compactMap { $0 }.count
+        let rows = built.enumerated().map { i, entry -> Row in
+            var found = 0
+            for (p, exactScore) in exactArgmax.enumerated() {
+                if let exactScore, best[i][p] >= exactScore - 1e-4 { found += 1 }
+            }
+            let totalTokens = lengths[i].reduce(0, +)
+            return Row(decoder: entry.0, mean_logprob: best[i].reduce(0, +) / Double(prompts.count),
+                       exact_argmax_rate: proven > 0 ? Double(found) / Double(proven) : nil,
+                       search_error_rate: proven > 0 ? 1 - Double(found) / Double(proven) : nil,
+                       mean_length: Double(totalTokens) / Double(prompts.count),
+                       tokens_per_second: seconds[i] > 0 ? Double(totalTokens) / seconds[i] : 0, prompts: prompts.count)
+        }
+        let report = Report(rows: rows, prompts: prompts.count, prompts_with_proven_argmax: proven)
+        if json { try printJSON(report); return }
+        print("decoder            mean log Pr   exact argmax   search error   mean length   tokens/s")
+        for r in rows {
+            let rate = r.exact_argmax_rate.map { String(format: "%11.1f%%", $0 * 100) } ?? "          -"
+            let err = r.search_error_rate.map { String(format: "%12.1f%%", $0 * 100) } ?? "           -"
+            print(String(format: "%@  %11.4f   %@   %@   %11.2f   %8.1f", r.decoder.padding(toLength: 17, withPad: " ", startingAt: 0),
+                         r.mean_logprob, rate, err, r.mean_length, r.tokens_per_second))
+        }
+        print("\(proven) of \(prompts.count) prompts have a proven argmax (exact search within \(maxExpansions) expansions)")
+    }
+}

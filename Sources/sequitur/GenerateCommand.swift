@@ -1,0 +1,140 @@
+import ArgumentParser
+import Foundation
+import Sequitur
+
+struct GenerateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate",
+        abstract: "Decode a continuation of PROMPT with a decoder chosen by name or configuration.",
+        discussion: """
+            sequitur generate "The capital of France is"                      greedy, streamed
+            sequitur generate --beams 4 --max-new-tokens 24 "Once upon a time"  beam search, 4-best
+            sequitur generate --decoder exhaustive --max-new-tokens 6 "The cat sat on the"
+            sequitur generate --decoder sampling --param temperature=0.8 --param seed=7 --chat "Write a haiku"
+
+            Greedy and sampling stream tokens as they are chosen; beam and exhaustive print the n-best with their \
+            scores (log Pr(y|x), and the length-penalised score beam search ranked by). `sequitur decoders` lists \
+            every decoder's parameters.
+            """
+    )
+
+    @OptionGroup var runtime: RuntimeOptions
+    @Argument(help: "The prompt ('-' reads standard input).") var prompt: String
+    @Option(help: ArgumentHelp("Decoder name: greedy, beam, exhaustive, sampling (default: the configuration's, else greedy).", valueName: "name"))
+    var decoder: String?
+    @Option(help: ArgumentHelp("Beam width; implies --decoder beam when no decoder is named.", valueName: "k")) var beams: Int?
+    @Option(name: .customLong("param"), help: ArgumentHelp("A decoder parameter, NAME=VALUE (repeatable), e.g. lengthPenalty=0.8.", valueName: "name=value"))
+    var parameters: [String] = []
+    @Option(help: ArgumentHelp("Most tokens to generate.", valueName: "n")) var maxNewTokens: Int?
+    @Option(name: .customLong("stop"), help: ArgumentHelp("Stop when the output contains this text (repeatable).", valueName: "text")) var stopStrings: [String] = []
+    @Flag(help: "Wrap the prompt as a user message with the model's chat template.") var chat = false
+    @Flag(help: "Print one JSON object with the hypotheses.") var json = false
+
+    struct Output: Encodable {
+        struct Item: Encodable {
+            var ids: [Int32]
+            var text: String
+            var score: Double
+            var logprob: Double
+            var token_logprobs: [Float]
+            var finish_reason: String
+        }
+        var hypotheses: [Item]
+        var certificate: String?
+        var prompt_tokens: Int
+    }
+
+    func run() throws {
+        var promptText = prompt
+        if prompt == "-" {
+            guard let s = String(data: FileHandle.standardInput.readDataToEndOfFile(), encoding: .utf8) else {
+                throw ValidationError("standard input is not valid UTF-8")
+            }
+            promptText = s
+        }
+        let rt = try runtime.runtime { c in
+            if let decoder, decoder != c.decoder.name { c.decoder = DecoderConfiguration(name: decoder) }
+            if let beams {
+                if decoder == nil, c.decoder.name != "beam" { c.decoder = DecoderConfiguration(name: "beam") }
+                c.decoder.parameters["numBeams"] = .int(beams)
+            }
+            for p in parameters {
+                guard let eq = p.firstIndex(of: "="), eq != p.startIndex else {
+                    throw ValidationError("--param '\(p)': expected NAME=VALUE")
+                }
+                c.decoder.parameters[String(p[..<eq])] = Self.parseValue(String(p[p.index(after: eq)...]))
+            }
+            // The command line shows beam search's n-best, so it returns every beam unless told otherwise
+            // (transformers' num_return_sequences defaults to 1; the library keeps that default).
+            if c.decoder.name == "beam", c.decoder.parameters["numReturnSequences"] == nil {
+                c.decoder.parameters["numReturnSequences"] = c.decoder.parameters["numBeams"] ?? .int(4)
+            }
+            if let maxNewTokens { c.stop.maxNewTokens = maxNewTokens }
+            c.stop.stopStrings += stopStrings
+        }
+        let dec = try rt.makeDecoder()
+        let ids: [TokenID]
+        if chat {
+            ids = rt.tokenizer.encode(try rt.renderChat([ChatMessage(role: "user", content: promptText)], addGenerationPrompt: true))
+        } else {
+            ids = rt.tokenizer.encode(promptText)
+        }
+        let stop = rt.configuration.stop
+        let total = ids.count + stop.maxNewTokens
+        guard total <= rt.model.contextLength else {
+            throw ValidationError("the prompt (\(ids.count) tokens) plus --max-new-tokens \(stop.maxNewTokens) exceeds the model's context length of \(rt.model.contextLength)")
+        }
+        let streams = !json && (dec.name == "greedy" || dec.name == "sampling")
+        // Control tokens (the end-of-turn marker) end the output; they are not part of its text.
+        var detokenizer = StreamingDetokenizer(tokenizer: rt.tokenizer, skipSpecial: true)
+        if streams {
+            Interrupt.install()
+            if !chat { FileHandle.standardOutput.write(Data(promptText.utf8)) }
+        }
+        let request = DecodingRequest(prompt: ids, stop: stop, onToken: streams ? { token, _ in
+            FileHandle.standardOutput.write(Data(detokenizer.append(token).utf8))
+            return !Interrupt.requested
+        } : nil)
+        let result = try dec.decode(request, model: rt.model)
+        if streams {
+            FileHandle.standardOutput.write(Data((detokenizer.finish() + "\n").utf8))
+            if let best = result.best {
+                FileHandle.standardError.write(Data(String(format: "[%d tokens, log Pr = %.4f, %@]\n", best.tokens.count, best.logProb, best.finishReason.rawValue).utf8))
+            }
+            return
+        }
+        let items = result.hypotheses.map {
+            Output.Item(ids: $0.tokens, text: rt.tokenizer.decode($0.tokens, skipSpecial: true), score: $0.score, logprob: $0.logProb,
+                        token_logprobs: $0.tokenLogProbs, finish_reason: $0.finishReason.rawValue)
+        }
+        let certificate = result.certificate.map(Self.describe)
+        if json {
+            try printJSON(Output(hypotheses: items, certificate: certificate, prompt_tokens: ids.count))
+            return
+        }
+        for (i, h) in items.enumerated() {
+            print(String(format: "#%d  score %.4f  log Pr %.4f  (%d tokens, %@)", i + 1, h.score, h.logprob, h.ids.count, h.finish_reason))
+            print("    " + (promptText + h.text).replacingOccurrences(of: "\n", with: "\n    "))
+        }
+        if let certificate { print("certificate: \(certificate)") }
+    }
+
+    /// A command-line value as the configuration would read it: integer, number, boolean, else text.
+    static func parseValue(_ text: String) -> ConfigValue {
+        if let i = Int(text) { return .int(i) }
+        if let d = Double(text) { return .double(d) }
+        if text == "true" { return .bool(true) }
+        if text == "false" { return .bool(false) }
+        return .string(text)
+    }
+
+    static func describe(_ c: SearchCertificate) -> String {
+        switch c {
+        case let .provenOptimal(expansions):
+            return "proven optimal after \(expansions) expansions"
+        case let .budgetExhausted(expansions, best, bound, reason):
+            return String(format: "budget exhausted after %d expansions (%@): best found %@, nothing unexplored scores above %.4f",
+                          expansions, reason, best.map { String(format: "%.4f", $0) } ?? "none", bound)
+        }
+    }
+}

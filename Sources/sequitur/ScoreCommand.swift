@@ -1,0 +1,168 @@
+import ArgumentParser
+import Foundation
+import Sequitur
+
+struct ScoreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "score",
+        abstract: "Score log Pr(continuation | context), for one pair or a JSONL file of requests.",
+        discussion: """
+            One pair:   sequitur score "The capital of France is" " Paris"
+            A file:     sequitur score --input requests.jsonl --output scores.jsonl [--resume] [--shard I/N]
+
+            Each input line is {"id", "context", "continuation"} (text) or {"id", "context_ids", \
+            "continuation_ids"} (token ids). Text is split the way lm-evaluation-harness splits it: context and \
+            continuation are encoded together and the tokens after the context's own encoding are the \
+            continuation, so a leading space belongs to the continuation. Each output line is {"id", "logprob", \
+            "token_logprobs", "is_greedy", "n_tokens"}. An empty continuation scores 0 (Pr = 1).
+
+            Output lines are written whole and flushed batch by batch; --resume skips ids already written (and \
+            cuts a torn last line). --shard I/N takes every N-th request starting at I, so N jobs together cover \
+            the input and their outputs concatenate.
+            """
+    )
+
+    @OptionGroup var runtime: RuntimeOptions
+    @Argument(help: "Context text (with CONTINUATION; omit both with --input).") var context: String?
+    @Argument(help: "Continuation text.") var continuation: String?
+    @Option(help: ArgumentHelp("JSONL file of requests.", valueName: "file")) var input: String?
+    @Option(help: ArgumentHelp("JSONL file for the results (required with --input).", valueName: "file")) var output: String?
+    @Option(help: ArgumentHelp("joint-marginal, direct or shared-prefix (default: the configuration's, else shared-prefix).", valueName: "name"))
+    var strategy: String?
+    @Option(help: ArgumentHelp("Requests per batched model call.", valueName: "n")) var batchSize = 16
+    @Flag(help: "Continue an interrupted run: skip the ids already in --output.") var resume = false
+    @Option(help: ArgumentHelp("Take every N-th request starting at I (0-based).", valueName: "I/N")) var shard: String?
+    @Flag(help: "Print JSON instead of a table (single pair).") var json = false
+
+    func validate() throws {
+        if input == nil {
+            guard context != nil, continuation != nil else { throw ValidationError("give CONTEXT and CONTINUATION, or --input FILE --output FILE") }
+            guard output == nil, !resume, shard == nil else { throw ValidationError("--output, --resume and --shard go with --input") }
+        } else {
+            guard context == nil else { throw ValidationError("give either CONTEXT CONTINUATION or --input, not both") }
+            guard output != nil else { throw ValidationError("--input needs --output FILE") }
+        }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+    }
+
+    func run() throws {
+        let rt = try runtime.runtime { c in
+            if let strategy {
+                guard let s = ScorerStrategy(rawValue: strategy) else {
+                    throw ValidationError("--strategy: unknown '\(strategy)'; valid: \(ScorerStrategy.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                c.scorer = s
+            }
+        }
+        let scorer = rt.makeScorer(batchSize: batchSize)
+        if let input, let output {
+            try scoreFile(rt, scorer: scorer, input: input, output: output)
+            return
+        }
+        let request = try rt.splitter.request(id: "0", context: context!, continuation: continuation!)
+        try ScoringInput.check(request, model: rt.model, where: "request")
+        let result = try scorer.score([request], model: rt.model)[0]
+        if json {
+            try printJSON(ScoreLine(result))
+            return
+        }
+        print(String(format: "log Pr(continuation | context) = %.6f over %d tokens%@", result.logProb, result.tokenCount,
+                     result.isGreedy ? " (greedy: every token was the argmax)" : ""))
+        print("  pos  token  piece                 log-prob")
+        for (i, token) in request.continuation.enumerated() {
+            let piece = rt.tokenizer.readablePiece(for: token)
+            print(String(format: "  %3d  %5d  %@  %9.4f", i, token, piece.padding(toLength: 20, withPad: " ", startingAt: 0), result.tokenLogProbs[i]))
+        }
+    }
+
+    private func scoreFile(_ rt: ModelRuntime, scorer: any Scorer, input: String, output: String) throws {
+        let job = JSONLJob(input: URL(fileURLWithPath: input), output: URL(fileURLWithPath: output), resume: resume,
+                           shard: try shard.map(JSONLJob.Shard.init(parsing:)))
+        Interrupt.install()
+        let bar = ProgressBar(label: "score")
+        defer { bar.finish() }
+        let splitter = rt.splitter
+        let summary = try job.run(
+            batchSize: batchSize,
+            parse: { object, line in try ScoringInput.parse(object, splitter: splitter, model: rt.model) },
+            progress: { bar.update(done: $0, total: $1, tokens: $2) },
+            shouldStop: { Interrupt.requested }
+        ) { batch in
+            let results = try scorer.score(batch.map(\.request), model: rt.model)
+            let tokens = batch.reduce(0) { $0 + $1.request.context.count + $1.request.continuation.count }
+            return (results.map { ScoreLine($0).jsonObject }, tokens)
+        }
+        bar.finish()
+        var note = "\(summary.written) written, \(summary.skippedAsDone) already done"
+        if summary.skippedOtherShards > 0 { note += ", \(summary.skippedOtherShards) in other shards" }
+        FileHandle.standardError.write(Data("score: \(note)\(summary.interrupted ? " (interrupted: rerun with --resume)" : "")\n".utf8))
+        if summary.interrupted { throw ExitCode(130) }
+    }
+}
+
+/// One output line of `sequitur score`.
+struct ScoreLine: Encodable {
+    var id: String
+    var logprob: Double
+    var token_logprobs: [Float]
+    var is_greedy: Bool
+    var n_tokens: Int
+
+    init(_ r: ScoringResult) {
+        id = r.id
+        logprob = r.logProb
+        token_logprobs = r.tokenLogProbs
+        is_greedy = r.isGreedy
+        n_tokens = r.tokenCount
+    }
+
+    var jsonObject: [String: Any] {
+        ["id": id, "logprob": logprob, "token_logprobs": token_logprobs.map(Double.init), "is_greedy": is_greedy, "n_tokens": n_tokens]
+    }
+}
+
+/// Reading and checking scoring requests from JSONL objects.
+enum ScoringInput {
+    static func parse(_ o: [String: Any], splitter: TextScoringSplitter, model: any LanguageModel) throws -> (id: String, request: ScoringRequest) {
+        let id = try JSONLFieldReader.id(o)
+        let request: ScoringRequest
+        if let contextIDs = try JSONLFieldReader.optionalTokenIDs(o, "context_ids") {
+            guard let continuationIDs = try JSONLFieldReader.optionalTokenIDs(o, "continuation_ids") else {
+                throw JSONLFieldError(field: "continuation_ids", problem: "missing (context_ids was given)")
+            }
+            request = ScoringRequest(id: id, context: contextIDs, continuation: continuationIDs)
+        } else {
+            guard let context = try JSONLFieldReader.optionalString(o, "context") else {
+                throw JSONLFieldError(field: "context", problem: "missing (give context and continuation, or context_ids and continuation_ids)")
+            }
+            guard let continuation = try JSONLFieldReader.optionalString(o, "continuation") else {
+                throw JSONLFieldError(field: "continuation", problem: "missing")
+            }
+            do {
+                request = try splitter.request(id: id, context: context, continuation: continuation)
+            } catch {
+                throw JSONLFieldError(field: "context", problem: "\(error)")
+            }
+        }
+        try check(request, model: model, where: "request")
+        return (id, request)
+    }
+
+    /// Token ids in range, a non-empty context, and a length the model accepts: checked before any work so the
+    /// error names the line instead of failing a whole batch later.
+    static func check(_ r: ScoringRequest, model: any LanguageModel, where place: String) throws {
+        let size = model.vocabulary.count
+        for (field, ids) in [("context_ids", r.context), ("continuation_ids", r.continuation)] {
+            if let (i, bad) = ids.enumerated().first(where: { $0.element < 0 || Int($0.element) >= size }) {
+                throw JSONLFieldError(field: "\(field)[\(i)]", problem: "token id \(bad) is out of range: the vocabulary has \(size) tokens")
+            }
+        }
+        guard !r.context.isEmpty else {
+            throw JSONLFieldError(field: "context", problem: "empty: the first continuation token needs at least one context token")
+        }
+        let length = r.context.count + r.continuation.count
+        guard length <= model.contextLength else {
+            throw JSONLFieldError(field: "context", problem: "context + continuation is \(length) tokens, longer than the model's context length of \(model.contextLength)")
+        }
+    }
+}
