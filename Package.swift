@@ -76,7 +76,7 @@ let package = Package(
         .testTarget(name: "SequiturOpenCLTests", dependencies: ["SequiturOpenCL", "SequiturCPU", "SequiturModels"]),
         .testTarget(name: "SequiturDecodersTests", dependencies: ["SequiturDecoders", "SequiturScoring", "SequiturTesting"]),
         .testTarget(name: "SequiturScoringTests", dependencies: ["SequiturScoring", "SequiturTesting"]),
-        .testTarget(name: "SequiturTests", dependencies: ["Sequitur"]),
+        .testTarget(name: "SequiturTests", dependencies: ["Sequitur", "SequiturTesting"]),
         .testTarget(name: "SequiturIntegrationTests", dependencies: ["Sequitur", "SequiturTesting"]),
     ]
 )

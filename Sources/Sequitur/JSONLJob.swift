@@ -107,7 +107,7 @@ public struct JSONLJob {
             precondition(result.objects.count == batch.count, "process must return one object per item")
             var chunk = Data()
             for object in result.objects {
-                let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+                let data = try JSONLineEncoder.encode(object)
                 chunk.append(data)
                 chunk.append(0x0A)
             }
