@@ -20,14 +20,11 @@ struct BenchCommand: ParsableCommand {
     @OptionGroup var runtime: RuntimeOptions
     @Option(help: ArgumentHelp("Where to write the JSON results.", valueName: "file")) var output: String?
     @Option(help: ArgumentHelp("Benchmark a random-weight model of this shape instead: smollm2-135m.", valueName: "shape")) var synthetic: String?
-    @Option(help: ArgumentHelp("Runs per figure (the median is reported).", valueName: "n")) var repeat_ = 3
+    @Option(name: .customLong("repeat"), help: ArgumentHelp("Runs per figure (the median is reported).", valueName: "n")) var repeats = 3
+    @Option(help: ArgumentHelp("Requests of 512 tokens in the scoring figure (8 on a CPU; issue targets for GPUs use 32).", valueName: "n"))
+    var scoringRequests = 8
     @Option(help: ArgumentHelp("Comma-separated subset: scoring,decode,decode4,choice,beam,exhaustive.", valueName: "list"))
     var only: String?
-
-    enum CodingKeys: String, CodingKey {
-        case runtime, output, synthetic, only
-        case repeat_ = "repeat"
-    }
 
     struct Figure: Codable {
         var name: String
@@ -57,39 +54,57 @@ struct BenchCommand: ParsableCommand {
             }
             modelPath = url.path
         }
-        let rt = try runtime.runtime { c in if let modelPath { c.model = modelPath } }
-        let wanted = Set((only ?? "scoring,decode,decode4,choice,beam,exhaustive").split(separator: ",").map(String.init))
-        let bench = Benchmarks(runtime: rt, repeats: max(1, repeat_))
-        var figures: [Figure] = []
-        func add(_ f: [Figure]) {
-            for x in f { FileHandle.standardError.write(Data(String(format: "  %-34@ %12.2f %@\n", x.name, x.value, x.unit).utf8)) }
-            figures += f
+        let makeRuntime = { try runtime.runtime { c in if let modelPath { c.model = modelPath } } }
+        let wanted = (only ?? "scoring,decode,decode4,choice,beam,exhaustive").split(separator: ",").map(String.init)
+        let sections: [(name: String, run: (Benchmarks) throws -> [Figure])] = [
+            ("scoring", { try $0.scoring(requests: scoringRequests) }), ("decode", { try $0.decode() }),
+            ("decode4", { try $0.decodeBatch4() }), ("choice", { try $0.multipleChoice() }),
+            ("beam", { try $0.beam() }), ("exhaustive", { try $0.exhaustive() }),
+        ]
+        if let unknown = wanted.first(where: { w in !sections.contains { $0.name == w } }) {
+            throw ValidationError("--only: unknown benchmark '\(unknown)'; valid: \(sections.map(\.name).joined(separator: ", "))")
         }
-        FileHandle.standardError.write(Data("bench: \(rt.backend.name), model \(modelPath ?? rt.configuration.model ?? ModelLocator.defaultModelFileName)\n".utf8))
-        if wanted.contains("scoring") { add(try bench.scoring()) }
-        if wanted.contains("decode") { add(try bench.decode()) }
-        if wanted.contains("decode4") { add(try bench.decodeBatch4()) }
-        if wanted.contains("choice") { add(try bench.multipleChoice()) }
-        if wanted.contains("beam") { add(try bench.beam()) }
-        if wanted.contains("exhaustive") { add(try bench.exhaustive()) }
-        let peak = ResourceUsage.peakResidentBytes()
-        let modelFile = try modelPath ?? ModelLocator.resolve(rt.configuration.model).path
+        var figures: [Figure] = []
+        var backendName = "", configuration = SequiturConfiguration()
+        for section in sections where wanted.contains(section.name) {
+            // A fresh model per section, and a fresh peak: each section's memory figure is its own (the KV
+            // pool keeps what it grew to for the life of the model).
+            let rt = try makeRuntime()
+            backendName = rt.backend.name
+            configuration = rt.configuration
+            let resetWorked = ResourceUsage.resetPeak()
+            var result = try section.run(Benchmarks(runtime: rt, repeats: max(1, repeats)))
+            if resetWorked, let peak = ResourceUsage.peakResidentBytes() {
+                result.append(Figure(name: "\(section.name): peak resident memory", value: Double(peak) / 1_048_576,
+                                     unit: "MiB", detail: "process peak during this benchmark (weights mapped, KV cache, scratch)"))
+            }
+            for x in result { FileHandle.standardError.write(Data("  \(Self.row(x))\n".utf8)) }
+            figures += result
+        }
+        let peaks = figures.filter { $0.name.hasSuffix("peak resident memory") }.map { Int($0.value * 1_048_576) }
+        let modelFile = try modelPath ?? ModelLocator.resolve(configuration.model).path
         let report = Report(date: ISO8601DateFormatter().string(from: Date()), machine: Self.cpuName(),
-                            cores: ProcessInfo.processInfo.activeProcessorCount, backend: rt.backend.name,
-                            threads: rt.configuration.threads, model: modelFile,
-                            figures: figures, peak_resident_bytes: peak)
-        print("figure                              value        unit")
-        for f in figures { print(String(format: "%-34@ %12.2f  %@   (%@)", f.name, f.value, f.unit, f.detail)) }
-        if let peak { print(String(format: "%-34@ %12.1f  MiB", "peak resident memory", Double(peak) / 1_048_576)) }
+                            cores: ProcessInfo.processInfo.activeProcessorCount, backend: backendName,
+                            threads: configuration.threads, model: modelFile, figures: figures,
+                            peak_resident_bytes: peaks.max() ?? ResourceUsage.peakResidentBytes())
+        print("figure".padding(toLength: 40, withPad: " ", startingAt: 0) + "       value  unit")
+        for f in figures { print(Self.row(f) + "   (\(f.detail))") }
         if let output {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             let data = try encoder.encode(report)
+            // Written beside the target and renamed over it, so a reader never sees half a file.
             let tmp = output + ".part"
             try data.write(to: URL(fileURLWithPath: tmp))
-            _ = try FileManager.default.replaceItemAt(URL(fileURLWithPath: output), withItemAt: URL(fileURLWithPath: tmp))
+            guard rename(tmp, output) == 0 else {
+                throw ValidationError("cannot write \(output): \(String(cString: strerror(errno)))")
+            }
             print("written to \(output)")
         }
+    }
+
+    static func row(_ f: Figure) -> String {
+        f.name.padding(toLength: 40, withPad: " ", startingAt: 0) + String(format: " %11.2f  ", f.value) + f.unit
     }
 
     static func cpuName() -> String {

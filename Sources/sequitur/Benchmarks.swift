@@ -30,14 +30,14 @@ struct Benchmarks {
         return times.sorted()[times.count / 2]
     }
 
-    func scoring() throws -> [BenchCommand.Figure] {
-        let requests = (0 ..< 8).map { r -> ScoringRequest in
+    func scoring(requests count: Int) throws -> [BenchCommand.Figure] {
+        let requests = (0 ..< count).map { r -> ScoringRequest in
             let t = tokens(512, seed: UInt64(r))
             return ScoringRequest(id: "\(r)", context: [t[0]], continuation: Array(t.dropFirst()))
         }
-        let scorer = DirectScorer(batchSize: 8)
+        let scorer = DirectScorer(batchSize: count)
         let seconds = try time { _ = try scorer.score(requests, model: model) }
-        return [.init(name: "scoring", value: 8 * 512 / seconds, unit: "tokens/s", detail: "8 requests × 512 tokens, direct scorer")]
+        return [.init(name: "scoring", value: Double(count * 512) / seconds, unit: "tokens/s", detail: "\(count) requests × 512 tokens, direct scorer")]
     }
 
     func decode() throws -> [BenchCommand.Figure] {

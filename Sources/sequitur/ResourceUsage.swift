@@ -17,4 +17,17 @@ enum ResourceUsage {
         return Int(usage.ru_maxrss)
         #endif
     }
+
+    /// Starts a new peak: Linux resets `VmHWM` to the current resident size when "5" is written to
+    /// /proc/self/clear_refs, so each benchmark reports its own peak. Returns false where that is unavailable.
+    @discardableResult
+    static func resetPeak() -> Bool {
+        #if os(Linux)
+        guard let handle = FileHandle(forWritingAtPath: "/proc/self/clear_refs") else { return false }
+        defer { try? handle.close() }
+        return (try? handle.write(contentsOf: Data("5".utf8))) != nil
+        #else
+        return false
+        #endif
+    }
 }
