@@ -47,7 +47,7 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         var modelPath: String? = nil
         if let synthetic {
-            guard synthetic == "smollm2-135m" else { throw ValidationError("--synthetic: unknown shape '\(synthetic)'; valid: smollm2-135m") }
+            guard synthetic == "smollm2-135m" else { throw CommandError("--synthetic: unknown shape '\(synthetic)'; valid: smollm2-135m") }
             let url = FileManager.default.temporaryDirectory.appendingPathComponent("sequitur-synthetic-smollm2-135m.gguf")
             if !FileManager.default.fileExists(atPath: url.path) {
                 try SyntheticModels.writeLlamaGGUF(.smollm2_135m, seed: 1, to: url)
@@ -62,7 +62,7 @@ struct BenchCommand: ParsableCommand {
             ("beam", { try $0.beam() }), ("exhaustive", { try $0.exhaustive() }),
         ]
         if let unknown = wanted.first(where: { w in !sections.contains { $0.name == w } }) {
-            throw ValidationError("--only: unknown benchmark '\(unknown)'; valid: \(sections.map(\.name).joined(separator: ", "))")
+            throw CommandError("--only: unknown benchmark '\(unknown)'; valid: \(sections.map(\.name).joined(separator: ", "))")
         }
         var figures: [Figure] = []
         var backendName = "", configuration = SequiturConfiguration()
@@ -97,7 +97,7 @@ struct BenchCommand: ParsableCommand {
             let tmp = output + ".part"
             try data.write(to: URL(fileURLWithPath: tmp))
             guard rename(tmp, output) == 0 else {
-                throw ValidationError("cannot write \(output): \(String(cString: strerror(errno)))")
+                throw CommandError("cannot write \(output): \(String(cString: strerror(errno)))")
             }
             print("written to \(output)")
         }

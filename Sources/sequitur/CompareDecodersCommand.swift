@@ -45,13 +45,13 @@ struct CompareDecodersCommand: ParsableCommand {
         var c = DecoderConfiguration(name: parts[0])
         guard parts.count == 2 else { return c }
         if let k = Int(parts[1]) {
-            guard c.name == "beam" else { throw ValidationError("decoder '\(spec)': NAME:K is only for beam (beam:4)") }
+            guard c.name == "beam" else { throw CommandError("decoder '\(spec)': NAME:K is only for beam (beam:4)") }
             c.parameters["numBeams"] = .int(k)
             return c
         }
         for assignment in parts[1].split(separator: "+") {
             let kv = assignment.split(separator: "=", maxSplits: 1).map(String.init)
-            guard kv.count == 2 else { throw ValidationError("decoder '\(spec)': expected P=V, got '\(assignment)'") }
+            guard kv.count == 2 else { throw CommandError("decoder '\(spec)': expected P=V, got '\(assignment)'") }
             c.parameters[kv[0]] = GenerateCommand.parseValue(kv[1])
         }
         return c
@@ -60,7 +60,7 @@ struct CompareDecodersCommand: ParsableCommand {
     func run() throws {
         let text = try String(contentsOf: URL(fileURLWithPath: input), encoding: .utf8)
         let prompts = text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
-        guard !prompts.isEmpty else { throw ValidationError("\(input): no prompts (one per line)") }
+        guard !prompts.isEmpty else { throw CommandError("\(input): no prompts (one per line)") }
         let specs = decoders.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
         let rt = try runtime.runtime { $0.stop.maxNewTokens = maxNewTokens }
         let registry = DecoderRegistry.standard

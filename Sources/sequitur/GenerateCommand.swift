@@ -48,7 +48,7 @@ struct GenerateCommand: ParsableCommand {
         var promptText = prompt
         if prompt == "-" {
             guard let s = String(data: FileHandle.standardInput.readDataToEndOfFile(), encoding: .utf8) else {
-                throw ValidationError("standard input is not valid UTF-8")
+                throw CommandError("standard input is not valid UTF-8")
             }
             promptText = s
         }
@@ -60,7 +60,7 @@ struct GenerateCommand: ParsableCommand {
             }
             for p in parameters {
                 guard let eq = p.firstIndex(of: "="), eq != p.startIndex else {
-                    throw ValidationError("--param '\(p)': expected NAME=VALUE")
+                    throw CommandError("--param '\(p)': expected NAME=VALUE")
                 }
                 c.decoder.parameters[String(p[..<eq])] = Self.parseValue(String(p[p.index(after: eq)...]))
             }
@@ -82,7 +82,7 @@ struct GenerateCommand: ParsableCommand {
         let stop = rt.configuration.stop
         let total = ids.count + stop.maxNewTokens
         guard total <= rt.model.contextLength else {
-            throw ValidationError("the prompt (\(ids.count) tokens) plus --max-new-tokens \(stop.maxNewTokens) exceeds the model's context length of \(rt.model.contextLength)")
+            throw CommandError("the prompt (\(ids.count) tokens) plus --max-new-tokens \(stop.maxNewTokens) exceeds the model's context length of \(rt.model.contextLength)")
         }
         let streams = !json && (dec.name == "greedy" || dec.name == "sampling")
         // Control tokens (the end-of-turn marker) end the output; they are not part of its text.

@@ -33,7 +33,7 @@ struct PerplexityCommand: ParsableCommand {
         let data = file == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try Self.read(file)
         guard let text = String(data: data, encoding: .utf8) else {
             let offset = Self.firstInvalidUTF8Offset(data)
-            throw ValidationError("\(file): not valid UTF-8 (first bad byte at offset \(offset))")
+            throw CommandError("\(file): not valid UTF-8 (first bad byte at offset \(offset))")
         }
         let rt = try runtime.runtime()
         let w = window ?? min(rt.model.contextLength, 1024)
@@ -50,7 +50,7 @@ struct PerplexityCommand: ParsableCommand {
 
     static func read(_ path: String) throws -> Data {
         do { return try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw ValidationError("\(path): cannot read (\(error.localizedDescription))")
+            throw CommandError("\(path): cannot read (\(error.localizedDescription))")
         }
     }
 

@@ -26,13 +26,13 @@ struct RuntimeOptions: ParsableArguments {
         if let model { c.model = model }
         if let backend {
             guard let choice = BackendChoice(rawValue: backend) else {
-                throw ValidationError("--backend: unknown backend '\(backend)'; valid: \(BackendChoice.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw CommandError("--backend: unknown backend '\(backend)'; valid: \(BackendChoice.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             c.backend = choice
         }
         if let device { c.device = device }
         if let threads {
-            guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
+            guard threads >= 1 else { throw CommandError("--threads must be at least 1, got \(threads)") }
             c.threads = threads
         }
         return c

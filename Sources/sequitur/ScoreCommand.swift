@@ -49,7 +49,7 @@ struct ScoreCommand: ParsableCommand {
         let rt = try runtime.runtime { c in
             if let strategy {
                 guard let s = ScorerStrategy(rawValue: strategy) else {
-                    throw ValidationError("--strategy: unknown '\(strategy)'; valid: \(ScorerStrategy.allCases.map(\.rawValue).joined(separator: ", "))")
+                    throw CommandError("--strategy: unknown '\(strategy)'; valid: \(ScorerStrategy.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 c.scorer = s
             }

@@ -29,7 +29,7 @@ struct TokenizeCommand: ParsableCommand {
         if text == "-" {
             let data = FileHandle.standardInput.readDataToEndOfFile()
             guard let s = String(data: data, encoding: .utf8) else {
-                throw ValidationError("standard input is not valid UTF-8 (first bad byte at offset \(PerplexityCommand.firstInvalidUTF8Offset(data)))")
+                throw CommandError("standard input is not valid UTF-8 (first bad byte at offset \(PerplexityCommand.firstInvalidUTF8Offset(data)))")
             }
             input = s
         } else {

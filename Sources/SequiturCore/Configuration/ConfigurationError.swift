@@ -14,7 +14,8 @@ public enum ConfigurationError: Error, CustomStringConvertible, Equatable {
         case let .typeMismatch(path, expected, got):
             return "\(path): expected \(expected), got \(got)"
         case let .unknownKey(path, key, valid):
-            return "\(path): unknown parameter '\(key)'; valid parameters: \(valid.joined(separator: ", "))"
+            return valid.isEmpty ? "\(path): unknown parameter '\(key)'; this decoder takes no parameters"
+                : "\(path): unknown parameter '\(key)'; valid parameters: \(valid.joined(separator: ", "))"
         case let .unknownName(path, name, valid):
             return "\(path): unknown name '\(name)'; valid names: \(valid.joined(separator: ", "))"
         case let .invalidValue(path, message):
