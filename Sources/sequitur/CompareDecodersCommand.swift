@@ -52,7 +52,7 @@ struct CompareDecodersCommand: ParsableCommand {
         for assignment in parts[1].split(separator: "+") {
             let kv = assignment.split(separator: "=", maxSplits: 1).map(String.init)
             guard kv.count == 2 else { throw CommandError("decoder '\(spec)': expected P=V, got '\(assignment)'") }
-            c.parameters[kv[0]] = GenerateCommand.parseValue(kv[1])
+            c.parameters[kv[0]] = DecodingOptions.parseValue(kv[1])
         }
         return c
     }

@@ -20,13 +20,7 @@ struct GenerateCommand: ParsableCommand {
 
     @OptionGroup var runtime: RuntimeOptions
     @Argument(help: "The prompt ('-' reads standard input).") var prompt: String
-    @Option(help: ArgumentHelp("Decoder name: greedy, beam, exhaustive, sampling (default: the configuration's, else greedy).", valueName: "name"))
-    var decoder: String?
-    @Option(help: ArgumentHelp("Beam width; implies --decoder beam when no decoder is named.", valueName: "k")) var beams: Int?
-    @Option(name: .customLong("param"), help: ArgumentHelp("A decoder parameter, NAME=VALUE (repeatable), e.g. lengthPenalty=0.8.", valueName: "name=value"))
-    var parameters: [String] = []
-    @Option(help: ArgumentHelp("Most tokens to generate.", valueName: "n")) var maxNewTokens: Int?
-    @Option(name: .customLong("stop"), help: ArgumentHelp("Stop when the output contains this text (repeatable).", valueName: "text")) var stopStrings: [String] = []
+    @OptionGroup var decoding: DecodingOptions
     @Flag(help: "Wrap the prompt as a user message with the model's chat template.") var chat = false
     @Flag(help: "Print one JSON object with the hypotheses.") var json = false
 
@@ -52,26 +46,7 @@ struct GenerateCommand: ParsableCommand {
             }
             promptText = s
         }
-        let rt = try runtime.runtime { c in
-            if let decoder, decoder != c.decoder.name { c.decoder = DecoderConfiguration(name: decoder) }
-            if let beams {
-                if decoder == nil, c.decoder.name != "beam" { c.decoder = DecoderConfiguration(name: "beam") }
-                c.decoder.parameters["numBeams"] = .int(beams)
-            }
-            for p in parameters {
-                guard let eq = p.firstIndex(of: "="), eq != p.startIndex else {
-                    throw CommandError("--param '\(p)': expected NAME=VALUE")
-                }
-                c.decoder.parameters[String(p[..<eq])] = Self.parseValue(String(p[p.index(after: eq)...]))
-            }
-            // The command line shows beam search's n-best, so it returns every beam unless told otherwise
-            // (transformers' num_return_sequences defaults to 1; the library keeps that default).
-            if c.decoder.name == "beam", c.decoder.parameters["numReturnSequences"] == nil {
-                c.decoder.parameters["numReturnSequences"] = c.decoder.parameters["numBeams"] ?? .int(4)
-            }
-            if let maxNewTokens { c.stop.maxNewTokens = maxNewTokens }
-            c.stop.stopStrings += stopStrings
-        }
+        let rt = try runtime.runtime { try decoding.apply(to: &$0) }
         let dec = try rt.makeDecoder()
         let ids: [TokenID]
         if chat {
@@ -117,15 +92,6 @@ struct GenerateCommand: ParsableCommand {
             print("    " + (promptText + h.text).replacingOccurrences(of: "\n", with: "\n    "))
         }
         if let certificate { print("certificate: \(certificate)") }
-    }
-
-    /// A command-line value as the configuration would read it: integer, number, boolean, else text.
-    static func parseValue(_ text: String) -> ConfigValue {
-        if let i = Int(text) { return .int(i) }
-        if let d = Double(text) { return .double(d) }
-        if text == "true" { return .bool(true) }
-        if text == "false" { return .bool(false) }
-        return .string(text)
     }
 
     static func describe(_ c: SearchCertificate) -> String {

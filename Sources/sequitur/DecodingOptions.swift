@@ -1,0 +1,45 @@
+import ArgumentParser
+import Sequitur
+
+/// The decoder flags `generate` and `chat` share; they override the configuration file's decoder and stop
+/// conditions.
+struct DecodingOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Decoder name: greedy, beam, exhaustive, sampling (default: the configuration's, else greedy).", valueName: "name"))
+    var decoder: String?
+    @Option(help: ArgumentHelp("Beam width; implies --decoder beam when no decoder is named.", valueName: "k")) var beams: Int?
+    @Option(name: .customLong("param"), help: ArgumentHelp("A decoder parameter, NAME=VALUE (repeatable), e.g. lengthPenalty=0.8.", valueName: "name=value"))
+    var parameters: [String] = []
+    @Option(help: ArgumentHelp("Most tokens to generate.", valueName: "n")) var maxNewTokens: Int?
+    @Option(name: .customLong("stop"), help: ArgumentHelp("Stop when the output contains this text (repeatable).", valueName: "text"))
+    var stopStrings: [String] = []
+
+    /// Applies the flags to `c`. The command line shows beam search's n-best, so beam returns every beam unless
+    /// `numReturnSequences` is given (transformers' default of 1 stays the library's).
+    func apply(to c: inout SequiturConfiguration, showAllBeams: Bool = true) throws {
+        if let decoder, decoder != c.decoder.name { c.decoder = DecoderConfiguration(name: decoder) }
+        if let beams {
+            if decoder == nil, c.decoder.name != "beam" { c.decoder = DecoderConfiguration(name: "beam") }
+            c.decoder.parameters["numBeams"] = .int(beams)
+        }
+        for p in parameters {
+            guard let eq = p.firstIndex(of: "="), eq != p.startIndex else {
+                throw CommandError("--param '\(p)': expected NAME=VALUE")
+            }
+            c.decoder.parameters[String(p[..<eq])] = Self.parseValue(String(p[p.index(after: eq)...]))
+        }
+        if showAllBeams, c.decoder.name == "beam", c.decoder.parameters["numReturnSequences"] == nil {
+            c.decoder.parameters["numReturnSequences"] = c.decoder.parameters["numBeams"] ?? .int(4)
+        }
+        if let maxNewTokens { c.stop.maxNewTokens = maxNewTokens }
+        c.stop.stopStrings += stopStrings
+    }
+
+    /// A command-line value as the configuration would read it: integer, number, boolean, else text.
+    static func parseValue(_ text: String) -> ConfigValue {
+        if let i = Int(text) { return .int(i) }
+        if let d = Double(text) { return .double(d) }
+        if text == "true" { return .bool(true) }
+        if text == "false" { return .bool(false) }
+        return .string(text)
+    }
+}
