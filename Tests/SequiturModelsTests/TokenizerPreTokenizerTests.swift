@@ -14,10 +14,15 @@ struct TokenizerPreTokenizerTests {
 
     static let names = ["smollm", "gpt-2", "llama-bpe", "qwen2"]
 
+    /// Read once for the four arguments.
+    static let fixture = Result {
+        let url = TokenizerTestSupport.fixturesDirectory.appendingPathComponent("pretokenizer_splits.json")
+        return try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url))
+    }
+
     @Test(arguments: names)
     func splitsMatchHuggingFace(_ name: String) throws {
-        let url = TokenizerTestSupport.fixturesDirectory.appendingPathComponent("pretokenizer_splits.json")
-        let fixture = try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url))
+        let fixture = try Self.fixture.get()
         let expected = try #require(fixture.splits[name])
         #expect(expected.count == fixture.texts.count && fixture.texts.count >= 300)
         let rule = try PreTokenizer(ggufName: name)

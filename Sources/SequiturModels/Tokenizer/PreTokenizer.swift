@@ -91,7 +91,7 @@ struct PreTokenScanner {
     /// sized for one scalar per byte (the most there can be).
     private mutating func decode(_ text: UnsafeBufferPointer<UInt8>) {
         let n = text.count
-        if values.count < n {
+        if offsets.count < n + 1 {  // the end offset needs a slot even for empty text
             values = [UInt32](repeating: 0, count: n)
             classes = [ScalarClass](repeating: [], count: n)
             offsets = [Int](repeating: 0, count: n + 1)
