@@ -103,19 +103,14 @@ public enum TokenizerBenchmark {
         """.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
 }
 
-/// SplitMix64: a tiny, fast, well-mixed deterministic generator (the benchmark text must not depend on the
-/// platform's random source).
+/// A 64-bit linear congruential generator (Knuth's MMIX constants), taking the high bits: choosing words and
+/// fragments needs no better randomness, only the same text on every platform (hence not the system source).
 private struct TextRandom {
     var state: UInt64
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+    /// Uniform enough in `0..<bound` (bound > 0, and small next to 2^31).
+    mutating func next(below bound: Int) -> Int {
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        return Int(state >> 33) % bound
     }
-
-    /// Uniform in `0..<bound` (bound > 0; the modulo bias is irrelevant for bounds this small).
-    mutating func next(below bound: Int) -> Int { Int(next() % UInt64(bound)) }
 }
