@@ -10,8 +10,9 @@ import SequiturCore
 /// rank. A byte whose token the vocabulary lacks is dropped, as the reference drops it (it has no unknown
 /// token for byte-level BPE). No normalisation is applied (the reference applies none).
 ///
-/// Thread safety: everything is immutable after `init` except the pre-token cache, which a lock guards,
-/// so one tokenizer may be used from several threads (hence `@unchecked Sendable`).
+/// Thread safety: everything is immutable after `init` except the pre-token cache, which an encode call
+/// checks out under a lock and uses alone (a concurrent call gets a fresh one), so one tokenizer may be used
+/// from several threads (hence `@unchecked Sendable`).
 public final class BPETokenizer: Vocabulary, @unchecked Sendable {
     /// Each token as the vocabulary stores it (byte-level spelling: `Ġthe` is " the").
     public let tokens: [String]
