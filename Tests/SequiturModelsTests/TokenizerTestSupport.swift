@@ -27,6 +27,50 @@ enum TokenizerTestSupport {
         return try loaded.get()
     }
 
+    /// One entry of corpus.json (scripts/reference/tokenizer_corpus.py).
+    struct CorpusEntry: Decodable {
+        let category: String
+        let text: String
+        /// transformers' ids with special parsing on.
+        let ids: [TokenID]
+        /// With special parsing off; the file omits it where it equals `ids`.
+        private let idsPlainIfDifferent: [TokenID]?
+        /// Whether transformers' decode gives `text` back byte for byte.
+        let lossless: Bool
+        /// transformers' decode, present only where it is not `text`.
+        private let decodedIfDifferent: String?
+
+        var idsPlain: [TokenID] { idsPlainIfDifferent ?? ids }
+        var decoded: String { decodedIfDifferent ?? text }
+
+        enum CodingKeys: String, CodingKey {
+            case category, text, ids, lossless
+            case idsPlainIfDifferent = "ids_plain"
+            case decodedIfDifferent = "decoded"
+        }
+    }
+
+    private struct CorpusFile: Decodable { let entries: [CorpusEntry] }
+
+    private static let loadedCorpus: Result<[CorpusEntry], LoadFailure> = {
+        do {
+            let data = try Data(contentsOf: fixturesDirectory.appendingPathComponent("corpus.json"))
+            return .success(try JSONDecoder().decode(CorpusFile.self, from: data).entries)
+        } catch {
+            return .failure(LoadFailure(description: "reading Fixtures/tokenizer/corpus.json: \(error)"))
+        }
+    }()
+
+    /// The committed corpus, read once.
+    static func corpus() throws -> [CorpusEntry] { try loadedCorpus.get() }
+
+    /// A GGUF file holding only tokenizer metadata (no tensors), built from `metadata` in order.
+    static func vocabularyOnlyGGUF(_ metadata: [(String, GGUFValue)]) throws -> GGUFFile {
+        let writer = try GGUFWriter()
+        for (key, value) in metadata { try writer.addMetadata(key, value) }
+        return try GGUFFile(bytes: writer.serialized())
+    }
+
     /// GPT-2's byte-level spelling of each byte, in byte order (the first 256 tokens of the small vocabularies).
     static let byteSpellings: [String] = {
         func itself(_ b: Int) -> Bool { (0x21...0x7E).contains(b) || (0xA1...0xAC).contains(b) || (0xAE...0xFF).contains(b) }

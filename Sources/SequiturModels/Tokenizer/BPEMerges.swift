@@ -8,12 +8,12 @@ import SequiturCore
 /// O(n log n) rather than the O(n²) of rescanning after every merge — which matters for 10,000-byte words.
 struct BPEMerges: Sendable {
     /// `left << 32 | right` (token ids) → `rank << 32 | merged token id`.
-    private let table: [UInt64: UInt64]
+    private let table: MergePairTable
     /// The token spelling each byte, or -1 when the vocabulary lacks it (the reference then drops the byte).
     let byteTokens: [TokenID]
 
     init(table: [UInt64: UInt64], byteTokens: [TokenID]) {
-        self.table = table
+        self.table = MergePairTable(table)
         self.byteTokens = byteTokens
     }
 

@@ -10,8 +10,9 @@ import SequiturCore
 /// rank. A byte whose token the vocabulary lacks is dropped, as the reference drops it (it has no unknown
 /// token for byte-level BPE). No normalisation is applied (the reference applies none).
 ///
-/// Thread safety: everything is immutable after `init` except the pre-token cache, which a lock guards,
-/// so one tokenizer may be used from several threads (hence `@unchecked Sendable`).
+/// Thread safety: everything is immutable after `init` except the pre-token cache, which an encode call
+/// checks out under a lock and uses alone (a concurrent call gets a fresh one), so one tokenizer may be used
+/// from several threads (hence `@unchecked Sendable`).
 public final class BPETokenizer: Vocabulary, @unchecked Sendable {
     /// Each token as the vocabulary stores it (byte-level spelling: `Ġthe` is " the").
     public let tokens: [String]
@@ -44,7 +45,7 @@ public final class BPETokenizer: Vocabulary, @unchecked Sendable {
     private let decodedBytes: [[UInt8]]
     /// Token id by byte-level spelling.
     private let idsBySpelling: [String: TokenID]
-    private let cache = PreTokenCache(capacity: 65_536)
+    private let cache = PreTokenCache()
 
     static let endMarkers: Set<String> = [
         "<|im_end|>", "<|eot_id|>", "<|eom_id|>", "<|endoftext|>", "<|end_of_text|>", "<|end|>", "<end_of_turn>",
@@ -230,6 +231,8 @@ public final class BPETokenizer: Vocabulary, @unchecked Sendable {
     private func encodeBytes(_ text: UnsafeBufferPointer<UInt8>, parseSpecial: Bool, into output: inout [TokenID]) {
         var scanner = PreTokenScanner(rule: preTokenizer)
         var workspace = BPEMerges.Workspace()
+        var table = cache.checkOut()
+        defer { cache.checkIn(table) }
         var start = 0
         while start < text.count {
             let match = specialTokens.firstMatch(in: text, from: start, includeControl: parseSpecial)
@@ -237,7 +240,8 @@ public final class BPETokenizer: Vocabulary, @unchecked Sendable {
             if end > start {
                 let chunk = UnsafeBufferPointer(rebasing: text[start..<end])
                 scanner.scan(chunk) { range in
-                    encodePreToken(UnsafeBufferPointer(rebasing: chunk[range]), into: &output, workspace: &workspace)
+                    encodePreToken(
+                        UnsafeBufferPointer(rebasing: chunk[range]), into: &output, workspace: &workspace, cache: &table)
                 }
             }
             guard let match else { break }
@@ -247,7 +251,8 @@ public final class BPETokenizer: Vocabulary, @unchecked Sendable {
     }
 
     private func encodePreToken(
-        _ bytes: UnsafeBufferPointer<UInt8>, into output: inout [TokenID], workspace: inout BPEMerges.Workspace
+        _ bytes: UnsafeBufferPointer<UInt8>, into output: inout [TokenID], workspace: inout BPEMerges.Workspace,
+        cache: inout PreTokenTable
     ) {
         // A single byte needs no merging and no cache.
         if bytes.count == 1 {
@@ -255,15 +260,15 @@ public final class BPETokenizer: Vocabulary, @unchecked Sendable {
             if id >= 0 { output.append(id) }
             return
         }
-        let cacheable = bytes.count <= PreTokenCache.maxKeyLength
-        let key = cacheable ? Array(bytes) : []
-        if cacheable, let cached = cache.lookup(key) {
-            output += cached
+        guard bytes.count <= PreTokenTable.maxKeyLength else {
+            merges.encode(bytes, into: &output, workspace: &workspace)
             return
         }
+        let hash = cache.hash(bytes)
+        if cache.appendTokens(of: bytes, hash: hash, to: &output) { return }
         let first = output.count
         merges.encode(bytes, into: &output, workspace: &workspace)
-        if cacheable { cache.insert(key, Array(output[first...])) }
+        cache.insert(bytes, hash: hash, tokens: output[first...])
     }
 
     // MARK: Decoding
@@ -279,30 +284,5 @@ public final class BPETokenizer: Vocabulary, @unchecked Sendable {
     /// A detokenizer for text generated one token at a time.
     public func streamingDetokenizer(skipSpecial: Bool = false) -> StreamingDetokenizer {
         StreamingDetokenizer(tokenizer: self, skipSpecial: skipSpecial)
-    }
-}
-
-/// A bounded cache of the tokens of short pre-tokens: text repeats the same words, and a lookup is far
-/// cheaper than merging. When full it is emptied and refilled (simple, and frequent words come back at once).
-final class PreTokenCache: @unchecked Sendable {
-    /// Longer pre-tokens are rare and merged each time.
-    static let maxKeyLength = 64
-    private let capacity: Int
-    private var entries: [[UInt8]: [TokenID]] = [:]
-    private let lock = NSLock()  // guards `entries`: the only mutable state of a shared tokenizer
-
-    init(capacity: Int) { self.capacity = capacity }
-
-    func lookup(_ key: [UInt8]) -> [TokenID]? {
-        lock.lock()
-        defer { lock.unlock() }
-        return entries[key]
-    }
-
-    func insert(_ key: [UInt8], _ value: [TokenID]) {
-        lock.lock()
-        defer { lock.unlock() }
-        if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
-        entries[key] = value
     }
 }

@@ -55,59 +55,90 @@ struct PreTokenScanner {
     private var classes: [ScalarClass] = []
     /// Byte offset of each scalar, plus the end offset.
     private var offsets: [Int] = []
+    /// How many scalars of the buffers above the current chunk fills (they only grow, and are reused).
+    private var scalarCount = 0
+    private let basicPlane = ScalarClass.basicPlane
 
     init(rule: PreTokenizer) { self.rule = rule }
 
     /// Calls `body` with the byte range of each pre-token of `text` (valid UTF-8), in order.
     mutating func scan(_ text: UnsafeBufferPointer<UInt8>, _ body: (Range<Int>) -> Void) {
         decode(text)
-        let count = values.count
+        let count = scalarCount
         var start = 0
         values.withUnsafeBufferPointer { values in
             classes.withUnsafeBufferPointer { classes in
-                let view = ScalarView(values: values, classes: classes)
-                while start < count {
-                    let end: Int
-                    switch rule {
-                    case .gpt2: end = view.gpt2Match(at: start)
-                    case .llama3: end = view.llama3Match(at: start, maxDigits: 3)
-                    case .qwen2: end = view.llama3Match(at: start, maxDigits: 1)
+                offsets.withUnsafeBufferPointer { offsets in
+                    let view = ScalarView(
+                        values: UnsafeBufferPointer(rebasing: values[..<count]),
+                        classes: UnsafeBufferPointer(rebasing: classes[..<count]))
+                    while start < count {
+                        let end: Int
+                        switch rule {
+                        case .gpt2: end = view.gpt2Match(at: start)
+                        case .llama3: end = view.llama3Match(at: start, maxDigits: 3)
+                        case .qwen2: end = view.llama3Match(at: start, maxDigits: 1)
+                        }
+                        body(offsets[start]..<offsets[end])
+                        start = end
                     }
-                    body(offsets[start]..<offsets[end])
-                    start = end
                 }
             }
         }
     }
 
+    /// Decodes `text` into scalars, their classes and byte offsets, written through pointers into buffers
+    /// sized for one scalar per byte (the most there can be).
     private mutating func decode(_ text: UnsafeBufferPointer<UInt8>) {
-        values.removeAll(keepingCapacity: true)
-        classes.removeAll(keepingCapacity: true)
-        offsets.removeAll(keepingCapacity: true)
-        var i = 0
         let n = text.count
-        while i < n {
-            let lead = text[i]
-            var value: UInt32
-            var length: Int
-            if lead < 0x80 {
-                value = UInt32(lead); length = 1
-            } else if lead < 0xE0 {
-                value = UInt32(lead & 0x1F); length = 2
-            } else if lead < 0xF0 {
-                value = UInt32(lead & 0x0F); length = 3
-            } else {
-                value = UInt32(lead & 0x07); length = 4
-            }
-            length = min(length, n - i)  // cannot happen for valid UTF-8; keeps a bad caller in bounds
-            for k in 1..<max(length, 1) { value = value << 6 | UInt32(text[i + k] & 0x3F) }
-            let scalar = Unicode.Scalar(value) ?? "\u{FFFD}"
-            values.append(value)
-            classes.append(ScalarClass.of(scalar))
-            offsets.append(i)
-            i += length
+        if offsets.count < n + 1 {  // the end offset needs a slot even for empty text
+            values = [UInt32](repeating: 0, count: n)
+            classes = [ScalarClass](repeating: [], count: n)
+            offsets = [Int](repeating: 0, count: n + 1)
         }
-        offsets.append(n)
+        let table = basicPlane
+        scalarCount = values.withUnsafeMutableBufferPointer { values in
+            classes.withUnsafeMutableBufferPointer { classes in
+                offsets.withUnsafeMutableBufferPointer { offsets in
+                    table.withUnsafeBufferPointer { table in
+                        var i = 0
+                        var k = 0
+                        while i < n {
+                            let lead = text[i]
+                            offsets[k] = i
+                            if lead < 0x80 {
+                                values[k] = UInt32(lead)
+                                classes[k] = table[Int(lead)]
+                                i += 1
+                                k += 1
+                                continue
+                            }
+                            var value: UInt32
+                            var length: Int
+                            if lead < 0xE0 {
+                                value = UInt32(lead & 0x1F); length = 2
+                            } else if lead < 0xF0 {
+                                value = UInt32(lead & 0x0F); length = 3
+                            } else {
+                                value = UInt32(lead & 0x07); length = 4
+                            }
+                            length = min(length, n - i)  // cannot happen for valid UTF-8; keeps a bad caller in bounds
+                            for m in 1..<max(length, 1) { value = value << 6 | UInt32(text[i + m] & 0x3F) }
+                            values[k] = value
+                            if value < 0x10000 {
+                                classes[k] = table[Int(value)]
+                            } else {
+                                classes[k] = ScalarClass.of(Unicode.Scalar(value) ?? "\u{FFFD}")
+                            }
+                            i += length
+                            k += 1
+                        }
+                        offsets[k] = n
+                        return k
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -27,6 +27,12 @@ struct ScalarClass: OptionSet {
         }
     }
 
+    /// The class of every scalar below U+10000 (none for surrogate code points), so that scanning text looks
+    /// classes up instead of querying Unicode properties character by character.
+    static let basicPlane: [ScalarClass] = (0..<0x10000).map { value in
+        Unicode.Scalar(UInt32(value)).map(of) ?? []
+    }
+
     private static let asciiTable: [ScalarClass] = (0..<128).map { value in
         switch UInt8(value) {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"): return .letter

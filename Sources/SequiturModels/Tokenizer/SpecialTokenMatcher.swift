@@ -13,12 +13,15 @@ struct SpecialTokenMatcher: Sendable {
 
     /// Patterns by first byte, longest first.
     private let byFirstByte: [[Pattern]]
+    /// Whether any pattern starts with the byte: most bytes of a text start none, and this test is cheap.
+    private let startsSome: [Bool]
     let isEmpty: Bool
 
     init(_ patterns: [Pattern]) {
         var table = [[Pattern]](repeating: [], count: 256)
         for pattern in patterns where !pattern.bytes.isEmpty { table[Int(pattern.bytes[0])].append(pattern) }
         byFirstByte = table.map { $0.sorted { $0.bytes.count > $1.bytes.count } }
+        startsSome = table.map { !$0.isEmpty }
         isEmpty = patterns.isEmpty
     }
 
@@ -27,14 +30,18 @@ struct SpecialTokenMatcher: Sendable {
         -> (range: Range<Int>, id: TokenID)?
     {
         guard !isEmpty else { return nil }
-        var i = start
-        while i < text.count {
-            for pattern in byFirstByte[Int(text[i])] where includeControl || !pattern.isControl {
-                if matches(pattern.bytes, in: text, at: i) { return (i..<(i + pattern.bytes.count), pattern.id) }
+        return startsSome.withUnsafeBufferPointer { startsSome in
+            var i = start
+            while i < text.count {
+                if startsSome[Int(text[i])] {
+                    for pattern in byFirstByte[Int(text[i])] where includeControl || !pattern.isControl {
+                        if matches(pattern.bytes, in: text, at: i) { return (i..<(i + pattern.bytes.count), pattern.id) }
+                    }
+                }
+                i += 1
             }
-            i += 1
+            return nil
         }
-        return nil
     }
 
     private func matches(_ pattern: [UInt8], in text: UnsafeBufferPointer<UInt8>, at i: Int) -> Bool {
