@@ -103,4 +103,18 @@ struct Benchmarks {
             .init(name: proven ? "exhaustive: time to prove optimal" : "exhaustive: time until budget ran out", value: seconds, unit: "s", detail: proven ? "certificate: proven optimal" : "certificate: budget exhausted (20,000 expansions)"),
         ]
     }
+
+    func tokenizer() throws -> [BenchCommand.Figure] {
+        let text = TokenizerBenchmark.mixedText(byteCount: 1_000_000, seed: 1)
+        var rates: [Double] = []
+        var tokens = 0
+        for _ in 0 ..< repeats {
+            // A fresh tokenizer each time: its pre-token cache starts empty, as for a new document.
+            let r = TokenizerBenchmark.encodeThroughput(tokenizer: try BPETokenizer(gguf: runtime.file), text: text)
+            rates.append(r.bytesPerSecond)
+            tokens = r.tokens
+        }
+        return [.init(name: "tokenizer encode", value: rates.sorted()[rates.count / 2] / 1e6, unit: "MB/s",
+                      detail: "1 MB of mixed text (prose, code, digits, CJK, emoji) → \(tokens) tokens, empty pre-token cache; median of \(repeats)")]
+    }
 }
