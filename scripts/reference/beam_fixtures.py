@@ -3,11 +3,16 @@ for BeamSearchDecoder and GreedyDecoder to be checked against (Tests/SequiturInt
 
 Each case holds the prompt as token ids (the transformers tokenizer's, no special tokens added, so the Swift test
 needs no tokenizer), the generate() settings, and the returned hypotheses:
-  - greedy (num_beams=1, do_sample=False): the generated ids and each token's log-prob (log-softmax of the logits);
-  - beam (num_beams=k): for each of num_return_sequences, the generated ids (cut after the first end token) and
-    `sequences_scores` (sum of log-probs / generated_length ** length_penalty).
-Settings vary over cases: k in {1, 2, 3, 4}, length_penalty, early_stopping (True / False / "never"),
-num_return_sequences and no_repeat_ngram_size. eos_token_ids records the end tokens generate() stopped on.
+  - greedy (num_beams=1, do_sample=False; also what BeamSearchDecoder(numBeams: 1) must return): the generated ids
+    and each token's log-prob (log-softmax of the logits);
+  - beam (num_beams=k, num_return_sequences=k): every final hypothesis, best first, with its generated ids (cut
+    after the first end token) and `sequences_scores` (sum of log-probs / generated_length ** length_penalty).
+Settings vary over cases: k in {2, 3, 4}, length_penalty, early_stopping (True / False / "never") and
+no_repeat_ngram_size. eos_token_ids records the end tokens generate() stopped on.
+
+`margin` is how close the reference came to deciding differently, so a test can tell a real semantic difference
+from a float32 coin toss: for greedy, the smallest top-1 minus top-2 log-prob gap over the steps; for beam, the
+smallest gap at any boundary that decides the outcome, over all steps (see BeamMargins).
 
     HF_HUB_OFFLINE=1 /opt/refenv/bin/python scripts/reference/beam_fixtures.py [path/to/model.gguf]
 """
@@ -40,14 +45,92 @@ CHAT = [{"role": "user", "content": "Name one planet."}]
 
 MAX_NEW = 24
 
-# (name, num_beams, length_penalty, early_stopping, num_return_sequences, no_repeat_ngram_size, prompt indices)
+# (name, num_beams, length_penalty, early_stopping, prompt indices); no_repeat_ngram_size from the name. Every
+# final hypothesis is returned (num_return_sequences = num_beams).
 SETTINGS = [
-    ("beam4", 4, 1.0, False, 2, 0, range(len(PROMPTS) + 1)),
-    ("beam2_lp0_early", 2, 0.0, True, 1, 0, [0, 3, 5, 10, 12]),
-    ("beam3_lp2_never", 3, 2.0, "never", 3, 0, [1, 4, 7, 12]),
-    ("beam4_lp-0.5", 4, -0.5, False, 1, 0, [2, 6, 9]),
-    ("beam4_norepeat3", 4, 1.0, False, 2, 3, [1, 8, 11]),
+    ("beam4", 4, 1.0, False, range(len(PROMPTS) + 1)),
+    ("beam2_lp0_early", 2, 0.0, True, [0, 3, 5, 10, 12]),
+    ("beam3_lp2_never", 3, 2.0, "never", [1, 4, 7, 12]),
+    ("beam4_lp-0.5", 4, -0.5, False, [2, 6, 9]),
+    ("beam4_norepeat3", 4, 1.0, False, [1, 8, 11]),
 ]
+
+
+class BeamMargins:
+    """Records, while generate() runs, the smallest score gap at each boundary that decides a beam search's outcome:
+    - the 2k-th against the (2k+1)-th accumulated candidate (which candidates are considered at all);
+    - the k-th against the (k+1)-th unfinished candidate (which beams live on);
+    - the k-th against the (k+1)-th candidate when either finished (whether a finished one counts);
+    - a newly finished score against the worst kept finished score, once k have finished;
+    - the early-stopping test: best possible running score against the worst finished one.
+    Gaps of exactly tied equal-scored entries that cannot change the outcome are not told apart (conservative)."""
+
+    def __init__(self, model):
+        self.model = model
+        self.gaps = []
+        self.next_after_keep = None
+
+    def __enter__(self):
+        m = self.model
+        self.saved = {n: getattr(m, n) for n in ("_get_top_k_continuations", "_get_running_beams_for_next_iteration",
+                                                  "_update_finished_beams", "_check_early_stop_heuristic")}
+        rec = self
+
+        def top_k(accumulated_log_probs, beams_to_keep, **kw):
+            vals = torch.topk(accumulated_log_probs, k=beams_to_keep + 1).values[0]
+            if vals[-1] > -1e8:
+                rec.gaps.append(float(vals[-2] - vals[-1]))
+            return rec.saved["_get_top_k_continuations"](accumulated_log_probs=accumulated_log_probs,
+                                                         beams_to_keep=beams_to_keep, **kw)
+
+        def running(topk_log_probs, topk_running_sequences, topk_running_beam_indices,
+                    next_token_hits_stopping_criteria, num_beams):
+            v = topk_log_probs[0]
+            done = next_token_hits_stopping_criteria[0]
+            alive = v[~done]
+            if len(alive) > num_beams:
+                rec.gaps.append(float(alive[num_beams - 1] - alive[num_beams]))
+            if len(v) > num_beams and (done[num_beams - 1] or done[num_beams]):
+                rec.gaps.append(float(v[num_beams - 1] - v[num_beams]))
+            return rec.saved["_get_running_beams_for_next_iteration"](
+                topk_log_probs, topk_running_sequences, topk_running_beam_indices,
+                next_token_hits_stopping_criteria, num_beams)
+
+        def finished(**kw):
+            cur = kw["cur_len"] + 1 - kw["decoder_prompt_len"]
+            new = kw["topk_log_probs"][0] / (cur ** kw["length_penalty"])
+            just = kw["next_token_hits_stopping_criteria"][0] & kw["top_num_beam_mask"]
+            if bool(kw["is_sent_finished"][0].all()) and bool(kw["is_early_stop_heuristic_unsatisfied"].all()):
+                worst = float(kw["beam_scores"][0].min())
+                for s in new[just]:
+                    rec.gaps.append(abs(float(s) - worst))
+            return rec.saved["_update_finished_beams"](**kw)
+
+        def heuristic(**kw):
+            out = rec.saved["_check_early_stop_heuristic"](**kw)
+            if bool(kw["is_sent_finished"][0].all()) and bool(kw["is_early_stop_heuristic_unsatisfied"].all()):
+                lp = kw["length_penalty"]
+                if kw["early_stopping"] == "never" and lp > 0.0:
+                    length = kw["max_length"] - kw["decoder_prompt_len"]
+                else:
+                    length = kw["cur_len"] - kw["decoder_prompt_len"]
+                best = float(kw["running_beam_scores"][0, 0]) / (length ** lp)
+                rec.gaps.append(abs(best - float(kw["beam_scores"][0].min())))
+            return out
+
+        m._get_top_k_continuations = top_k
+        m._get_running_beams_for_next_iteration = running
+        m._update_finished_beams = finished
+        m._check_early_stop_heuristic = heuristic
+        return self
+
+    def __exit__(self, *exc):
+        for n, f in self.saved.items():
+            setattr(self.model, n, f)
+
+    @property
+    def margin(self):
+        return min(self.gaps) if self.gaps else float("inf")
 
 
 def trim(ids, eos):
@@ -84,16 +167,22 @@ def main():
         with torch.no_grad():
             out = model.generate(x, num_beams=1, **common)
         gen = trim(out.sequences[0, len(ids):].tolist(), eos)
-        lps = [float(torch.log_softmax(out.logits[s][0].float(), dim=-1)[t]) for s, t in enumerate(gen)]
+        rows = [torch.log_softmax(out.logits[s][0].float(), dim=-1) for s in range(len(gen))]
+        lps = [float(rows[s][t]) for s, t in enumerate(gen)]
+        top2 = [torch.topk(r, 2).values for r in rows]
+        margin = min(float(v[0] - v[1]) for v in top2)
         cases.append({"name": f"greedy_{i}", "text": texts[i], "prompt": ids, "decoder": "greedy",
+                      "margin": round(margin, 7),
                       "hypotheses": [{"tokens": gen, "token_logprobs": [round(v, 6) for v in lps],
                                       "score": round(sum(lps), 6)}]})
-        print(cases[-1]["name"], repr(tok.decode(gen)), flush=True)
+        print(cases[-1]["name"], cases[-1]["margin"], repr(tok.decode(gen)), flush=True)
 
-    for name, k, lp, early, nret, ngram, which in SETTINGS:
+    for name, k, lp, early, which in SETTINGS:
+        ngram = 3 if "norepeat3" in name else 0
+        nret = k
         for i in which:
             ids = prompts[i]
-            with torch.no_grad():
+            with torch.no_grad(), BeamMargins(model) as margins:
                 out = model.generate(torch.tensor([ids]), num_beams=k, length_penalty=lp, early_stopping=early,
                                      num_return_sequences=nret, no_repeat_ngram_size=ngram or None, **common)
             hyps = []
@@ -101,17 +190,19 @@ def main():
                 gen = trim(out.sequences[r, len(ids):].tolist(), eos)
                 hyps.append({"tokens": gen, "score": round(float(out.sequences_scores[r]), 6)})
             cases.append({"name": f"{name}_{i}", "text": texts[i], "prompt": ids, "decoder": "beam",
+                          "margin": round(margins.margin, 7),
                           "parameters": {"numBeams": k, "lengthPenalty": lp,
                                          "earlyStopping": str(early).lower() if isinstance(early, bool) else early,
                                          "numReturnSequences": nret, "noRepeatNgramSize": ngram},
                           "hypotheses": hyps})
-            print(cases[-1]["name"], [repr(tok.decode(h["tokens"])) for h in hyps], flush=True)
+            print(cases[-1]["name"], cases[-1]["margin"], [repr(tok.decode(h["tokens"])) for h in hyps], flush=True)
 
     os.makedirs(OUT, exist_ok=True)
     with open(os.path.join(OUT, "beam.json"), "w") as f:
-        json.dump({"model": fname, "transformers_dtype": "float32", "max_new_tokens": MAX_NEW,
-                   "eos_token_ids": eos, "cases": cases}, f, indent=1)
-        f.write("\n")
+        # One case per line: small, and diffs stay readable when the fixtures are regenerated.
+        head = {"model": fname, "transformers_dtype": "float32", "max_new_tokens": MAX_NEW, "eos_token_ids": eos}
+        f.write("{\n" + "".join(f" {json.dumps(k)}: {json.dumps(v)},\n" for k, v in head.items()))
+        f.write(' "cases": [\n' + ",\n".join("  " + json.dumps(c, ensure_ascii=False) for c in cases) + "\n ]\n}\n")
 
 
 if __name__ == "__main__":
