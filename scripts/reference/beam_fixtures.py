@@ -15,7 +15,11 @@ from a float32 coin toss: for greedy, the smallest top-1 minus top-2 log-prob ga
 smallest gap at any boundary that decides the outcome, over all steps (see BeamMargins).
 
     HF_HUB_OFFLINE=1 /opt/refenv/bin/python scripts/reference/beam_fixtures.py [path/to/model.gguf]
+or, on a busy machine, in N processes:
+    for i in 0 1 2; do HF_HUB_OFFLINE=1 /opt/refenv/bin/python scripts/reference/beam_fixtures.py --shard $i/3 & done; wait
+    HF_HUB_OFFLINE=1 /opt/refenv/bin/python scripts/reference/beam_fixtures.py --merge 3
 """
+import argparse
 import json
 import os
 import sys
@@ -142,12 +146,65 @@ def trim(ids, eos):
     return out
 
 
+def greedy_case(model, tok, common, eos, i, ids, text):
+    with torch.no_grad():
+        out = model.generate(torch.tensor([ids]), num_beams=1, **common)
+    gen = trim(out.sequences[0, len(ids):].tolist(), eos)
+    rows = [torch.log_softmax(out.logits[s][0].float(), dim=-1) for s in range(len(gen))]
+    lps = [float(rows[s][t]) for s, t in enumerate(gen)]
+    margin = min(float(v[0] - v[1]) for v in (torch.topk(r, 2).values for r in rows))
+    case = {"name": f"greedy_{i}", "text": text, "prompt": ids, "decoder": "greedy", "margin": round(margin, 7),
+            "hypotheses": [{"tokens": gen, "token_logprobs": [round(v, 6) for v in lps], "score": round(sum(lps), 6)}]}
+    print(case["name"], case["margin"], repr(tok.decode(gen)), flush=True)
+    return case
+
+
+def beam_case(model, tok, common, eos, setting, i, ids, text):
+    name, k, lp, early, _ = setting
+    ngram = 3 if "norepeat3" in name else 0
+    with torch.no_grad(), BeamMargins(model) as margins:
+        out = model.generate(torch.tensor([ids]), num_beams=k, length_penalty=lp, early_stopping=early,
+                             num_return_sequences=k, no_repeat_ngram_size=ngram or None, **common)
+    hyps = [{"tokens": trim(out.sequences[r, len(ids):].tolist(), eos), "score": round(float(out.sequences_scores[r]), 6)}
+            for r in range(k)]
+    case = {"name": f"{name}_{i}", "text": text, "prompt": ids, "decoder": "beam", "margin": round(margins.margin, 7),
+            "parameters": {"numBeams": k, "lengthPenalty": lp,
+                           "earlyStopping": str(early).lower() if isinstance(early, bool) else early,
+                           "numReturnSequences": k, "noRepeatNgramSize": ngram},
+            "hypotheses": hyps}
+    print(case["name"], case["margin"], [repr(tok.decode(h["tokens"])) for h in hyps], flush=True)
+    return case
+
+
+def write(cases, fname, eos):
+    os.makedirs(OUT, exist_ok=True)
+    with open(os.path.join(OUT, "beam.json"), "w") as f:
+        # One case per line: small, and diffs stay readable when the fixtures are regenerated.
+        head = {"model": fname, "transformers_dtype": "float32", "max_new_tokens": MAX_NEW, "eos_token_ids": eos}
+        f.write("{\n" + "".join(f" {json.dumps(k)}: {json.dumps(v)},\n" for k, v in head.items()))
+        f.write(' "cases": [\n' + ",\n".join("  " + json.dumps(c, ensure_ascii=False) for c in cases) + "\n ]\n}\n")
+
+
 def main():
-    path = sys.argv[1] if len(sys.argv) > 1 else DEFAULT
-    folder, fname = os.path.split(path)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("model", nargs="?", default=DEFAULT)
+    parser.add_argument("--shard", help="I/N: run every N-th case from the I-th (0-based) into a part file, so that "
+                                        "N processes share a busy machine; then run --merge N")
+    parser.add_argument("--merge", type=int, help="assemble beam.json from N part files")
+    args = parser.parse_args()
+    folder, fname = os.path.split(args.model)
     tok = AutoTokenizer.from_pretrained(folder, gguf_file=fname)
+    if args.merge:
+        parts = [json.load(open(os.path.join(OUT, f"beam.part-{i}-of-{args.merge}.json"))) for i in range(args.merge)]
+        indexed = sorted((j, c) for part in parts for j, c in part["cases"])
+        assert [j for j, _ in indexed] == list(range(len(indexed))), "a part file is missing cases"
+        write([c for _, c in indexed], fname, parts[0]["eos_token_ids"])
+        for i in range(args.merge):
+            os.remove(os.path.join(OUT, f"beam.part-{i}-of-{args.merge}.json"))
+        return
     model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=fname, dtype=torch.float32).eval()
-    torch.set_num_threads(max(1, os.cpu_count() or 1))
+    shard, shards = (int(x) for x in args.shard.split("/")) if args.shard else (0, 1)
+    torch.set_num_threads(1 if shards > 1 else max(1, os.cpu_count() or 1))
     gc = model.generation_config
     eos = gc.eos_token_id
     eos = [eos] if isinstance(eos, int) else list(eos or [])
@@ -161,48 +218,15 @@ def main():
     common = dict(max_new_tokens=MAX_NEW, do_sample=False, pad_token_id=eos[0], eos_token_id=eos,
                   return_dict_in_generate=True, output_scores=True, output_logits=True,
                   temperature=None, top_p=None, top_k=None, repetition_penalty=None)
-    cases = []
-    for i, ids in enumerate(prompts):
-        x = torch.tensor([ids])
-        with torch.no_grad():
-            out = model.generate(x, num_beams=1, **common)
-        gen = trim(out.sequences[0, len(ids):].tolist(), eos)
-        rows = [torch.log_softmax(out.logits[s][0].float(), dim=-1) for s in range(len(gen))]
-        lps = [float(rows[s][t]) for s, t in enumerate(gen)]
-        top2 = [torch.topk(r, 2).values for r in rows]
-        margin = min(float(v[0] - v[1]) for v in top2)
-        cases.append({"name": f"greedy_{i}", "text": texts[i], "prompt": ids, "decoder": "greedy",
-                      "margin": round(margin, 7),
-                      "hypotheses": [{"tokens": gen, "token_logprobs": [round(v, 6) for v in lps],
-                                      "score": round(sum(lps), 6)}]})
-        print(cases[-1]["name"], cases[-1]["margin"], repr(tok.decode(gen)), flush=True)
-
-    for name, k, lp, early, which in SETTINGS:
-        ngram = 3 if "norepeat3" in name else 0
-        nret = k
-        for i in which:
-            ids = prompts[i]
-            with torch.no_grad(), BeamMargins(model) as margins:
-                out = model.generate(torch.tensor([ids]), num_beams=k, length_penalty=lp, early_stopping=early,
-                                     num_return_sequences=nret, no_repeat_ngram_size=ngram or None, **common)
-            hyps = []
-            for r in range(nret):
-                gen = trim(out.sequences[r, len(ids):].tolist(), eos)
-                hyps.append({"tokens": gen, "score": round(float(out.sequences_scores[r]), 6)})
-            cases.append({"name": f"{name}_{i}", "text": texts[i], "prompt": ids, "decoder": "beam",
-                          "margin": round(margins.margin, 7),
-                          "parameters": {"numBeams": k, "lengthPenalty": lp,
-                                         "earlyStopping": str(early).lower() if isinstance(early, bool) else early,
-                                         "numReturnSequences": nret, "noRepeatNgramSize": ngram},
-                          "hypotheses": hyps})
-            print(cases[-1]["name"], cases[-1]["margin"], [repr(tok.decode(h["tokens"])) for h in hyps], flush=True)
-
-    os.makedirs(OUT, exist_ok=True)
-    with open(os.path.join(OUT, "beam.json"), "w") as f:
-        # One case per line: small, and diffs stay readable when the fixtures are regenerated.
-        head = {"model": fname, "transformers_dtype": "float32", "max_new_tokens": MAX_NEW, "eos_token_ids": eos}
-        f.write("{\n" + "".join(f" {json.dumps(k)}: {json.dumps(v)},\n" for k, v in head.items()))
-        f.write(' "cases": [\n' + ",\n".join("  " + json.dumps(c, ensure_ascii=False) for c in cases) + "\n ]\n}\n")
+    jobs = [lambda i=i: greedy_case(model, tok, common, eos, i, prompts[i], texts[i]) for i in range(len(prompts))]
+    jobs += [lambda s=s, i=i: beam_case(model, tok, common, eos, s, i, prompts[i], texts[i])
+             for s in SETTINGS for i in s[-1]]
+    mine = [(j, job()) for j, job in enumerate(jobs) if j % shards == shard]
+    if shards == 1:
+        write([c for _, c in mine], fname, eos)
+    else:
+        with open(os.path.join(OUT, f"beam.part-{shard}-of-{shards}.json"), "w") as f:
+            json.dump({"eos_token_ids": eos, "cases": mine}, f)
 
 
 if __name__ == "__main__":
