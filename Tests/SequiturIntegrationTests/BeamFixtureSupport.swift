@@ -79,3 +79,13 @@ struct BeamFixtureCase: Decodable, CustomTestStringConvertible, Sendable {
         ]))
     }
 }
+
+/// Whether the tests were compiled without optimisation: the real model is then far too slow for long runs, and
+/// the tests that use it cut themselves down (CI builds and runs the tests in release).
+enum BuildConfiguration {
+    #if DEBUG
+    static let isDebug = true
+    #else
+    static let isDebug = false
+    #endif
+}
