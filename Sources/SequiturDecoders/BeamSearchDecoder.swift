@@ -4,7 +4,8 @@ import SequiturCore
 ///
 /// Each step, every live beam's next-token log-probs are added to its running sum and the best `2k` candidates
 /// over all beams are kept (`max(2, 1 + number of end tokens) · k` as transformers does, so that `k` unfinished
-/// beams remain even when the best candidates all end). Of those:
+/// beams remain even when the best candidates all end; with `k = 1` transformers runs greedy search, and so does
+/// this decoder: one candidate is kept and the search ends when it finishes). Of those:
 /// - a candidate that finishes (end token, stop string, or the token limit) and ranks among the first `k` joins
 ///   the finished list with score `sum / generatedLength^lengthPenalty`, where `generatedLength` counts the new
 ///   tokens including the end token and excludes the prompt (transformers: `cur_len + 1 - decoder_prompt_len`);
@@ -105,7 +106,7 @@ public struct BeamSearchDecoder: Decoder {
     public func decode(_ request: DecodingRequest, model: any LanguageModel) throws -> DecodingResult {
         let plan = try DecodingPlan(request, model: model)
         let startCount = model.processedTokenCount
-        let keep = max(2, 1 + plan.endTokens.count) * numBeams
+        let keep = Self.candidatesKept(numBeams: numBeams, endTokenCount: plan.endTokens.count)
         let promptBans = bannedTokens(after: request.prompt)
         let prefill = try plan.prefill(model: model, lastQuery: query(keep: keep, banned: promptBans.count, plan: plan))
         var running = [Beam(state: prefill.state, output: plan.emptyOutput(), sum: 0, answer: prefill.last,
@@ -192,6 +193,13 @@ public struct BeamSearchDecoder: Decoder {
             Beam(state: states[$0], output: next[$0].output, sum: next[$0].candidate.sum,
                  answer: results[$0].last!, banned: bans[$0])
         }
+    }
+
+    /// Candidates ranked each step: `max(2, 1 + number of end tokens) · k`, as transformers does, so that `k`
+    /// unfinished beams remain even when the best candidates all end. With one beam transformers runs greedy
+    /// search instead (`generate(num_beams=1)`), so one candidate is kept and the first finished one ends it.
+    static func candidatesKept(numBeams: Int, endTokenCount: Int) -> Int {
+        numBeams == 1 ? 1 : max(2, 1 + endTokenCount) * numBeams
     }
 
     private func query(keep: Int, banned: Int, plan: DecodingPlan) -> PositionQuery {

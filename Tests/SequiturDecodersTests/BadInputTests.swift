@@ -50,6 +50,32 @@ import Testing
         #expect(throws: DecodingError.self) { try ExhaustiveDecoder(maxExpansions: 0) }
     }
 
+    @Test func topPOutsideTheUnitIntervalIsRejected() throws {
+        for p in [-0.5, 0, 1.000001, 2, .nan, .infinity] {
+            #expect(throws: DecodingError.self, "topP \(p)") { try SamplingDecoder(topP: p) }
+        }
+        // The closed end of (0, 1] is allowed: it means no truncation.
+        #expect(try SamplingDecoder(topP: 1).topP == 1)
+    }
+
+    @Test func exhaustiveSearchOverMoreThanItsBudgetIsABoundedRunThatSaysSo() throws {
+        // 12^20 outputs over nearly flat rows: far beyond 50 expansions.
+        let model = RandomLanguageModel(seed: 3, vocabularySize: 12, contextLength: 64, spread: 0.1)
+        let request = DecodingRequest(prompt: [0], stop: StopConditions(maxNewTokens: 20, stopOnEndToken: false))
+        let result = try ExhaustiveDecoder(maxExpansions: 50).decode(request, model: model)
+        guard case let .budgetExhausted(expansions, bestFound, upperBound, reason) = result.certificate else {
+            Issue.record("expected a budget certificate, got \(String(describing: result.certificate))")
+            return
+        }
+        #expect(expansions == 50 && reason == "maxExpansions (50) reached")
+        #expect(model.processedTokenCount == 1 + 49, "the prompt, then one token per expansion after the first")
+        // Nothing of length 20 was reached: the best partial output is returned, marked as cut by the budget,
+        // and its score is the bound on everything unexplored.
+        let best = try #require(result.best)
+        #expect(bestFound == nil && best.finishReason == .budget && best.tokens.count < 20)
+        #expect(abs(best.score - upperBound) < 1e-12)
+    }
+
     @Test func errorsReadWell() {
         #expect(DecodingError.promptTooLong(promptLength: 3, maxNewTokens: 14, contextLength: 16).description
             == "prompt of 3 tokens plus maxNewTokens 14 exceeds the context length 16")

@@ -27,11 +27,27 @@ import Testing
         #expect(calls.count == 6)   // the prefill and one call per step except the last
         for call in calls.dropFirst() {
             #expect(call.count == min(numBeams, 11))
-            #expect(call.allSatisfy { $0.appended.count == 1 && $0.queries == [PositionQuery(topK: 2 * numBeams)] })
+            // 2k candidates per step (one with a single beam, which is greedy search as in transformers).
+            let kept = numBeams == 1 ? 1 : 2 * numBeams
+            #expect(call.allSatisfy { $0.appended.count == 1 && $0.queries == [PositionQuery(topK: kept)] })
         }
         // Each live beam appends exactly one token per step: no prefix is recomputed.
         #expect(result.processedTokens == 2 + calls.dropFirst().reduce(0) { $0 + $1.count })
         #expect(result.best!.tokens.count == 6)
+    }
+
+    @Test(arguments: 0..<12)
+    func oneBeamIsGreedySearchAsInTransformers(seed: Int) throws {
+        // transformers' generate(num_beams=1) is greedy search: it stops at the first end token, where a beam
+        // search keeping 2k candidates could carry on past it. Small vocabularies with a likely end token make
+        // the two differ unless one beam really is greedy.
+        let model = RandomLanguageModel(seed: UInt64(seed) + 40, vocabularySize: 4, spread: 2)
+        let request = DecodingRequest(prompt: [1], stop: StopConditions(maxNewTokens: 8))
+        let greedy = try GreedyDecoder().decode(request, model: model).best!
+        let beam = try BeamSearchDecoder(numBeams: 1, lengthPenalty: 1).decode(request, model: model).best!
+        #expect(beam.tokens == greedy.tokens && beam.tokenLogProbs == greedy.tokenLogProbs)
+        #expect(beam.finishReason == greedy.finishReason)
+        #expect(abs(beam.score - greedy.logProb / Double(greedy.tokens.count)) < 1e-12)
     }
 
     @Test(arguments: 0..<30)

@@ -8,6 +8,13 @@ import Testing
     static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("../../Examples/configs").standardized
 
+    /// One example per standard decoder, so a decoder added to the registry without an example shows up here.
+    @Test func oneFilePerStandardDecoder() throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: Self.folder.path).filter { $0.hasSuffix(".yaml") }
+        let names = files.map { String($0.dropLast(".yaml".count)) }
+        #expect(Set(names) == Set(DecoderRegistry.standard.all.map(\.name)), "files: \(files.sorted())")
+    }
+
     @Test(arguments: ["greedy", "beam", "exhaustive", "sampling"])
     func exampleConfigurationDecodes(name: String) throws {
         let path = Self.folder.appendingPathComponent("\(name).yaml").path

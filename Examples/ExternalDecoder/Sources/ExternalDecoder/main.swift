@@ -1,5 +1,6 @@
 // Registers a decoder written outside the Sequitur package, builds it from a configuration by name like the
 // standard ones, and runs it beside greedy on the seeds' worked example and on a random toy model.
+import Foundation
 import Sequitur
 import SequiturTesting
 
@@ -20,29 +21,47 @@ for entry in registry.all {
 let lookahead = try registry.make(DecoderConfiguration(name: "lookahead", parameters: ["width": 2]))
 let greedy = try registry.make(DecoderConfiguration(name: "greedy"))
 
-func show(_ decoder: any Decoder, _ request: DecodingRequest, _ model: any LanguageModel) throws {
-    let best = try decoder.decode(request, model: model).best!
+/// Decodes, prints the best hypothesis, and returns it; a decoder that returns nothing is a failure.
+@discardableResult
+func show(_ decoder: any Decoder, _ request: DecodingRequest, _ model: any LanguageModel) throws -> Hypothesis {
+    guard let best = try decoder.decode(request, model: model).best else {
+        fail("\(decoder.name) returned no hypothesis")
+    }
     let text = model.vocabulary.text(of: best.tokens)
     let score = (best.logProb * 1000).rounded() / 1000
     let label = decoder.name + String(repeating: " ", count: max(0, 10 - decoder.name.count))
     print("  \(label) \"\(text)\"  log Pr = \(score)  (\(best.finishReason))")
+    return best
+}
+
+/// CI runs this example: any wrong result ends it with a non-zero status.
+func fail(_ message: String) -> Never {
+    print("FAILED: \(message)")
+    exit(1)
 }
 
 let seed = TableLanguageModel.seedExample()
 let seedRequest = DecodingRequest(prompt: seed.seedPrompt, stop: StopConditions(maxNewTokens: 2, stopOnEndToken: false))
 print("\nAfter \"\(seed.vocabulary.text(of: seed.seedPrompt))\":")
-try show(greedy, seedRequest, seed)
-try show(lookahead, seedRequest, seed)
+let greedyBest = try show(greedy, seedRequest, seed)
+let lookaheadBest = try show(lookahead, seedRequest, seed)
+// The seeds' worked example: greedy takes "warm" (-0.9) and ends on -2.4; looking one token ahead finds -2.3.
+guard abs(greedyBest.logProb - -2.4) < 1e-6, abs(lookaheadBest.logProb - -2.3) < 1e-6 else {
+    fail("expected greedy -2.4 and lookahead -2.3, got \(greedyBest.logProb) and \(lookaheadBest.logProb)")
+}
 
 let random = RandomLanguageModel(seed: 7, vocabularySize: 10)
 let randomRequest = DecodingRequest(prompt: [0, 1, 2], stop: StopConditions(maxNewTokens: 8))
 print("\nOn RandomLanguageModel(seed: 7):")
 for name in ["greedy", "lookahead", "beam"] {
-    try show(registry.make(DecoderConfiguration(name: name)), randomRequest, random)
+    let best = try show(registry.make(DecoderConfiguration(name: name)), randomRequest, random)
+    guard (1...8).contains(best.tokens.count) else { fail("\(name) returned \(best.tokens.count) tokens") }
 }
 
 do {
     _ = try registry.make(DecoderConfiguration(name: "lookahead", parameters: ["width": 0]))
+    fail("width 0 was accepted")
 } catch {
     print("\nA bad configuration is reported by field: \(error)")
 }
+print("\nOK")
