@@ -52,12 +52,12 @@ public final class ChatSession {
         self.history = model.makeState()
     }
 
-    /// Adds a user message and returns the model's reply, which is appended as an assistant message.
+    /// Adds a user message and returns the model's reply, which is appended as an assistant message. Empty
+    /// content throws `ConversationError.emptyContent` with the index the message would have had.
     @discardableResult
     public func send(_ content: String, onToken: ((TokenID, Float) -> Bool)? = nil) throws -> ChatReply {
-        let message = ChatMessage.user(content)
-        try Conversation.validate([message])
-        return try reply(to: messages + [message], onToken: onToken)
+        guard !content.isEmpty else { throw ConversationError.emptyContent(messageIndex: messages.count) }
+        return try reply(to: messages + [.user(content)], onToken: onToken)
     }
 
     /// Replies to the conversation as it stands (after a loaded transcript that ends with a user message, say).
@@ -70,6 +70,11 @@ public final class ChatSession {
         let startCount = model.processedTokenCount
         let prompt = try renderer.tokenize(renderer.render(conversation, addGenerationPrompt: true)).tokens
         guard !prompt.isEmpty else { throw DecodingError.emptyPrompt }
+        // The decoder would refuse this too, but only after the new prompt tokens had been computed.
+        guard prompt.count + stop.maxNewTokens <= model.contextLength else {
+            throw DecodingError.promptTooLong(promptLength: prompt.count, maxNewTokens: stop.maxNewTokens,
+                                              contextLength: model.contextLength)
+        }
         let reusable = history.count < prompt.count && prompt.starts(with: history.tokens)
         let state = reusable ? history.fork() : model.makeState()
         let reused = state.count

@@ -5,14 +5,14 @@ import SequiturCore
 /// Selective scoring must not cost a second pass, so the two rates should agree within noise (10%).
 ///
 /// ```swift
-/// let conversations = ConversationBenchmark.conversations(count: 64, rounds: 4, wordsPerMessage: 55, seed: 1)
+/// let conversations = ConversationBenchmark.conversations(count: 64, rounds: 4, wordsPerMessage: 66, seed: 1)
 /// let result = try ConversationBenchmark.run(conversations, renderer: renderer, model: model)
 /// print(result.conversationTokensPerSecond, result.plainTokensPerSecond)
 /// ```
 public enum ConversationBenchmark {
     /// `count` conversations of a system message and `rounds` user/assistant pairs, each message
-    /// `wordsPerMessage` words drawn from a fixed English word list by a seeded generator (about 1.3 tokens per
-    /// word for SmolLM2: 4 rounds of 55 words make about 600 tokens).
+    /// `wordsPerMessage` words drawn from a fixed English word list by a seeded generator (about 1.05 tokens per
+    /// word for SmolLM2: 4 rounds of 66-word messages render to about 600 tokens).
     public static func conversations(count: Int, rounds: Int, wordsPerMessage: Int, seed: UInt64) -> [[ChatMessage]] {
         var state = seed
         func next() -> Int {

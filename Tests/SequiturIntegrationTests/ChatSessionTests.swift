@@ -96,7 +96,7 @@ import Testing
         session.stop = StopConditions(maxNewTokens: 600)      // prompt + 600 exceeds the context of 512
         #expect(throws: DecodingError.self) { try session.send(" again") }
         #expect(session.messages == messages)
-        #expect(throws: ConversationError.emptyContent(messageIndex: 0)) { try session.send("") }
+        #expect(throws: ConversationError.emptyContent(messageIndex: 2)) { try session.send("") }
         session.stop = stop
         let reply = try session.send(" again")
         #expect(reply.reusedTokenCount > 0)                   // the cached history survived the failures

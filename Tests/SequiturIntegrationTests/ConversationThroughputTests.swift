@@ -11,7 +11,7 @@ struct ConversationThroughputTests {
     @Test func conversationScoringRunsAtPlainScoringSpeed() throws {
         try ConversationModel.with { loaded in
             let count = Int(ProcessInfo.processInfo.environment["SEQUITUR_BENCH_CONVERSATIONS"] ?? "") ?? 8
-            let conversations = ConversationBenchmark.conversations(count: count, rounds: 4, wordsPerMessage: 55, seed: 1)
+            let conversations = ConversationBenchmark.conversations(count: count, rounds: 4, wordsPerMessage: 66, seed: 1)
             _ = try ConversationBenchmark.run(Array(conversations.prefix(1)), renderer: loaded.renderer, model: loaded.model)
             let r = try ConversationBenchmark.run(conversations, renderer: loaded.renderer, model: loaded.model)
             print(String(format: "conversation scoring (cpu, 2 threads): %d conversations, %d tokens fed (%.0f per conversation), %d scored; conversations %.1f tokens/s, plain %.1f tokens/s, ratio %.3f",
