@@ -29,6 +29,17 @@ struct DecodingPlan {
             throw DecodingError.invalidParameter(
                 name: "extraEndTokens", message: "token id \(t) is outside the vocabulary of \(vocabularySize) tokens")
         }
+        if let prefix = request.prefixState {
+            guard prefix.count < request.prompt.count, request.prompt.starts(with: prefix.tokens) else {
+                throw DecodingError.invalidParameter(
+                    name: "prefixState",
+                    message: "its \(prefix.count) tokens must be a proper prefix of the \(request.prompt.count)-token prompt")
+            }
+            guard !request.returnPromptLogProbs else {
+                throw DecodingError.invalidParameter(
+                    name: "returnPromptLogProbs", message: "cannot be combined with prefixState (the prefix is not recomputed)")
+            }
+        }
         self.request = request
         self.vocabulary = model.vocabulary
         self.endTokens = request.stop.endTokens(for: model.vocabulary)
@@ -45,15 +56,17 @@ struct DecodingPlan {
     }
 
     /// Feeds the prompt to a new state in one extend, asking `lastQuery` after its last token and, when the
-    /// request wants prompt log-probs, each prompt token's log-prob given the tokens before it.
+    /// request wants prompt log-probs, each prompt token's log-prob given the tokens before it. With a
+    /// `prefixState`, the new state is a fork of it and only the rest of the prompt is fed.
     func prefill(model: any LanguageModel, lastQuery: PositionQuery) throws -> Prefill {
-        let prompt = request.prompt
+        let prefix = request.prefixState
+        let prompt = Array(request.prompt[(prefix?.count ?? 0)...])
         var queries = [PositionQuery?](repeating: nil, count: prompt.count)
         if request.returnPromptLogProbs {
             for i in 0..<(prompt.count - 1) { queries[i] = .target(prompt[i + 1]) }
         }
         queries[prompt.count - 1] = lastQuery
-        let state = model.makeState()
+        let state = prefix?.fork() ?? model.makeState()
         let result = try model.extend([ExtensionRequest(state: state, tokens: prompt, queries: queries)])[0]
         let promptLogProbs = request.returnPromptLogProbs
             ? (0..<(prompt.count - 1)).map { result.answers[$0]!.targetLogProbs[0] } : nil

@@ -9,14 +9,23 @@ public struct DecodingRequest {
     /// Called with each token as it is chosen, by decoders that produce one hypothesis token by token (greedy,
     /// sampling). Return false to stop early.
     public var onToken: ((TokenID, Float) -> Bool)?
+    /// A state that already holds the start of `prompt` (a chat history, say), so the model is fed only the
+    /// rest: `prefixState.tokens` must be a proper prefix of `prompt` (at least the last prompt token is fed, for
+    /// the next-token distribution). Decoders fork it and never extend it, so one prefix serves many requests.
+    /// Results equal a decode from a fresh state, up to the float rounding of computing the prompt in pieces.
+    /// Cannot be combined with `returnPromptLogProbs` (the prefix's log-probs are not recomputed). Decoders that
+    /// ignore it (none of the built-in ones do) stay correct, only slower.
+    public var prefixState: SequenceState?
 
     public init(prompt: [TokenID], stop: StopConditions = StopConditions(), returnPromptLogProbs: Bool = false,
-                processors: [any LogitProcessor] = [], onToken: ((TokenID, Float) -> Bool)? = nil) {
+                processors: [any LogitProcessor] = [], onToken: ((TokenID, Float) -> Bool)? = nil,
+                prefixState: SequenceState? = nil) {
         self.prompt = prompt
         self.stop = stop
         self.returnPromptLogProbs = returnPromptLogProbs
         self.processors = processors
         self.onToken = onToken
+        self.prefixState = prefixState
     }
 }
 

@@ -1,0 +1,94 @@
+import SequiturCore
+
+/// Where each assistant turn lies in the tokens of a rendered conversation: what `ConversationScorer` scores.
+///
+/// Built from the renderer alone, without the model, so inputs can be checked (and a bad one reported by its line)
+/// before any model work, and a benchmark can time the model part apart from rendering.
+///
+/// How a turn is located, for assistant message `k` of the conversation `m`:
+/// - its **start** is the end of `render(m[0..<k], addGenerationPrompt: true)`, the text a model is prompted with
+///   before it writes turn `k` (for SmolLM2, just after `<|im_start|>assistant\n`);
+/// - its **rendered end** is the end of `render(m[0...k])`, where the next message's markup begins;
+/// - both renderings must be prefixes of `render(m)` (the template is *prefix-stable*), else
+///   `ConversationError.notPrefixStable`; and the whole text's tokenization must split exactly at both offsets,
+///   else `ConversationError.tokenBoundaryInsideToken`. Nothing is re-tokenized per turn: every span indexes the
+///   one token sequence the model is fed.
+/// - its **end-of-turn marker** is the last of the renderer's `endOfTurnTokens` between start and rendered end
+///   (`<|im_end|>`); there must be one (`ConversationError.noEndOfTurnMarker`).
+///
+/// The scored span is `[start, marker]` when `includeEndOfTurn` is true and `[start, marker)` when false. Markup
+/// the template writes after the marker (SmolLM2's `"\n"`) is never scored: the model does not generate it, since
+/// generation stops at the marker. This is the span a `{% generation %}...{% endgeneration %}` block around
+/// `content + eos_token` marks in transformers' `return_assistant_tokens_mask`, and what TRL's assistant-only loss
+/// trains on; including the marker is the default because SFT must teach the model to end its turn.
+public struct ConversationLayout: Sendable, Hashable {
+    /// The rendered conversation (no generation prompt) and its tokens.
+    public let rendered: TokenizedText
+    /// One entry per assistant message, in order.
+    public let turns: [AssistantTurnSpan]
+
+    /// Locates the assistant turns of `messages` (validated first: non-empty, standard roles, non-empty content,
+    /// at least one assistant message).
+    public init(messages: [ChatMessage], renderer: any ConversationRenderer, includeEndOfTurn: Bool = true) throws {
+        try Conversation.validate(messages)
+        guard messages.contains(where: { $0.role == "assistant" }) else { throw ConversationError.noAssistantMessage }
+        let full = try renderer.render(messages, addGenerationPrompt: false)
+        let rendered = try renderer.tokenize(full)
+        let endOfTurn = renderer.endOfTurnTokens
+        var turns: [AssistantTurnSpan] = []
+        for (k, message) in messages.enumerated() where message.role == "assistant" {
+            let before = try renderer.render(Array(messages[..<k]), addGenerationPrompt: true)
+            let through = try renderer.render(Array(messages[...k]), addGenerationPrompt: false)
+            guard full.utf8.starts(with: before.utf8) else {
+                throw ConversationError.notPrefixStable(
+                    messageIndex: k, detail: "the conversation before it, with the generation prompt, renders differently from the start of the whole conversation")
+            }
+            guard full.utf8.starts(with: through.utf8) else {
+                throw ConversationError.notPrefixStable(
+                    messageIndex: k, detail: "the conversation through it renders differently from the start of the whole conversation")
+            }
+            let startOffset = before.utf8.count
+            let endOffset = through.utf8.count
+            guard startOffset < endOffset else {
+                throw ConversationError.notPrefixStable(
+                    messageIndex: k, detail: "the generation prompt reaches past the end of the rendered turn")
+            }
+            guard let start = rendered.tokenIndex(atUTF8Offset: startOffset) else {
+                throw ConversationError.tokenBoundaryInsideToken(messageIndex: k, utf8Offset: startOffset, edge: "start")
+            }
+            guard let renderedEnd = rendered.tokenIndex(atUTF8Offset: endOffset) else {
+                throw ConversationError.tokenBoundaryInsideToken(messageIndex: k, utf8Offset: endOffset, edge: "end")
+            }
+            guard start > 0 else { throw ConversationError.nothingBeforeTurn(messageIndex: k) }
+            guard let marker = (start..<renderedEnd).last(where: { endOfTurn.contains(rendered.tokens[$0]) }) else {
+                throw ConversationError.noEndOfTurnMarker(messageIndex: k)
+            }
+            turns.append(AssistantTurnSpan(messageIndex: k, tokenRange: start..<(includeEndOfTurn ? marker + 1 : marker),
+                                           endOfTurnIndex: marker, renderedUTF8Range: startOffset..<endOffset))
+        }
+        self.rendered = rendered
+        self.turns = turns
+    }
+
+    /// The rendered conversation's tokens.
+    public var tokens: [TokenID] { rendered.tokens }
+
+    /// Tokens the model is fed to score every turn: all up to the last scored token's predecessor (nothing is
+    /// asked after the last scored token, so it and the markup after it are not fed).
+    public var fedTokenCount: Int { (turns.map(\.tokenRange.upperBound).max() ?? 1) - 1 }
+
+    /// Number of scored tokens over all turns.
+    public var scoredTokenCount: Int { turns.reduce(0) { $0 + $1.tokenRange.count } }
+}
+
+/// One assistant turn's place in a `ConversationLayout`.
+public struct AssistantTurnSpan: Sendable, Hashable {
+    /// The index of the assistant message in the conversation.
+    public let messageIndex: Int
+    /// The scored tokens: `[start, end)` into the conversation's tokens (`start >= 1`).
+    public let tokenRange: Range<Int>
+    /// The index of the turn's end-of-turn token (inside `tokenRange` exactly when it is included).
+    public let endOfTurnIndex: Int
+    /// The turn's text in the rendering, from its start to the end of its rendered markup (UTF-8 offsets).
+    public let renderedUTF8Range: Range<Int>
+}
