@@ -149,8 +149,9 @@ public struct JSONLJob {
                 throw JSONLJobError.badLine(file: input.path, line: lineNumber, reason: "expected a JSON object")
             }
             let parsed: (id: String, request: Request)
-            do { parsed = try parse(dict, lineNumber) } catch let error as JSONLFieldError {
-                throw JSONLJobError.badLine(file: input.path, line: lineNumber, reason: error.description)
+            // Whatever the parser rejects (a field, a conversation's message, a tokenizer error) is this line's fault.
+            do { parsed = try parse(dict, lineNumber) } catch {
+                throw JSONLJobError.badLine(file: input.path, line: lineNumber, reason: "\(error)")
             }
             if let first = seen[parsed.id] {
                 throw JSONLJobError.badLine(file: input.path, line: lineNumber, reason: "duplicate id \"\(parsed.id)\" (first on line \(first))")

@@ -23,7 +23,7 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("repeat"), help: ArgumentHelp("Runs per figure (the median is reported).", valueName: "n")) var repeats = 3
     @Option(help: ArgumentHelp("Requests of 512 tokens in the scoring figure (8 on a CPU; issue targets for GPUs use 32).", valueName: "n"))
     var scoringRequests = 8
-    @Option(help: ArgumentHelp("Comma-separated subset: scoring,decode,decode4,choice,beam,exhaustive,tokenizer.", valueName: "list"))
+    @Option(help: ArgumentHelp("Comma-separated subset: scoring,decode,decode4,choice,beam,exhaustive,tokenizer,conversations.", valueName: "list"))
     var only: String?
 
     struct Figure: Codable {
@@ -55,12 +55,12 @@ struct BenchCommand: ParsableCommand {
             modelPath = url.path
         }
         let makeRuntime = { try runtime.runtime { c in if let modelPath { c.model = modelPath } } }
-        let wanted = (only ?? "scoring,decode,decode4,choice,beam,exhaustive,tokenizer").split(separator: ",").map(String.init)
+        let wanted = (only ?? "scoring,decode,decode4,choice,beam,exhaustive,tokenizer,conversations").split(separator: ",").map(String.init)
         let sections: [(name: String, run: (Benchmarks) throws -> [Figure])] = [
             ("scoring", { try $0.scoring(requests: scoringRequests) }), ("decode", { try $0.decode() }),
             ("decode4", { try $0.decodeBatch4() }), ("choice", { try $0.multipleChoice() }),
             ("beam", { try $0.beam() }), ("exhaustive", { try $0.exhaustive() }),
-            ("tokenizer", { try $0.tokenizer() }),
+            ("tokenizer", { try $0.tokenizer() }), ("conversations", { try $0.conversations() }),
         ]
         if let unknown = wanted.first(where: { w in !sections.contains { $0.name == w } }) {
             throw CommandError("--only: unknown benchmark '\(unknown)'; valid: \(sections.map(\.name).joined(separator: ", "))")

@@ -117,4 +117,19 @@ struct Benchmarks {
         return [.init(name: "tokenizer encode", value: rates.sorted()[rates.count / 2] / 1e6, unit: "MB/s",
                       detail: "1 MB of mixed text (prose, code, digits, CJK, emoji) → \(tokens) tokens, empty pre-token cache; median of \(repeats)")]
     }
+
+    /// 64 four-round conversations of about 600 tokens, scored turn by turn in one pass each, against plain
+    /// direct scoring of the same tokens: the masks must not cost a second pass. Run once (no repeats): it is
+    /// the longest figure.
+    func conversations() throws -> [BenchCommand.Figure] {
+        let renderer = try ChatTemplateConversationRenderer(gguf: runtime.file, tokenizer: runtime.tokenizer)
+        let conversations = ConversationBenchmark.conversations(count: 64, rounds: 4, wordsPerMessage: 66, seed: 1)
+        let r = try ConversationBenchmark.run(conversations, renderer: renderer, model: model, batchSize: 16)
+        let detail = "64 conversations × 4 rounds, \(r.fedTokens / r.conversations) tokens each on average"
+        return [
+            .init(name: "conversation scoring", value: r.conversationTokensPerSecond, unit: "tokens/s", detail: detail + ", every assistant turn scored"),
+            .init(name: "plain scoring, same tokens", value: r.plainTokensPerSecond, unit: "tokens/s", detail: "direct scorer over the same tokens"),
+            .init(name: "conversation / plain speed", value: r.speedRatio, unit: "×", detail: "target within 10% of 1"),
+        ]
+    }
 }

@@ -7,14 +7,22 @@ struct ScoreCommand: ParsableCommand {
         commandName: "score",
         abstract: "Score log Pr(continuation | context), for one pair or a JSONL file of requests.",
         discussion: """
-            One pair:   sequitur score "The capital of France is" " Paris"
-            A file:     sequitur score --input requests.jsonl --output scores.jsonl [--resume] [--shard I/N]
+            One pair:       sequitur score "The capital of France is" " Paris"
+            A file:         sequitur score --input requests.jsonl --output scores.jsonl [--resume] [--shard I/N]
+            Conversations:  sequitur score --conversations chats.jsonl --output scores.jsonl
 
             Each input line is {"id", "context", "continuation"} (text) or {"id", "context_ids", \
             "continuation_ids"} (token ids). Text is split the way lm-evaluation-harness splits it: context and \
             continuation are encoded together and the tokens after the context's own encoding are the \
             continuation, so a leading space belongs to the continuation. Each output line is {"id", "logprob", \
             "token_logprobs", "is_greedy", "n_tokens"}. An empty continuation scores 0 (Pr = 1).
+
+            With --conversations each line is {"id", "messages": [{"role", "content"}, ...]}, rendered with the \
+            model's chat template and scored in one forward pass; each output line is {"id", "logprob", \
+            "n_tokens", "turns": [{"message_index", "logprob", "token_logprobs", "token_span", "n_tokens", \
+            "is_greedy"}]}: log Pr(y_k | history) for every assistant turn k, and their sum (the SFT objective). \
+            System, user and template-markup tokens are not scored; the end-of-turn marker (<|im_end|>) is part \
+            of each assistant span unless --exclude-end-of-turn is given.
 
             Output lines are written whole and flushed batch by batch; --resume skips ids already written (and \
             cuts a torn last line). --shard I/N takes every N-th request starting at I, so N jobs together cover \
@@ -26,7 +34,9 @@ struct ScoreCommand: ParsableCommand {
     @Argument(help: "Context text (with CONTINUATION; omit both with --input).") var context: String?
     @Argument(help: "Continuation text.") var continuation: String?
     @Option(help: ArgumentHelp("JSONL file of requests.", valueName: "file")) var input: String?
-    @Option(help: ArgumentHelp("JSONL file for the results (required with --input).", valueName: "file")) var output: String?
+    @Option(help: ArgumentHelp("JSONL file of conversations to score turn by turn.", valueName: "file")) var conversations: String?
+    @Option(help: ArgumentHelp("JSONL file for the results (required with --input or --conversations).", valueName: "file")) var output: String?
+    @Flag(help: "With --conversations: leave each assistant turn's end-of-turn marker out of its span.") var excludeEndOfTurn = false
     @Option(help: ArgumentHelp("joint-marginal, direct or shared-prefix (default: the configuration's, else shared-prefix).", valueName: "name"))
     var strategy: String?
     @Option(help: ArgumentHelp("Requests per batched model call.", valueName: "n")) var batchSize = 16
@@ -35,6 +45,13 @@ struct ScoreCommand: ParsableCommand {
     @Flag(help: "Print JSON instead of a table (single pair).") var json = false
 
     func validate() throws {
+        if conversations != nil {
+            guard input == nil, context == nil else { throw ValidationError("give --conversations alone, without --input or CONTEXT") }
+            guard output != nil else { throw ValidationError("--conversations needs --output FILE") }
+            guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+            return
+        }
+        guard !excludeEndOfTurn else { throw ValidationError("--exclude-end-of-turn goes with --conversations") }
         if input == nil {
             guard context != nil, continuation != nil else { throw ValidationError("give CONTEXT and CONTINUATION, or --input FILE --output FILE") }
             guard output == nil, !resume, shard == nil else { throw ValidationError("--output, --resume and --shard go with --input") }
@@ -53,6 +70,10 @@ struct ScoreCommand: ParsableCommand {
                 }
                 c.scorer = s
             }
+        }
+        if let conversations, let output {
+            try scoreConversations(rt, input: conversations, output: output)
+            return
         }
         let scorer = rt.makeScorer(batchSize: batchSize)
         if let input, let output {
@@ -76,26 +97,45 @@ struct ScoreCommand: ParsableCommand {
     }
 
     private func scoreFile(_ rt: ModelRuntime, scorer: any Scorer, input: String, output: String) throws {
-        let job = JSONLJob(input: URL(fileURLWithPath: input), output: URL(fileURLWithPath: output), resume: resume,
-                           shard: try shard.map(JSONLJob.Shard.init(parsing:)))
-        Interrupt.install()
-        let bar = ProgressBar(label: "score")
-        defer { bar.finish() }
         let splitter = rt.splitter
-        let summary = try job.run(
-            batchSize: batchSize,
-            parse: { object, line in try ScoringInput.parse(object, splitter: splitter, model: rt.model) },
-            progress: { bar.update(done: $0, total: $1, tokens: $2) },
-            shouldStop: { Interrupt.requested }
-        ) { batch in
+        try runJob(input: input, output: output, label: "score",
+                   parse: { object, _ in try ScoringInput.parse(object, splitter: splitter, model: rt.model) }) { batch in
             let results = try scorer.score(batch.map(\.request), model: rt.model)
             let tokens = batch.reduce(0) { $0 + $1.request.context.count + $1.request.continuation.count }
             return (results.map { ScoreLine($0).jsonObject }, tokens)
         }
+    }
+
+    private func scoreConversations(_ rt: ModelRuntime, input: String, output: String) throws {
+        let renderer = try ChatTemplateConversationRenderer(gguf: rt.file, tokenizer: rt.tokenizer)
+        let scorer = ConversationScorer(includeEndOfTurn: !excludeEndOfTurn, batchSize: batchSize)
+        try runJob(input: input, output: output, label: "conversations",
+                   parse: { object, _ in try ConversationInput.parse(object, scorer: scorer, renderer: renderer, model: rt.model) }) { batch in
+            let scores = try scorer.score(layouts: batch.map(\.request), model: rt.model)
+            let tokens = scores.reduce(0) { $0 + $1.fedTokenCount }
+            return (zip(batch, scores).map { ConversationInput.line(id: $0.id, score: $1) }, tokens)
+        }
+    }
+
+    private func runJob<Request>(input: String, output: String, label: String,
+                                 parse: ([String: Any], Int) throws -> (id: String, request: Request),
+                                 process: ([JSONLJob.Item<Request>]) throws -> (objects: [[String: Any]], tokens: Int)) throws {
+        let job = JSONLJob(input: URL(fileURLWithPath: input), output: URL(fileURLWithPath: output), resume: resume,
+                           shard: try shard.map(JSONLJob.Shard.init(parsing:)))
+        Interrupt.install()
+        let bar = ProgressBar(label: label)
+        defer { bar.finish() }
+        let summary = try job.run(
+            batchSize: batchSize,
+            parse: parse,
+            progress: { bar.update(done: $0, total: $1, tokens: $2) },
+            shouldStop: { Interrupt.requested },
+            process: process
+        )
         bar.finish()
         var note = "\(summary.written) written, \(summary.skippedAsDone) already done"
         if summary.skippedOtherShards > 0 { note += ", \(summary.skippedOtherShards) in other shards" }
-        FileHandle.standardError.write(Data("score: \(note)\(summary.interrupted ? " (interrupted: rerun with --resume)" : "")\n".utf8))
+        FileHandle.standardError.write(Data("\(label): \(note)\(summary.interrupted ? " (interrupted: rerun with --resume)" : "")\n".utf8))
         if summary.interrupted { throw ExitCode(130) }
     }
 }

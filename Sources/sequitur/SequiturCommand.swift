@@ -13,7 +13,7 @@ struct SequiturCommand: ParsableCommand {
             GGUF file.
             """,
         subcommands: [
-            GenerateCommand.self, ScoreCommand.self, RankCommand.self, PerplexityCommand.self,
+            GenerateCommand.self, ChatCommand.self, ScoreCommand.self, RankCommand.self, PerplexityCommand.self,
             CompareDecodersCommand.self, DecodersCommand.self, TokenizeCommand.self, InspectCommand.self,
             BenchCommand.self,
         ]

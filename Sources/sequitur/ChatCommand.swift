@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+import Sequitur
+
+struct ChatCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "chat",
+        abstract: "An interactive chat with the model's chat template, keeping the history's KV state between rounds.",
+        discussion: """
+            Type a message and press return; an empty line or end of input (Ctrl-D) ends the session. Replies \
+            stream as they are decoded (greedy and sampling) or print when the search ends (beam, exhaustive). \
+            Each round feeds only its new tokens: the history's keys and values stay cached.
+
+            sequitur chat --system "You are terse." --transcript chat.json
+            sequitur chat --decoder sampling --param temperature=0.7 --param seed=3
+
+            --transcript FILE loads the conversation from FILE when it exists and saves it there (atomically) \
+            after every round, in the format `score --conversations` reads.
+            """
+    )
+
+    @OptionGroup var runtime: RuntimeOptions
+    @OptionGroup var decoding: DecodingOptions
+    @Option(help: ArgumentHelp("A system message to start a new conversation with.", valueName: "text")) var system: String?
+    @Option(help: ArgumentHelp("JSON transcript to continue from and save to.", valueName: "file")) var transcript: String?
+    @Flag(help: "Print after each round how many tokens were fed and how many came from the cache.") var stats = false
+
+    func run() throws {
+        let rt = try runtime.runtime { try decoding.apply(to: &$0) }
+        let renderer = try ChatTemplateConversationRenderer(gguf: rt.file, tokenizer: rt.tokenizer)
+        var messages: [ChatMessage] = []
+        if let transcript, FileManager.default.fileExists(atPath: transcript) {
+            do { messages = try ChatTranscript.load(from: URL(fileURLWithPath: transcript)) } catch {
+                throw CommandError("\(transcript): \(error)")
+            }
+        }
+        if let system {
+            guard messages.isEmpty else { throw CommandError("--system starts a new conversation, but \(transcript ?? "the transcript") already has messages") }
+            messages = [.system(system)]
+        }
+        let decoder = try rt.makeDecoder()
+        let session = try ChatSession(model: rt.model, renderer: renderer, decoder: decoder,
+                                      stop: rt.configuration.stop, messages: messages)
+        let streams = decoder.name == "greedy" || decoder.name == "sampling"
+        let interactive = isatty(STDIN_FILENO) != 0
+        Interrupt.install()
+        func save() throws {
+            guard let transcript else { return }
+            try ChatTranscript.save(session.messages, to: URL(fileURLWithPath: transcript))
+        }
+        func round(_ send: (((TokenID, Float) -> Bool)?) throws -> ChatReply) throws {
+            var detokenizer = StreamingDetokenizer(tokenizer: rt.tokenizer, skipSpecial: true)
+            let reply = try send(streams ? { token, _ in
+                Self.write(detokenizer.append(token))
+                return !Interrupt.requested
+            } : nil)
+            Self.write(streams ? detokenizer.finish() + "\n" : reply.text + "\n")
+            if stats {
+                FileHandle.standardError.write(Data(("[prompt \(reply.promptTokenCount) tokens, \(reply.reusedTokenCount) from the cache; "
+                    + "\(reply.processedTokens) processed; \(reply.hypothesis.tokens.count) generated, \(reply.hypothesis.finishReason.rawValue)]\n").utf8))
+            }
+            try save()
+        }
+        // A loaded transcript that ends with the user's turn is answered first.
+        if session.messages.last?.role == "user" { try round { try session.respond(onToken: $0) } }
+        while !Interrupt.requested {
+            if interactive { Self.write("> ") }
+            guard let line = readLine(strippingNewline: true), !line.isEmpty else { break }
+            try round { try session.send(line, onToken: $0) }
+        }
+        try save()
+    }
+
+    static func write(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+}
