@@ -3,7 +3,7 @@ import SequiturCore
 import SequiturCPU
 
 /// The outcome of checking one kernel against the CPU reference on one shape.
-public struct KernelCheckResult: Sendable, CustomStringConvertible {
+public struct KernelCheckResult: Sendable, Encodable, CustomStringConvertible {
     /// The op checked ("matmul Q4_1", "attention").
     public var operation: String
     /// The shape and settings it ran with.
@@ -22,16 +22,38 @@ public struct KernelCheckResult: Sendable, CustomStringConvertible {
         let detail = problems.isEmpty ? "" : " — " + problems.joined(separator: "; ")
         return "\(verdict) \(operation) [\(shape)] max error \(maxError) (allowed \(allowedError))\(detail)"
     }
+
+    private enum CodingKeys: String, CodingKey { case operation, shape, maxError, allowedError, problems, passed }
+
+    /// The stored fields and the verdict, so JSON readers need not repeat the comparison.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(operation, forKey: .operation)
+        try c.encode(shape, forKey: .shape)
+        try c.encode(maxError, forKey: .maxError)
+        try c.encode(allowedError, forKey: .allowedError)
+        try c.encode(problems, forKey: .problems)
+        try c.encode(passed, forKey: .passed)
+    }
 }
 
 /// Every check of a run, for `sequitur check-kernels --backend opencl`.
-public struct KernelCheckReport: Sendable, CustomStringConvertible {
+public struct KernelCheckReport: Sendable, Encodable, CustomStringConvertible {
     public var device: String
     public var results: [KernelCheckResult]
     public var allPassed: Bool { results.allSatisfy(\.passed) }
     public var description: String {
         let passed = results.filter(\.passed).count
         return (["kernel check on \(device): \(passed)/\(results.count) passed"] + results.map(\.description)).joined(separator: "\n")
+    }
+
+    private enum CodingKeys: String, CodingKey { case device, results, allPassed }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(device, forKey: .device)
+        try c.encode(results, forKey: .results)
+        try c.encode(allPassed, forKey: .allPassed)
     }
 }
 

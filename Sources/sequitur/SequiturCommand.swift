@@ -12,6 +12,6 @@ struct SequiturCommand: ParsableCommand {
             Every command reads the cached default model (./scripts/bootstrap fetches it) unless --model names a \
             GGUF file.
             """,
-        subcommands: [InspectCommand.self]
+        subcommands: [InspectCommand.self, DevicesCommand.self, CheckKernelsCommand.self]
     )
 }
