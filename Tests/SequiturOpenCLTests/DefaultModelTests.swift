@@ -86,10 +86,15 @@ struct DefaultModelTests {
     }
 
     /// Every scorer gives a request bitwise the same numbers alone as inside a batch of mixed-length requests
-    /// (a shared context, a one-token context, lengths 1 to 7). Alone, each pass has at most 8 rows and runs the
-    /// matrix-vector matmul; the batch has more and runs the tiled one, so this also proves the two agree bitwise.
+    /// (a shared context, a one-token context, lengths 1 to 7). With the GPU's matmul switch point, each pass
+    /// alone has at most 8 rows and runs the matrix-vector matmul while the batch runs the tiled one, so this
+    /// also proves the two agree bitwise inside the model.
     @Test func scoresDoNotDependOnTheBatch() throws {
         try DefaultModelPair.with { pair, tokenizer in
+            let backend = try #require(pair.opencl.backend as? OpenCLBackend)
+            let saved = backend.vectorRowLimit
+            backend.vectorRowLimit = 8
+            defer { backend.vectorRowLimit = saved }
             let ids = tokenizer.encode("The cat sat on the warm mat and watched the rain")
             try #require(ids.count >= 10)
             let requests = [
