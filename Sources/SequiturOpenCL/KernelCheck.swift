@@ -37,7 +37,7 @@ public struct KernelCheckResult: Sendable, Encodable, CustomStringConvertible {
     }
 }
 
-/// Every check of a run, for `sequitur check-kernels --backend opencl`.
+/// Every check of a run, for `sequitur check-kernels`.
 public struct KernelCheckReport: Sendable, Encodable, CustomStringConvertible {
     public var device: String
     public var results: [KernelCheckResult]
@@ -77,10 +77,16 @@ public enum KernelCheck {
                 results.append(try matmul(backend, type: type, rows: n, columns: k, outputs: m, seed: next()))
             }
         }
+        // The default model's output head (49,152 × 576) at decode and beam widths.
+        for (type, n) in [(TensorType.q8_0, 1), (.q4_1, 4)] {
+            results.append(try matmul(backend, type: type, rows: n, columns: 576, outputs: 49_152, seed: next()))
+        }
+        results.append(try matmul(backend, type: .q4_1, rows: 300, columns: 576, outputs: 33, seed: next()))
         for type in [TensorType.f32, .f16, .q8_0, .q4_0, .q4_1] {
             results.append(try embed(backend, type: type, tableRows: 50, columns: 576, tokens: 9, seed: next()))
         }
         results.append(try rmsNorm(backend, rows: 7, columns: 577, seed: next()))
+        results.append(try rmsNorm(backend, rows: 2, columns: 49_152, seed: next()))
         results.append(try rope(backend, tokens: 9, heads: 3, headDimension: 64, ropeDimension: 64, seed: next()))
         results.append(try rope(backend, tokens: 5, heads: 2, headDimension: 48, ropeDimension: 32, seed: next()))
         results.append(try elementwise(backend, "siluMul", rows: 7, columns: 1537, seed: next()))
@@ -88,6 +94,7 @@ public enum KernelCheck {
         results.append(try gatherRows(backend, rows: 33, columns: 577, picks: 9, seed: next()))
         results.append(try attention(backend, sequenceLengths: [1, 70, 133], newTokens: 5, heads: 6, kvHeads: 2, headDimension: 64, blockSize: 16, seed: next()))
         results.append(try attention(backend, sequenceLengths: [40, 9], newTokens: 40, heads: 4, kvHeads: 4, headDimension: 128, blockSize: 7, seed: next()))
+        results.append(try attention(backend, sequenceLengths: [300, 7, 1, 577], newTokens: 300, heads: 9, kvHeads: 3, headDimension: 64, blockSize: 16, seed: next()))
         results.append(try kvCacheMaintenance(backend, seed: next()))
         results.append(try attentionBatchInvariance(backend, seed: next()))
         results.append(try logSoftmax(backend, rows: 3, vocabulary: 49_152, seed: next()))

@@ -64,6 +64,7 @@ struct TinyModelTests {
             for seed in [UInt64(60), 61] {
                 let request = DecodingRequest(prompt: Self.tokens(Int(seed) - 55, seed: seed), stop: StopConditions(maxNewTokens: 6))
                 let cpu = try decoder.decode(request, model: pair.cpu), opencl = try decoder.decode(request, model: pair.opencl)
+                #expect(!cpu.hypotheses.isEmpty, "\(decoder.name): no hypotheses")
                 #expect(opencl.hypotheses.map(\.tokens) == cpu.hypotheses.map(\.tokens), "\(decoder.name), prompt seed \(seed)")
                 #expect(sameCertificate(opencl.certificate, cpu.certificate, tolerance: 1e-4), "\(decoder.name) certificate")
             }
