@@ -142,6 +142,14 @@ struct OpenCLRuntimeTests {
         #expect(try OpenCLBackend().name.hasPrefix("opencl:"))
     }
 
+    /// The set `sequitur check-kernels` runs on a GPU machine passes here too, every check with a real comparison.
+    @Test func standardKernelCheckPasses() throws {
+        let report = try KernelCheck.run()
+        #expect(report.results.count >= 40)
+        for result in report.results { #expect(result.passed, "\(result)") }
+        #expect(report.allPassed)
+    }
+
     @Test func missingDeviceIsNamed() throws {
         let count = try OpenCLBackend.listDevices().count
         #expect(throws: OpenCLError.noSuchDevice(index: count, available: count)) { try OpenCLBackend(deviceIndex: count) }
