@@ -23,6 +23,32 @@
 #error "unsupported WEIGHT_TYPE"
 #endif
 
+// part = fma(x[c0 + i], w[c0 + i], part) for i = 0 ..< len, from 0, in column order: one chunk's partial sum.
+// For quantised types a chunk is exactly one block (k is a whole number of blocks), so the block's scale
+// (and minimum) are read once instead of per element; each weight value is still computed by the same
+// expression as WEIGHT_VALUE, so the result is bitwise the one matmul_tiled gets.
+inline float chunk_dot(__global const float* x, __global const uchar* wrow, const int c0, const int len) {
+    float part = 0.0f;
+#if WEIGHT_TYPE == TYPE_Q8_0
+    __global const uchar* block = wrow + (c0 / QK) * 34;
+    const float d = half_at(block);
+    for (int i = 0; i < QK; i++) part = fma(x[c0 + i], (float)((char)block[2 + i]) * d, part);
+#elif WEIGHT_TYPE == TYPE_Q4_0
+    __global const uchar* block = wrow + (c0 / QK) * 18;
+    const float d = half_at(block);
+    for (int j = 0; j < 16; j++) part = fma(x[c0 + j], (float)((block[2 + j] & 15) - 8) * d, part);
+    for (int j = 0; j < 16; j++) part = fma(x[c0 + 16 + j], (float)((block[2 + j] >> 4) - 8) * d, part);
+#elif WEIGHT_TYPE == TYPE_Q4_1
+    __global const uchar* block = wrow + (c0 / QK) * 20;
+    const float d = half_at(block), mn = half_at(block + 2);
+    for (int j = 0; j < 16; j++) part = fma(x[c0 + j], (float)(block[4 + j] & 15) * d + mn, part);
+    for (int j = 0; j < 16; j++) part = fma(x[c0 + 16 + j], (float)(block[4 + j] >> 4) * d + mn, part);
+#else
+    for (int i = 0; i < len; i++) part = fma(x[c0 + i], WEIGHT_VALUE(wrow, c0 + i), part);
+#endif
+    return part;
+}
+
 // Output tile edge of matmul_tiled; a work-group of TILE_THREADS×TILE_THREADS threads computes a
 // TILE×TILE tile, each thread a (TILE/TILE_THREADS)² register block.
 #ifndef TILE
@@ -96,10 +122,8 @@ __kernel void matmul_vec(__global const float* x, __global const uchar* w, __glo
     for (int item = get_local_id(0); item < rowsHere * chunks; item += get_local_size(0)) {
         const int r = item / chunks, c = item % chunks;
         __global const uchar* wrow = w + (size_t)(m0 + r) * rowBytes;
-        const int c0 = c * QK, len = min(QK, k - c0);
-        float part = 0.0f;
-        for (int i = 0; i < len; i++) part = fma(xr[c0 + i], WEIGHT_VALUE(wrow, c0 + i), part);
-        partial[r * chunks + c] = part;
+        const int c0 = c * QK;
+        partial[r * chunks + c] = chunk_dot(xr, wrow, c0, min(QK, k - c0));
     }
     barrier(CLK_LOCAL_MEM_FENCE);
     const int lid = get_local_id(0);

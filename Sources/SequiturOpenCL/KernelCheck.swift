@@ -3,7 +3,7 @@ import SequiturCore
 import SequiturCPU
 
 /// The outcome of checking one kernel against the CPU reference on one shape.
-public struct KernelCheckResult: Sendable, CustomStringConvertible {
+public struct KernelCheckResult: Sendable, Encodable, CustomStringConvertible {
     /// The op checked ("matmul Q4_1", "attention").
     public var operation: String
     /// The shape and settings it ran with.
@@ -22,16 +22,38 @@ public struct KernelCheckResult: Sendable, CustomStringConvertible {
         let detail = problems.isEmpty ? "" : " — " + problems.joined(separator: "; ")
         return "\(verdict) \(operation) [\(shape)] max error \(maxError) (allowed \(allowedError))\(detail)"
     }
+
+    private enum CodingKeys: String, CodingKey { case operation, shape, maxError, allowedError, problems, passed }
+
+    /// The stored fields and the verdict, so JSON readers need not repeat the comparison.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(operation, forKey: .operation)
+        try c.encode(shape, forKey: .shape)
+        try c.encode(maxError, forKey: .maxError)
+        try c.encode(allowedError, forKey: .allowedError)
+        try c.encode(problems, forKey: .problems)
+        try c.encode(passed, forKey: .passed)
+    }
 }
 
-/// Every check of a run, for `sequitur check-kernels --backend opencl`.
-public struct KernelCheckReport: Sendable, CustomStringConvertible {
+/// Every check of a run, for `sequitur check-kernels`.
+public struct KernelCheckReport: Sendable, Encodable, CustomStringConvertible {
     public var device: String
     public var results: [KernelCheckResult]
     public var allPassed: Bool { results.allSatisfy(\.passed) }
     public var description: String {
         let passed = results.filter(\.passed).count
         return (["kernel check on \(device): \(passed)/\(results.count) passed"] + results.map(\.description)).joined(separator: "\n")
+    }
+
+    private enum CodingKeys: String, CodingKey { case device, results, allPassed }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(device, forKey: .device)
+        try c.encode(results, forKey: .results)
+        try c.encode(allPassed, forKey: .allPassed)
     }
 }
 
@@ -55,10 +77,16 @@ public enum KernelCheck {
                 results.append(try matmul(backend, type: type, rows: n, columns: k, outputs: m, seed: next()))
             }
         }
+        // The default model's output head (49,152 × 576) at decode and beam widths.
+        for (type, n) in [(TensorType.q8_0, 1), (.q4_1, 4)] {
+            results.append(try matmul(backend, type: type, rows: n, columns: 576, outputs: 49_152, seed: next()))
+        }
+        results.append(try matmul(backend, type: .q4_1, rows: 300, columns: 576, outputs: 33, seed: next()))
         for type in [TensorType.f32, .f16, .q8_0, .q4_0, .q4_1] {
             results.append(try embed(backend, type: type, tableRows: 50, columns: 576, tokens: 9, seed: next()))
         }
         results.append(try rmsNorm(backend, rows: 7, columns: 577, seed: next()))
+        results.append(try rmsNorm(backend, rows: 2, columns: 49_152, seed: next()))
         results.append(try rope(backend, tokens: 9, heads: 3, headDimension: 64, ropeDimension: 64, seed: next()))
         results.append(try rope(backend, tokens: 5, heads: 2, headDimension: 48, ropeDimension: 32, seed: next()))
         results.append(try elementwise(backend, "siluMul", rows: 7, columns: 1537, seed: next()))
@@ -66,6 +94,7 @@ public enum KernelCheck {
         results.append(try gatherRows(backend, rows: 33, columns: 577, picks: 9, seed: next()))
         results.append(try attention(backend, sequenceLengths: [1, 70, 133], newTokens: 5, heads: 6, kvHeads: 2, headDimension: 64, blockSize: 16, seed: next()))
         results.append(try attention(backend, sequenceLengths: [40, 9], newTokens: 40, heads: 4, kvHeads: 4, headDimension: 128, blockSize: 7, seed: next()))
+        results.append(try attention(backend, sequenceLengths: [300, 7, 1, 577], newTokens: 300, heads: 9, kvHeads: 3, headDimension: 64, blockSize: 16, seed: next()))
         results.append(try kvCacheMaintenance(backend, seed: next()))
         results.append(try attentionBatchInvariance(backend, seed: next()))
         results.append(try logSoftmax(backend, rows: 3, vocabulary: 49_152, seed: next()))

@@ -105,6 +105,12 @@ struct AttentionScenario {
     /// first and moves sequence 0's first block to a block number only the grown cache has.
     func run(on backend: any Backend, growAndCopy: Bool = false) throws -> [Float] {
         var cache = try backend.makeKVCache(layers: 2, blockSize: blockSize, blockCapacity: capacity, kvDimension: kvDimension)
+        // Poison the device cache: a slot the store kernel misses, or one attention reads outside its
+        // sequence's blocks, then turns the output into NaN instead of silently reading zeros.
+        if let device = cache as? OpenCLKVCache {
+            try device.keys.fill(.nan)
+            try device.values.fill(.nan)
+        }
         let rows = storedSlots.count
         try backend.storeKV(keys: backend.makeActivations(rows: rows, columns: kvDimension, values: keys),
                             values: backend.makeActivations(rows: rows, columns: kvDimension, values: values),
@@ -112,6 +118,14 @@ struct AttentionScenario {
         var batch = self.batch
         if growAndCopy {
             cache = try backend.growKVCache(cache, blockCapacity: capacity + 2)
+            if let device = cache as? OpenCLKVCache {
+                // The grown blocks hold nothing until the copy writes one: poison them in every layer too.
+                let kept = capacity * blockSize * kvDimension * 4
+                for layer in 0..<device.layerCount {
+                    try device.keys.fill(.nan, offset: layer * device.layerBytes + kept, bytes: device.layerBytes - kept)
+                    try device.values.fill(.nan, offset: layer * device.layerBytes + kept, bytes: device.layerBytes - kept)
+                }
+            }
             let moved = Int(batch.blockTables[0])
             try backend.copyKVBlock(cache, from: moved, to: capacity + 1)
             batch.blockTables[0] = Int32(capacity + 1)

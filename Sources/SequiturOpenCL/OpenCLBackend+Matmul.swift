@@ -25,7 +25,7 @@ extension OpenCLBackend {
         let rowsPerGroup = vectorRowsPerGroup(k: k, m: m)
         let useVector: Bool
         switch matmulPath {
-        case .automatic: useVector = n <= OpenCLBackend.vectorRowLimit && rowsPerGroup > 0
+        case .automatic: useVector = n <= vectorRowLimit && rowsPerGroup > 0
         case .vector: useVector = rowsPerGroup > 0
         case .tiled: useVector = false
         }

@@ -17,8 +17,11 @@ public final class OpenCLBackend: Backend {
         case vector
     }
 
-    /// Activation rows up to which `.automatic` picks the matrix-vector kernel.
-    public static let vectorRowLimit = 8
+    /// Activation rows up to which `.automatic` picks the matrix-vector kernel: 8 on GPUs, where the tiled
+    /// kernel's register blocking pays off early; one whole tile (64) on other devices, because on CPU drivers
+    /// such as PoCL a tile costs all 64 of its rows however few exist, and the matrix-vector kernel decodes
+    /// each weight block's scale once. The choice never changes results (see `MatmulPath`).
+    public var vectorRowLimit: Int
 
     public let device: OpenCLDeviceInfo
     public var name: String { "opencl:\(device.name)" }
@@ -35,6 +38,7 @@ public final class OpenCLBackend: Backend {
     public init(deviceIndex: Int? = nil) throws {
         context = try OpenCLContext.shared(deviceIndex: deviceIndex)
         device = context.info
+        vectorRowLimit = device.isGPU ? 8 : OpenCLBackend.tile
     }
 
     /// Every OpenCL device of every platform, in the order `init(deviceIndex:)` counts them.

@@ -74,8 +74,14 @@ final class OpenCLBuffer {
 
     /// Fills the buffer with copies of `pattern` (a float, say NaN to poison an output).
     func fill(_ pattern: Float) throws {
+        try fill(pattern, offset: 0, bytes: byteCount / 4 * 4)
+    }
+
+    /// Fills `bytes` bytes from `offset` (both multiples of 4) with copies of `pattern`.
+    func fill(_ pattern: Float, offset: Int, bytes: Int) throws {
+        guard bytes > 0 else { return }
         var value = pattern
-        try clCheck(clEnqueueFillBuffer(context.queue, mem, &value, 4, 0, byteCount / 4 * 4, 0, nil, nil),
-                    "clEnqueueFillBuffer")
+        try clCheck(clEnqueueFillBuffer(context.queue, mem, &value, 4, offset, bytes, 0, nil, nil),
+                    "clEnqueueFillBuffer", "\(bytes) bytes at \(offset)")
     }
 }

@@ -1,7 +1,7 @@
 import COpenCL
 
 /// What `sequitur devices` shows about one OpenCL device.
-public struct OpenCLDeviceInfo: Sendable, Equatable, CustomStringConvertible {
+public struct OpenCLDeviceInfo: Sendable, Equatable, Codable, CustomStringConvertible {
     /// Position in `OpenCLBackend.listDevices()`, the index `OpenCLBackend(deviceIndex:)` takes.
     public var index: Int
     public var platform: String
@@ -11,7 +11,9 @@ public struct OpenCLDeviceInfo: Sendable, Equatable, CustomStringConvertible {
     public var version: String
     /// `CL_DEVICE_OPENCL_C_VERSION` ("OpenCL C 1.2 ...").
     public var openCLCVersion: String
-    public var isGPU: Bool
+    /// `CL_DEVICE_TYPE` in words: "GPU", "CPU", "accelerator" or "other".
+    public var type: String
+    public var isGPU: Bool { type == "GPU" }
     public var globalMemoryBytes: Int
     public var localMemoryBytes: Int
     public var computeUnits: Int
@@ -20,7 +22,7 @@ public struct OpenCLDeviceInfo: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         let gib = Double(globalMemoryBytes) / Double(1 << 30)
-        return "[\(index)] \(name) (\(vendor); \(platform)) \(version), \(openCLCVersion), "
+        return "[\(index)] \(type) \(name) (\(vendor); \(platform)) \(version), \(openCLCVersion), "
             + "\(computeUnits) compute units, \(String(format: "%.1f", gib)) GiB global, "
             + "\(localMemoryBytes / 1024) KiB local, work-groups up to \(maxWorkGroupSize)"
     }
@@ -61,7 +63,7 @@ enum OpenCLDiscovery {
                     vendor: try deviceString(device, CL_DEVICE_VENDOR),
                     version: try deviceString(device, CL_DEVICE_VERSION),
                     openCLCVersion: try deviceString(device, CL_DEVICE_OPENCL_C_VERSION),
-                    isGPU: type & cl_device_type(CL_DEVICE_TYPE_GPU) != 0,
+                    type: typeName(type),
                     globalMemoryBytes: Int(try deviceValue(device, CL_DEVICE_GLOBAL_MEM_SIZE) as cl_ulong),
                     localMemoryBytes: Int(try deviceValue(device, CL_DEVICE_LOCAL_MEM_SIZE) as cl_ulong),
                     computeUnits: Int(try deviceValue(device, CL_DEVICE_MAX_COMPUTE_UNITS) as cl_uint),
@@ -82,6 +84,14 @@ enum OpenCLDiscovery {
             return all[index]
         }
         return all.first(where: { $0.info.isGPU }) ?? all[0]
+    }
+
+    /// The device type in words; a device that claims several types is named by the first that matches.
+    private static func typeName(_ type: cl_device_type) -> String {
+        if type & cl_device_type(CL_DEVICE_TYPE_GPU) != 0 { return "GPU" }
+        if type & cl_device_type(CL_DEVICE_TYPE_CPU) != 0 { return "CPU" }
+        if type & cl_device_type(CL_DEVICE_TYPE_ACCELERATOR) != 0 { return "accelerator" }
+        return "other"
     }
 
     private static func platformString(_ platform: cl_platform_id, _ parameter: cl_platform_info) throws -> String {

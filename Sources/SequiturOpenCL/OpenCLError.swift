@@ -14,14 +14,16 @@ public enum OpenCLError: Error, CustomStringConvertible, Equatable {
     case missingKernelSource(String)
 
     /// The packages that provide an OpenCL loader, headers and a CPU driver on Debian/Ubuntu.
-    public static let installHint = "install an OpenCL loader and driver, e.g. `apt-get install ocl-icd-opencl-dev opencl-headers pocl-opencl-icd` (PoCL runs OpenCL on the CPU; GPU vendors ship their own ICD)"
+    public static let installHint = "install an OpenCL loader and driver, e.g. `apt-get install ocl-icd-opencl-dev opencl-headers pocl-opencl-icd` (PoCL runs OpenCL on the CPU); for a GPU install its vendor's OpenCL driver, which registers itself in /etc/OpenCL/vendors (NVIDIA: nvidia.icd naming libnvidia-opencl.so.1)"
 
     public var description: String {
         switch self {
         case let .call(function, code, detail):
             return "\(function) failed with \(OpenCLError.name(of: code)) (\(code))" + (detail.isEmpty ? "" : ": \(detail)")
         case let .noPlatform(code):
-            return "no OpenCL platform found (\(OpenCLError.name(of: code))); \(OpenCLError.installHint)"
+            // CL_DEVICE_NOT_FOUND: platforms are registered but none offers a device (a driver without hardware).
+            let what = code == -1 ? "no OpenCL device found on any platform" : "no OpenCL platform found"
+            return "\(what) (\(OpenCLError.name(of: code))); \(OpenCLError.installHint)"
         case let .noSuchDevice(index, available):
             return "OpenCL device \(index) does not exist; \(available) device(s) available (see `sequitur devices`)"
         case let .buildFailed(program, options, device, log):

@@ -27,9 +27,15 @@ struct OpenCLKernelTests {
     }
 
     @Test("matmul quantised weights against CPU",
-          arguments: [TensorType.q8_0, .q4_0, .q4_1], [(1, 32, 1), (7, 576, 33), (65, 1536, 70), (2, 1536, 577)])
+          arguments: [TensorType.q8_0, .q4_0, .q4_1], [(1, 32, 1), (7, 576, 33), (65, 1536, 70), (2, 1536, 577), (300, 96, 7)])
     func matmulQuantised(type: TensorType, shape: (Int, Int, Int)) throws {
         expectPass(try KernelCheck.matmul(backend, type: type, rows: shape.0, columns: shape.1, outputs: shape.2, seed: UInt64(shape.2 * 7 + shape.0)))
+    }
+
+    /// The output head's shape: 49,152 weight rows, one and a few activation rows (decode and beam steps).
+    @Test("matmul with 49,152 outputs", arguments: [TensorType.q8_0, .q4_1, .f16])
+    func matmulVocabularyWide(type: TensorType) throws {
+        expectPass(try KernelCheck.matmul(backend, type: type, rows: 3, columns: 64, outputs: 49_152, seed: 21))
     }
 
     @Test("a row's matmul result does not depend on its batch", arguments: [TensorType.f32, .q4_0, .q8_0])
@@ -40,11 +46,19 @@ struct OpenCLKernelTests {
     @Test("embedding gather dequantises table rows", arguments: [TensorType.f32, .f16, .q8_0, .q4_0, .q4_1])
     func embed(type: TensorType) throws {
         expectPass(try KernelCheck.embed(backend, type: type, tableRows: 33, columns: 1536, tokens: 7, seed: 3))
+        expectPass(try KernelCheck.embed(backend, type: type, tableRows: 300, columns: 32, tokens: 1, seed: 22))
+        if type == .f32 || type == .f16 {
+            for columns in [1, 7, 577] {
+                expectPass(try KernelCheck.embed(backend, type: type, tableRows: 9, columns: columns, tokens: 33, seed: UInt64(columns)))
+            }
+        }
     }
 
     @Test func rmsNorm() throws {
         expectPass(try KernelCheck.rmsNorm(backend, rows: 1, columns: 1, seed: 4))
         expectPass(try KernelCheck.rmsNorm(backend, rows: 33, columns: 1537, seed: 5))
+        expectPass(try KernelCheck.rmsNorm(backend, rows: 300, columns: 7, seed: 23))
+        expectPass(try KernelCheck.rmsNorm(backend, rows: 2, columns: 49_152, seed: 24))
     }
 
     @Test func rope() throws {
@@ -57,11 +71,15 @@ struct OpenCLKernelTests {
         for op in ["siluMul", "add"] {
             expectPass(try KernelCheck.elementwise(backend, op, rows: 1, columns: 7, seed: 9))
             expectPass(try KernelCheck.elementwise(backend, op, rows: 33, columns: 1537, seed: 10))
+            expectPass(try KernelCheck.elementwise(backend, op, rows: 300, columns: 577, seed: 25))
+            expectPass(try KernelCheck.elementwise(backend, op, rows: 1, columns: 49_152, seed: 26))
         }
     }
 
     @Test func gatherRows() throws {
         expectPass(try KernelCheck.gatherRows(backend, rows: 300, columns: 577, picks: 7, seed: 12))
+        expectPass(try KernelCheck.gatherRows(backend, rows: 1, columns: 1, picks: 1, seed: 27))
+        expectPass(try KernelCheck.gatherRows(backend, rows: 7, columns: 33, picks: 33, seed: 28))
     }
 
     @Test func attention() throws {
@@ -71,6 +89,9 @@ struct OpenCLKernelTests {
                                              headDimension: 128, blockSize: 7, seed: 14))
         expectPass(try KernelCheck.attention(backend, sequenceLengths: [200], newTokens: 1, heads: 3, kvHeads: 1,
                                              headDimension: 33, blockSize: 32, seed: 15))
+        // The default model's shape (9 query heads over 3 kv heads of 64), a 300-token prefill beside decodes.
+        expectPass(try KernelCheck.attention(backend, sequenceLengths: [300, 7, 1, 577], newTokens: 300, heads: 9, kvHeads: 3,
+                                             headDimension: 64, blockSize: 16, seed: 29))
     }
 
     @Test func attentionBatchInvariance() throws {
@@ -89,6 +110,8 @@ struct OpenCLKernelTests {
     @Test func logSoftmaxSmallRows() throws {
         expectPass(try KernelCheck.logSoftmax(backend, rows: 5, vocabulary: 7, seed: 19))
         expectPass(try KernelCheck.logSoftmax(backend, rows: 8, vocabulary: 577, seed: 20))
+        expectPass(try KernelCheck.logSoftmax(backend, rows: 3, vocabulary: 1, seed: 30))
+        expectPass(try KernelCheck.logSoftmax(backend, rows: 7, vocabulary: 1537, seed: 31))
     }
 
     @Test("non-finite logits are answered like the host reference")
@@ -117,6 +140,14 @@ struct OpenCLRuntimeTests {
             #expect(device.globalMemoryBytes > 0)
         }
         #expect(try OpenCLBackend().name.hasPrefix("opencl:"))
+    }
+
+    /// The set `sequitur check-kernels` runs on a GPU machine passes here too, every check with a real comparison.
+    @Test func standardKernelCheckPasses() throws {
+        let report = try KernelCheck.run()
+        #expect(report.results.count >= 40)
+        for result in report.results { #expect(result.passed, "\(result)") }
+        #expect(report.allPassed)
     }
 
     @Test func missingDeviceIsNamed() throws {
@@ -158,5 +189,8 @@ struct OpenCLRuntimeTests {
             == "clCreateBuffer failed with CL_MEM_OBJECT_ALLOCATION_FAILURE (-4): 8 bytes")
     let missing = OpenCLError.noPlatform(code: -1001).description
     for package in ["ocl-icd-opencl-dev", "opencl-headers", "pocl-opencl-icd"] { #expect(missing.contains(package)) }
+    #expect(missing.hasPrefix("no OpenCL platform found (CL_PLATFORM_NOT_FOUND_KHR)"))
+    #expect(missing.contains("vendor's OpenCL driver"))
+    #expect(OpenCLError.noPlatform(code: -1).description.hasPrefix("no OpenCL device found on any platform (CL_DEVICE_NOT_FOUND); install"))
     #expect(OpenCLError.buildFailed(program: "common+matmul", options: "-D X", device: "d", log: "error: oops").description.contains("error: oops"))
 }
