@@ -8,7 +8,7 @@ import Testing
 struct ChatSessionModelTests {
     @Test func secondRoundReusesTheHistoryAndMatchesAFreshDecode() throws {
         try ConversationModel.with { loaded in
-            let stop = StopConditions(maxNewTokens: 8)
+            let stop = StopConditions(maxNewTokens: 6)
             let session = try ChatSession(model: loaded.model, renderer: loaded.renderer, decoder: GreedyDecoder(),
                                           stop: stop, messages: [.system("You are terse.")])
             let first = try session.send("What is the capital of France?")
