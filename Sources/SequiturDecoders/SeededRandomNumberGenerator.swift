@@ -1,3 +1,5 @@
+import SequiturCore
+
 /// xoshiro256** seeded through SplitMix64: a small, fast generator whose stream depends only on the seed, so a
 /// sampling run is reproducible on every platform and backend (unlike `SystemRandomNumberGenerator`).
 public struct SeededRandomNumberGenerator: RandomNumberGenerator, Sendable {
@@ -5,15 +7,8 @@ public struct SeededRandomNumberGenerator: RandomNumberGenerator, Sendable {
 
     public init(seed: UInt64) {
         // SplitMix64 spreads any seed (0 included) over the 256-bit state, which must not be all zeros.
-        var x = seed
-        func splitMix() -> UInt64 {
-            x &+= 0x9e37_79b9_7f4a_7c15
-            var z = x
-            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-            return z ^ (z >> 31)
-        }
-        s = (splitMix(), splitMix(), splitMix(), splitMix())
+        var spread = SplitMix64(seed: seed)
+        s = (spread.next(), spread.next(), spread.next(), spread.next())
     }
 
     public mutating func next() -> UInt64 {

@@ -1,18 +1,9 @@
 import SequiturCore
 
-/// A small seeded generator (SplitMix64) so every check is reproducible from its seed.
-struct CheckRandom {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
+/// Every check is reproducible from its seed.
+typealias CheckRandom = SplitMix64
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+extension SplitMix64 {
     /// Uniform in [-scale, scale), never exactly zero in bulk.
     mutating func float(scale: Float = 1) -> Float {
         (Float(next() >> 40) / Float(1 << 24) * 2 - 1) * scale

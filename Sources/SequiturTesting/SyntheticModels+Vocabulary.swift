@@ -1,3 +1,4 @@
+import SequiturCore
 /// A byte-level BPE vocabulary in GGUF's `gpt2` form for synthetic models: control tokens
 /// `<|endoftext|>` (0), `<|im_start|>` (1, BOS) and `<|im_end|>` (2, EOS) as in SmolLM2, the 256 byte tokens
 /// (GPT-2's printable byte alphabet), then random but valid merges of existing tokens up to the wanted size.
@@ -44,20 +45,8 @@ struct SyntheticVocabulary {
     }
 }
 
-/// A small fast deterministic random number generator (SplitMix64), so the same seed writes the same model on
-/// every platform.
-struct SplitMix64 {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+/// The same seed writes the same model on every platform (`SplitMix64`).
+extension SplitMix64 {
     /// Uniform in [-1, 1).
     mutating func nextSigned() -> Float {
         Float(next() >> 40) * (2 / Float(1 << 24)) - 1

@@ -36,15 +36,9 @@ enum TinyLlama {
 
 /// Deterministic random numbers for test inputs.
 struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed &+ 0x1234_5678 }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    private var base: SplitMix64
+    init(seed: UInt64) { base = SplitMix64(seed: seed &+ 0x1234_5678) }
+    mutating func next() -> UInt64 { base.next() }
 }
 
 /// Largest |model − reference| over the full log-prob rows of `answers` (positions `offset...`) against the

@@ -3,18 +3,8 @@ import SequiturScoring
 import SequiturTesting
 import Testing
 
-/// SplitMix64: a small seeded generator so random test inputs are reproducible.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// Random test inputs are reproducible from their seed.
+typealias SeededGenerator = SplitMix64
 
 func randomTokens(_ count: Int, vocabularySize: Int, using rng: inout SeededGenerator) -> [TokenID] {
     (0..<count).map { _ in TokenID(Int.random(in: 0..<vocabularySize, using: &rng)) }
