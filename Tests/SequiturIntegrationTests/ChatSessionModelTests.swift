@@ -7,7 +7,7 @@ import Testing
 @Suite(.serialized, .enabled(if: SharedDefaultModel.shouldRun, "default model not present (set CI to require it)"))
 struct ChatSessionModelTests {
     @Test func secondRoundReusesTheHistoryAndMatchesAFreshDecode() throws {
-        try ConversationModel.with { loaded in
+        try SharedDefaultModel.withAll { loaded in
             let stop = StopConditions(maxNewTokens: 6)
             let session = try ChatSession(model: loaded.model, renderer: loaded.renderer, decoder: GreedyDecoder(),
                                           stop: stop, messages: [.system("You are terse.")])

@@ -19,7 +19,7 @@ struct ConversationFixtureTests {
 
     @Test(arguments: fixtures)
     func perTurnLogProbsMatchTransformers(fixture: ConversationFixture) throws {
-        try ConversationModel.with { loaded in
+        try SharedDefaultModel.withAll { loaded in
             let scorer = ConversationScorer()
             let layout = try scorer.layout(fixture.messages, renderer: loaded.renderer)
             #expect(layout.rendered.text == fixture.text)
@@ -44,7 +44,7 @@ struct ConversationFixtureTests {
     }
 
     @Test func totalEqualsTurnByTurnJointMinusMarginal() throws {
-        try ConversationModel.with { loaded in
+        try SharedDefaultModel.withAll { loaded in
             let fixture = try #require(ConversationFixture.all.first { $0.name == "two_rounds_default_system" })
             let layout = try ConversationScorer().layout(fixture.messages, renderer: loaded.renderer)
             let score = try ConversationScorer().score(layouts: [layout], model: loaded.model)[0]
@@ -60,7 +60,7 @@ struct ConversationFixtureTests {
     }
 
     @Test func theDefaultTemplateRejectsAConversationThatOpensWithTheAssistant() throws {
-        try ConversationModel.with { loaded in
+        try SharedDefaultModel.withAll { loaded in
             // SmolLM2's template adds its default system turn before a first non-system message, but not to an
             // empty conversation's generation prompt: the opening turn has no fixed place in the text.
             #expect {

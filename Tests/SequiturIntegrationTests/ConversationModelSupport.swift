@@ -2,41 +2,6 @@ import Foundation
 import Sequitur
 import Testing
 
-/// The default model with its real tokenizer as vocabulary and its chat-template renderer, loaded once per test
-/// process for the conversation and chat tests. `LlamaModel` is used from one thread at a time, so tests go
-/// through `with`, which serialises them.
-enum ConversationModel {
-    struct Loaded {
-        let model: LlamaModel
-        let tokenizer: BPETokenizer
-        let renderer: ChatTemplateConversationRenderer
-    }
-
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var loaded: Loaded?   // guarded by `lock`
-
-    @discardableResult
-    static func with<T>(_ body: (Loaded) throws -> T) throws -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        if loaded == nil {
-            let url: URL
-            do {
-                url = try ModelLocator.resolve(nil)
-            } catch {
-                Issue.record("the default model is required here (scripts/bootstrap fetches it): \(error)")
-                throw error
-            }
-            let file = try GGUFFile(contentsOf: url)
-            let tokenizer = try BPETokenizer(gguf: file)
-            loaded = Loaded(model: try LlamaModel(file: file, backend: CPUBackend(threads: 2), vocabulary: tokenizer),
-                            tokenizer: tokenizer,
-                            renderer: try ChatTemplateConversationRenderer(gguf: file, tokenizer: tokenizer))
-        }
-        return try body(loaded!)
-    }
-}
-
 /// `Tests/Fixtures/conversations/conversations.json` (scripts/reference/conversation_scores.py): transformers'
 /// float32 per-turn log-probs of short conversations, selected with loss masks.
 struct ConversationFixture: Decodable, CustomTestStringConvertible {

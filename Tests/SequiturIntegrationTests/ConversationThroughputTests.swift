@@ -9,7 +9,7 @@ import Testing
 @Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["SEQUITUR_BENCH"] != nil, "set SEQUITUR_BENCH=1"))
 struct ConversationThroughputTests {
     @Test func conversationScoringRunsAtPlainScoringSpeed() throws {
-        try ConversationModel.with { loaded in
+        try SharedDefaultModel.withAll { loaded in
             let count = Int(ProcessInfo.processInfo.environment["SEQUITUR_BENCH_CONVERSATIONS"] ?? "") ?? 8
             let conversations = ConversationBenchmark.conversations(count: count, rounds: 4, wordsPerMessage: 66, seed: 1)
             _ = try ConversationBenchmark.run(Array(conversations.prefix(1)), renderer: loaded.renderer, model: loaded.model)

@@ -41,10 +41,16 @@ struct LogProbFixture: Decodable, CustomTestStringConvertible {
     }()
 }
 
-/// The real default model, loaded once per test process and shared by the tests that need it (loading and
-/// uploading weights is most of a short test's cost). `LlamaModel` is used from one thread at a time, so the
-/// tests go through `with`, which serialises them.
+/// The real default model with its tokenizer and chat-template renderer, loaded once per test process and
+/// shared by every test that needs it (loading and uploading weights is most of a short test's cost).
+/// `LlamaModel` is used from one thread at a time, so the tests go through `with`, which serialises them.
 enum SharedDefaultModel {
+    struct Loaded {
+        let model: LlamaModel
+        let tokenizer: BPETokenizer
+        let renderer: ChatTemplateConversationRenderer
+    }
+
     /// Run the model tests when the model is present, and also on CI so that they fail there if it is missing.
     static var shouldRun: Bool {
         FileManager.default.fileExists(atPath: ModelLocator.defaultModelURL.path)
@@ -52,12 +58,19 @@ enum SharedDefaultModel {
     }
 
     private static let lock = NSLock()
-    nonisolated(unsafe) private static var model: LlamaModel?   // guarded by `lock`
+    nonisolated(unsafe) private static var loaded: Loaded?   // guarded by `lock`
 
+    /// The model alone.
     static func with<T>(_ body: (LlamaModel) throws -> T) throws -> T {
+        try withAll { try body($0.model) }
+    }
+
+    /// The model, its tokenizer and its chat-template renderer.
+    @discardableResult
+    static func withAll<T>(_ body: (Loaded) throws -> T) throws -> T {
         lock.lock()
         defer { lock.unlock() }
-        if model == nil {
+        if loaded == nil {
             let url: URL
             do {
                 url = try ModelLocator.resolve(nil)
@@ -65,16 +78,12 @@ enum SharedDefaultModel {
                 Issue.record("the default model is required here (scripts/bootstrap fetches it): \(error)")
                 throw error
             }
-            model = try LlamaModel(file: GGUFFile(contentsOf: url), backend: CPUBackend(threads: 2), vocabulary: TemporaryVocabulary())
+            let file = try GGUFFile(contentsOf: url)
+            let tokenizer = try BPETokenizer(gguf: file)
+            loaded = Loaded(model: try LlamaModel(file: file, backend: CPUBackend(threads: 2), vocabulary: tokenizer),
+                            tokenizer: tokenizer,
+                            renderer: try ChatTemplateConversationRenderer(gguf: file, tokenizer: tokenizer))
         }
-        return try body(model!)
+        return try body(loaded!)
     }
-}
-
-// TEMPORARY until BPETokenizer lands.
-final class TemporaryVocabulary: Vocabulary {
-    let count = 49152
-    let endTokens: Set<TokenID> = [2]
-    let beginToken: TokenID? = 1
-    func bytes(of token: TokenID) -> [UInt8] { [] }
 }
