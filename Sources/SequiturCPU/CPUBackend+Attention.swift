@@ -15,13 +15,9 @@ extension CPUBackend {
         let tokens = batch.tokenCount
         try expectShape(q, rows: tokens, columns: heads * headDimension, op, "queries")
         try expectShape(o, rows: tokens, columns: heads * headDimension, op, "out")
-        guard heads > 0, kvHeads > 0, heads % kvHeads == 0, kvHeads * headDimension == c.kvDimension else {
-            throw BackendError.shapeMismatch(operation: op,
-                detail: "\(heads) heads, \(kvHeads) kv heads of \(headDimension) do not fit kv dimension \(c.kvDimension)")
-        }
-        guard (0..<c.layerCount).contains(layer) else {
-            throw BackendError.shapeMismatch(operation: op, detail: "layer \(layer) outside \(c.layerCount) layers")
-        }
+        try BackendArgumentChecks.attentionHeads(op, heads: heads, kvHeads: kvHeads, headDimension: headDimension,
+                                                 kvDimension: c.kvDimension)
+        try BackendArgumentChecks.layer(op, layer, layerCount: c.layerCount)
         let slots: [[Int]]
         if let last = lastAttentionSlots, last.blockCapacity == c.blockCapacity, last.batch == batch {
             slots = last.slots

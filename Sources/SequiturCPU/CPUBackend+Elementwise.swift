@@ -39,9 +39,7 @@ extension CPUBackend {
         let op = "rope"
         let xt = try activation(x, op)
         try expectShape(xt, rows: positions.count, columns: heads * headDimension, op, "x")
-        guard ropeDimension % 2 == 0, ropeDimension <= headDimension, ropeDimension > 0 else {
-            throw BackendError.shapeMismatch(operation: op, detail: "rope dimension \(ropeDimension) must be even and at most the head dimension \(headDimension)")
-        }
+        try BackendArgumentChecks.ropeDimension(op, ropeDimension, headDimension: headDimension)
         // Angles in double (pos · base^(-2i/d)), rounded once to float cos/sin: the most accurate choice.
         if rotaryTable?.base != base || rotaryTable?.ropeDimension != ropeDimension {
             rotaryTable = RotaryTable(base: base, ropeDimension: ropeDimension)

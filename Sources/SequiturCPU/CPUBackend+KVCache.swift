@@ -45,12 +45,8 @@ extension CPUBackend {
         let c = try kvCache(cache, op), k = try activation(keys, op), v = try activation(values, op)
         try expectShape(k, rows: slots.count, columns: c.kvDimension, op, "keys")
         try expectShape(v, rows: slots.count, columns: c.kvDimension, op, "values")
-        guard (0..<c.layerCount).contains(layer) else {
-            throw BackendError.shapeMismatch(operation: op, detail: "layer \(layer) outside \(c.layerCount) layers")
-        }
-        for (t, slot) in slots.enumerated() where slot < 0 || Int(slot) >= c.slotCount {
-            throw BackendError.shapeMismatch(operation: op, detail: "slot \(slot) of token \(t) outside \(c.slotCount) slots")
-        }
+        try BackendArgumentChecks.layer(op, layer, layerCount: c.layerCount)
+        try BackendArgumentChecks.slots(op, slots, slotCount: c.slotCount)
         let d = c.kvDimension
         for (t, slot) in slots.enumerated() {
             let to = c.offset(layer: layer, slot: Int(slot))

@@ -8,18 +8,8 @@ extension CPUBackend {
     public func logSoftmax(_ logits: DeviceTensor, queries: [PositionQuery]) throws -> [PositionLogProbs] {
         let op = "logSoftmax"
         let l = try activation(logits, op)
-        guard l.rows == queries.count, l.columns > 0 else {
-            throw BackendError.shapeMismatch(operation: op, detail: "\(l.rows)×\(l.columns) logits for \(queries.count) queries")
-        }
+        try BackendArgumentChecks.logSoftmaxQueries(op, queries, rows: l.rows, vocabulary: l.columns)
         let vocabulary = l.columns
-        for (i, query) in queries.enumerated() {
-            if let bad = query.targets.first(where: { $0 < 0 || Int($0) >= vocabulary }) {
-                throw BackendError.shapeMismatch(operation: op, detail: "query \(i) asks for token \(bad) outside the vocabulary of \(vocabulary)")
-            }
-            guard query.topK >= 0 else {
-                throw BackendError.shapeMismatch(operation: op, detail: "query \(i) asks for top \(query.topK)")
-            }
-        }
         let answers = UnsafeMutableBufferPointer<PositionLogProbs>.allocate(capacity: queries.count)
         defer { answers.deallocate() }
         let lp = l.floats

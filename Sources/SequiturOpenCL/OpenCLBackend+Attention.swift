@@ -12,14 +12,14 @@ extension OpenCLBackend {
         let tokens = batch.tokenCount
         try expectShape(q, rows: tokens, columns: heads * headDimension, op, "queries")
         try expectShape(o, rows: tokens, columns: heads * headDimension, op, "out")
-        guard heads > 0, kvHeads > 0, heads % kvHeads == 0, kvHeads * headDimension == c.kvDimension else {
-            throw BackendError.shapeMismatch(operation: op, detail: "\(heads) heads, \(kvHeads) kv heads of dimension \(headDimension) against a cache of kv dimension \(c.kvDimension)")
-        }
+        try BackendArgumentChecks.attentionHeads(op, heads: heads, kvHeads: kvHeads, headDimension: headDimension,
+                                                 kvDimension: c.kvDimension)
         guard headDimension <= OpenCLBackend.maxAttentionHeadDimension else {
             throw BackendError.unsupported(backend: name, operation: "attention with head dimension \(headDimension) (at most \(OpenCLBackend.maxAttentionHeadDimension))")
         }
-        guard (0..<c.layerCount).contains(layer), batch.blockSize == c.blockSize else {
-            throw BackendError.shapeMismatch(operation: op, detail: "layer \(layer) of \(c.layerCount), batch block size \(batch.blockSize) vs cache \(c.blockSize)")
+        try BackendArgumentChecks.layer(op, layer, layerCount: c.layerCount)
+        guard batch.blockSize == c.blockSize else {
+            throw BackendError.shapeMismatch(operation: op, detail: "batch block size \(batch.blockSize) vs cache \(c.blockSize)")
         }
         try validate(batch, cache: c)
         guard tokens > 0 else { return }

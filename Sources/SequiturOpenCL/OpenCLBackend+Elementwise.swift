@@ -33,9 +33,7 @@ extension OpenCLBackend {
         let op = "rope"
         let xt = try activation(x, op)
         try expectShape(xt, rows: positions.count, columns: heads * headDimension, op, "x")
-        guard ropeDimension % 2 == 0, ropeDimension <= headDimension, ropeDimension > 0 else {
-            throw BackendError.shapeMismatch(operation: op, detail: "rope dimension \(ropeDimension) must be even and at most the head dimension \(headDimension)")
-        }
+        try BackendArgumentChecks.ropeDimension(op, ropeDimension, headDimension: headDimension)
         guard !positions.isEmpty else { return }
         for (t, p) in positions.enumerated() where p < 0 {
             throw BackendError.shapeMismatch(operation: op, detail: "position \(p) of token \(t) is negative")

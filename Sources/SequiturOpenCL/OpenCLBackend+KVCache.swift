@@ -47,12 +47,8 @@ extension OpenCLBackend {
         let c = try ownCache(cache, op), k = try activation(keys, op), v = try activation(values, op)
         try expectShape(k, rows: slots.count, columns: c.kvDimension, op, "keys")
         try expectShape(v, rows: slots.count, columns: c.kvDimension, op, "values")
-        guard (0..<c.layerCount).contains(layer) else {
-            throw BackendError.shapeMismatch(operation: op, detail: "layer \(layer) outside a cache of \(c.layerCount) layers")
-        }
-        for (t, slot) in slots.enumerated() where slot < 0 || Int(slot) >= c.slotsPerLayer {
-            throw BackendError.shapeMismatch(operation: op, detail: "slot \(slot) of token \(t) outside a cache of \(c.slotsPerLayer) slots")
-        }
+        try BackendArgumentChecks.layer(op, layer, layerCount: c.layerCount)
+        try BackendArgumentChecks.slots(op, slots, slotCount: c.slotsPerLayer)
         guard !slots.isEmpty else { return }
         let slotBuffer = try upload(slots, purpose: "slots")
         try kernel("store_kv").launch(

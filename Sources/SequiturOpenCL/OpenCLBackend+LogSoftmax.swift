@@ -9,16 +9,8 @@ extension OpenCLBackend {
     public func logSoftmax(_ logits: DeviceTensor, queries: [PositionQuery]) throws -> [PositionLogProbs] {
         let op = "logSoftmax"
         let l = try activation(logits, op)
-        guard l.rows == queries.count, l.columns > 0 else {
-            throw BackendError.shapeMismatch(operation: op, detail: "\(queries.count) queries for \(l.rows)×\(l.columns) logits")
-        }
+        try BackendArgumentChecks.logSoftmaxQueries(op, queries, rows: l.rows, vocabulary: l.columns)
         let vocabulary = l.columns
-        for (i, query) in queries.enumerated() {
-            guard query.topK >= 0 else { throw BackendError.shapeMismatch(operation: op, detail: "query \(i) asks for top-\(query.topK)") }
-            for token in query.targets where token < 0 || Int(token) >= vocabulary {
-                throw BackendError.shapeMismatch(operation: op, detail: "query \(i) target \(token) outside a vocabulary of \(vocabulary)")
-            }
-        }
         guard !queries.isEmpty else { return [] }
         let rows = queries.count
         let v = Int32(vocabulary)
