@@ -1,4 +1,5 @@
 import Foundation
+import SequiturCore
 
 /// Writes a JSON object on one line with keys sorted and every `Double` in Swift's shortest form that reads
 /// back to the same value. `JSONSerialization` keeps only 15 significant digits on Linux, so a log-prob written
@@ -56,19 +57,6 @@ public enum JSONLineEncoder {
     }
 
     static func string(_ s: String, to out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case let c where c.value < 0x20:
-                out += String(format: "\\u%04x", c.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
+        out += jsonStringLiteral(s)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SequiturCore
 
 /// A runtime value in a template, with Python's semantics (templates are written against Jinja on Python).
 enum TemplateValue {
@@ -166,23 +167,7 @@ enum TemplateValue {
         }
     }
 
-    static func jsonQuoted(_ s: String) -> String {
-        var out = "\""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            default:
-                if c.value < 0x20 { out += String(format: "\\u%04x", c.value) } else { out.unicodeScalars.append(c) }
-            }
-        }
-        return out + "\""
-    }
+    static func jsonQuoted(_ s: String) -> String { jsonStringLiteral(s) }
 }
 
 /// A type error while computing a value; the evaluator adds the template location.
