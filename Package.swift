@@ -6,7 +6,11 @@ let package = Package(
     name: "Sequitur",
     platforms: [.macOS(.v13)],
     products: [
+        // Everything a CPU-only user needs: `import Sequitur`. It does not link OpenCL.
         .library(name: "Sequitur", targets: ["Sequitur"]),
+        // The OpenCL backend, for users who have an OpenCL loader: `import SequiturOpenCL` and register
+        // `OpenCLBackend.registryEntry` in a `BackendRegistry`.
+        .library(name: "SequiturOpenCL", targets: ["SequiturOpenCL"]),
         .executable(name: "sequitur", targets: ["sequitur"]),
         // Toy models for testing decoders outside this package (Examples/ExternalDecoder uses it).
         .library(name: "SequiturTesting", targets: ["SequiturTesting"]),
@@ -17,14 +21,24 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
     ],
     targets: [
-        // Protocols, value types, configuration and log-prob math. No dependencies.
+        // Protocols, value types, configuration, registries of backends, and log-prob math. No dependencies.
         .target(name: "SequiturCore"),
 
         // SIMD hot loops in C, compiled per function for AVX2/FMA and chosen at run time.
         .target(name: "CSequiturKernels"),
 
-        // GGUF reader/writer, byte-level BPE tokenizer, the llama architecture and the KV block cache.
-        .target(name: "SequiturModels", dependencies: ["SequiturCore"]),
+        // GGUF files: memory-mapped reader with bounds checks, writer, metadata access.
+        .target(name: "SequiturGGUF", dependencies: ["SequiturCore"]),
+
+        // Byte-level BPE tokenizer (encode, decode, streaming detokenizer), built from GGUF metadata.
+        .target(name: "SequiturTokenizer", dependencies: ["SequiturCore", "SequiturGGUF"]),
+
+        // The Jinja subset chat templates use, and chat templates rendered with it. Knows nothing of GGUF.
+        .target(name: "SequiturJinja", dependencies: ["SequiturCore"]),
+
+        // Model architectures over `Backend` (llama), their registry keyed by `general.architecture`, and the
+        // paged KV block cache they share.
+        .target(name: "SequiturArchitectures", dependencies: ["SequiturCore", "SequiturGGUF"]),
 
         // The reference backend.
         .target(name: "SequiturCPU", dependencies: ["SequiturCore", "CSequiturKernels"]),
@@ -39,45 +53,68 @@ let package = Package(
         .plugin(name: "EmbedKernels", capability: .buildTool(), dependencies: ["KernelEmbedder"]),
         .target(
             name: "SequiturOpenCL",
-            dependencies: ["SequiturCore", "SequiturCPU", "COpenCL"],
+            dependencies: ["SequiturCore", "COpenCL"],
             plugins: ["EmbedKernels"]
         ),
 
-        // Decoders (greedy, beam, exhaustive, sampling) and their registry.
+        // Scorers: joint-minus-marginal, direct, shared-prefix, conversations.
+        .target(name: "SequiturScoring", dependencies: ["SequiturCore"]),
+
+        // Decoders (greedy, beam, exhaustive, sampling), the public kit they are built from, and their registry.
         .target(
             name: "SequiturDecoders",
             dependencies: ["SequiturCore", .product(name: "Collections", package: "swift-collections")]
         ),
 
-        // Scorers: joint-minus-marginal, direct, shared-prefix.
-        .target(name: "SequiturScoring", dependencies: ["SequiturCore"]),
-
-        // Umbrella: re-exports everything and assembles a pipeline from a configuration.
+        // Umbrella: re-exports every CPU-side module and assembles a runtime from a configuration.
         .target(
             name: "Sequitur",
             dependencies: [
-                "SequiturCore", "SequiturModels", "SequiturCPU", "SequiturOpenCL",
-                "SequiturDecoders", "SequiturScoring",
+                "SequiturCore", "SequiturGGUF", "SequiturTokenizer", "SequiturJinja", "SequiturArchitectures",
+                "SequiturCPU", "SequiturDecoders", "SequiturScoring",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
 
+        // Checks and benchmarks a release binary runs on any machine: the kernel check of any backend against
+        // the CPU reference, synthetic models of a real model's shape, tokenizer and conversation benchmarks.
+        // Only the command line and the tests depend on it.
+        .target(
+            name: "SequiturDiagnostics",
+            dependencies: [
+                "SequiturCore", "SequiturGGUF", "SequiturTokenizer", "SequiturArchitectures", "SequiturCPU",
+                "SequiturScoring",
+            ]
+        ),
+
         // Small deterministic language models for tests and for library users testing their own decoders.
-        .target(name: "SequiturTesting", dependencies: ["SequiturCore", "SequiturModels"]),
+        .target(name: "SequiturTesting", dependencies: ["SequiturCore"]),
 
         .executableTarget(
             name: "sequitur",
-            dependencies: ["Sequitur", "SequiturTesting", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "Sequitur", "SequiturOpenCL", "SequiturDiagnostics",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
 
         .testTarget(name: "SequiturCoreTests", dependencies: ["SequiturCore"]),
-        .testTarget(name: "SequiturModelsTests", dependencies: ["SequiturModels", "SequiturCPU", "SequiturTesting"]),
-        .testTarget(name: "SequiturCPUTests", dependencies: ["SequiturCPU", "SequiturModels"]),
+        // GGUF, tokenizer, Jinja and architecture tests (the modules that read a model file), and the umbrella's
+        // glue between them (a chat template read from a GGUF).
+        .testTarget(
+            name: "SequiturModelsTests",
+            dependencies: [
+                "SequiturGGUF", "SequiturTokenizer", "SequiturJinja", "SequiturArchitectures", "SequiturCPU",
+                "SequiturDiagnostics", "Sequitur",
+            ]
+        ),
+        .testTarget(name: "SequiturCPUTests", dependencies: ["SequiturCPU", "SequiturArchitectures"]),
         // The model tests also drive decoders and scorers end to end on both backends.
-        .testTarget(name: "SequiturOpenCLTests", dependencies: ["Sequitur", "SequiturTesting"]),
+        .testTarget(name: "SequiturOpenCLTests", dependencies: ["Sequitur", "SequiturOpenCL", "SequiturDiagnostics"]),
         .testTarget(name: "SequiturDecodersTests", dependencies: ["SequiturDecoders", "SequiturScoring", "SequiturTesting"]),
         .testTarget(name: "SequiturScoringTests", dependencies: ["SequiturScoring", "SequiturTesting"]),
-        .testTarget(name: "SequiturTests", dependencies: ["Sequitur", "SequiturTesting"]),
-        .testTarget(name: "SequiturIntegrationTests", dependencies: ["Sequitur", "SequiturTesting"]),
+        .testTarget(name: "SequiturDiagnosticsTests", dependencies: ["SequiturDiagnostics", "Sequitur"]),
+        .testTarget(name: "SequiturTests", dependencies: ["Sequitur", "SequiturTesting", "SequiturDiagnostics"]),
+        .testTarget(name: "SequiturIntegrationTests", dependencies: ["Sequitur", "SequiturTesting", "SequiturDiagnostics"]),
     ]
 )

@@ -8,7 +8,10 @@ import Yams
 /// `run.yaml: decoder.parameters.numBeams: expected an integer, got "four"`. Unknown keys are errors, not
 /// silently ignored: a misspelt `maxNewTokns` would otherwise quietly run with the default.
 public enum ConfigurationLoader {
-    public static func load(file path: String) throws -> SequiturConfiguration {
+    /// `backendNames` are the backends the caller can build (its `BackendRegistry`'s names), so a misspelt
+    /// backend is reported with the file and field here rather than later, without them.
+    public static func load(file path: String,
+                            backendNames: [String] = BackendRegistry.standard.names) throws -> SequiturConfiguration {
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
@@ -16,14 +19,15 @@ public enum ConfigurationLoader {
             throw ConfigurationError.unreadable(file: path, reason: "cannot read the file as UTF-8 text (\(error.localizedDescription))")
         }
         do {
-            return try parse(text)
+            return try parse(text, backendNames: backendNames)
         } catch let error as ConfigurationError {
             throw ConfigurationError.inFile(file: path, error)
         }
     }
 
     /// Parses configuration text (JSON or YAML).
-    public static func parse(_ text: String) throws -> SequiturConfiguration {
+    public static func parse(_ text: String,
+                             backendNames: [String] = BackendRegistry.standard.names) throws -> SequiturConfiguration {
         let tree: Any?
         do {
             tree = try Yams.load(yaml: text)
@@ -40,7 +44,7 @@ public enum ConfigurationLoader {
         if let stop = root["stop"] as? [String: Any] {
             try checkKeys(stop, allowed: StopConditions.fieldNames, path: "stop")
         }
-        try checkName(root["backend"], path: "backend", valid: BackendChoice.allCases.map(\.rawValue))
+        try checkName(root["backend"], path: "backend", valid: backendNames)
         try checkName(root["scorer"], path: "scorer", valid: ScorerStrategy.allCases.map(\.rawValue))
         do {
             return try YAMLDecoder().decode(SequiturConfiguration.self, from: text)

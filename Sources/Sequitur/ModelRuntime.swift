@@ -2,46 +2,40 @@ import Foundation
 import SequiturCore
 import SequiturCPU
 import SequiturDecoders
-import SequiturModels
-import SequiturOpenCL
+import SequiturGGUF
+import SequiturTokenizer
+import SequiturArchitectures
 import SequiturScoring
 
-/// A model ready to run: the GGUF file, its tokenizer, the chosen backend and the llama model on it, built from
+/// A model ready to run: the GGUF file, its tokenizer, the configured backend and the model on it, built from
 /// a `SequiturConfiguration`. This is what the command line and most library users start from:
 ///
 /// ```swift
-/// let runtime = try ModelRuntime(configuration: SequiturConfiguration(backend: .cpu, threads: 2))
+/// let runtime = try ModelRuntime(configuration: SequiturConfiguration(backend: "cpu", threads: 2))
 /// let ids = runtime.tokenizer.encode("The capital of France is")
 /// let result = try runtime.makeDecoder().decode(DecodingRequest(prompt: ids), model: runtime.model)
 /// ```
+///
+/// The backend comes from `backends` by the configuration's name and the model from `architectures` by the
+/// file's `general.architecture`: code outside Sequitur registers its own in either.
 public final class ModelRuntime {
     public let configuration: SequiturConfiguration
     public let fileURL: URL
     public let file: GGUFFile
     public let tokenizer: BPETokenizer
     public let backend: any Backend
-    public let model: LlamaModel
+    public let model: any LanguageModel
 
-    public init(configuration: SequiturConfiguration) throws {
+    public init(configuration: SequiturConfiguration, backends: BackendRegistry = .standard,
+                architectures: ArchitectureRegistry = .standard) throws {
         self.configuration = configuration
         fileURL = try ModelLocator.resolve(configuration.model)
         file = try GGUFFile(contentsOf: fileURL)
+        // The architecture is checked before a backend is opened, so a file no one can run fails fast.
+        let architecture = try architectures.entry(for: file)
         tokenizer = try BPETokenizer(gguf: file)
-        backend = try Self.makeBackend(configuration)
-        model = try LlamaModel(file: file, backend: backend, vocabulary: tokenizer)
-    }
-
-    /// The backend a configuration names.
-    public static func makeBackend(_ configuration: SequiturConfiguration) throws -> any Backend {
-        if let threads = configuration.threads, threads < 1 {
-            throw ConfigurationError.invalidValue(path: "threads", message: "must be at least 1, got \(threads)")
-        }
-        switch configuration.backend {
-        case .cpu:
-            return CPUBackend(threads: configuration.threads)
-        case .opencl:
-            return try OpenCLBackend(deviceIndex: configuration.device)
-        }
+        backend = try backends.make(configuration.backend, options: configuration.backendOptions)
+        model = try architecture.create(file, backend, tokenizer)
     }
 
     /// The configured decoder, from `registry` (the standard one unless code outside registered its own).

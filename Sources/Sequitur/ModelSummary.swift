@@ -1,6 +1,9 @@
 import Foundation
 import SequiturCore
-import SequiturModels
+import SequiturGGUF
+import SequiturTokenizer
+import SequiturJinja
+import SequiturArchitectures
 
 /// What `sequitur inspect` reports about a GGUF file, derived from its header alone (no weights are read).
 ///

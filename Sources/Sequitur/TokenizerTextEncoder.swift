@@ -1,5 +1,8 @@
 import SequiturCore
-import SequiturModels
+import SequiturGGUF
+import SequiturTokenizer
+import SequiturJinja
+import SequiturArchitectures
 import SequiturScoring
 
 /// The BPE tokenizer as text scoring sees it: special tokens written in the text are matched (as transformers'

@@ -60,3 +60,23 @@ extension CPUBackend {
         return c
     }
 }
+
+extension CPUBackend: KernelCheckHooks {
+    /// One matmul kernel per weight type: nothing to cross.
+    public var matmulVariants: [String] { [] }
+
+    public func withMatmulVariant<T>(_ variant: String, _ body: () throws -> T) throws -> T {
+        throw BackendError.unsupported(backend: name, operation: "matmul variant '\(variant)' (it has none)")
+    }
+
+    public func fillKVBlocks(_ cache: KVCacheStorage, blocks: Range<Int>, with value: Float) throws {
+        guard let cache = cache as? CPUKVCache else { throw BackendError.foreignTensor(backend: name, operation: "fillKVBlocks") }
+        let slots = (blocks.lowerBound * cache.blockSize)..<(blocks.upperBound * cache.blockSize)
+        for layer in 0..<cache.layerCount {
+            let start = cache.offset(layer: layer, slot: slots.lowerBound)
+            let end = cache.offset(layer: layer, slot: slots.upperBound)
+            (cache.keys.pointer + start).update(repeating: value, count: end - start)
+            (cache.values.pointer + start).update(repeating: value, count: end - start)
+        }
+    }
+}

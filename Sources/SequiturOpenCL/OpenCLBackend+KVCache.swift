@@ -57,3 +57,31 @@ extension OpenCLBackend {
             global: [c.kvDimension, slots.count], local: [64, 1])
     }
 }
+
+extension OpenCLBackend: KernelCheckHooks {
+    /// The tiled and the matrix-vector kernel; `matmulPath` picks between them per call.
+    public var matmulVariants: [String] { ["tiled", "matrix-vector"] }
+
+    public func withMatmulVariant<T>(_ variant: String, _ body: () throws -> T) throws -> T {
+        let path: MatmulPath
+        switch variant {
+        case "tiled": path = .tiled
+        case "matrix-vector": path = .vector
+        default: throw BackendError.unsupported(backend: name, operation: "matmul variant '\(variant)'")
+        }
+        let saved = matmulPath
+        matmulPath = path
+        defer { matmulPath = saved }
+        return try body()
+    }
+
+    public func fillKVBlocks(_ cache: KVCacheStorage, blocks: Range<Int>, with value: Float) throws {
+        guard let device = cache as? OpenCLKVCache else { throw BackendError.foreignTensor(backend: name, operation: "fillKVBlocks") }
+        let blockBytes = device.blockSize * device.kvDimension * 4
+        for layer in 0..<device.layerCount {
+            let offset = layer * device.layerBytes + blocks.lowerBound * blockBytes
+            try device.keys.fill(value, offset: offset, bytes: blocks.count * blockBytes)
+            try device.values.fill(value, offset: offset, bytes: blocks.count * blockBytes)
+        }
+    }
+}

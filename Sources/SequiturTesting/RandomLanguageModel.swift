@@ -61,18 +61,8 @@ public final class RandomLanguageModel: LanguageModel {
             h ^= UInt64(UInt32(bitPattern: t))
             h = h &* 0x0000_0100_0000_01b3
         }
-        var x = h
-        var logits: [Float] = []
-        for _ in 0..<toyVocabulary.count {
-            x = x &+ 0x9e37_79b9_7f4a_7c15
-            var z = x
-            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-            z ^= z >> 31
-            let unit = Float(z >> 40) / Float(1 << 24)
-            logits.append((unit * 2 - 1) * spread)
-        }
-        return LogProbMath.logSoftmax(logits)
+        var random = SplitMix64(seed: h)
+        return LogProbMath.logSoftmax(random.signedUnits(toyVocabulary.count, scale: spread))
     }
 
     /// `log Pr(continuation | prefix)` by the chain rule, straight from `logProbs(after:)` (for brute force).

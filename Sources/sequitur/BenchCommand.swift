@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import Sequitur
-import SequiturTesting
+import SequiturDiagnostics
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,21 +1,19 @@
 import Foundation
 import Sequitur
+import SequiturDiagnostics
 
 /// The workloads `sequitur bench` times, each on deterministic token ids so runs compare.
 struct Benchmarks {
     let runtime: ModelRuntime
     let repeats: Int
 
-    var model: LlamaModel { runtime.model }
+    var model: any LanguageModel { runtime.model }
 
     /// Deterministic ids in an ordinary-text range of the vocabulary (the same sequence anchors.py uses).
     func tokens(_ n: Int, seed: UInt64) -> [TokenID] {
-        var x = seed
-        let span = UInt64(max(2, min(20_000, model.vocabulary.count - 1000)))
-        return (0 ..< n).map { _ in
-            x = x &* 6364136223846793005 &+ 1442695040888963407
-            return TokenID(1000 + (x >> 33) % span)
-        }
+        var random = MMIXLinearCongruential(seed: seed)
+        let span = max(2, min(20_000, model.vocabulary.count - 1000))
+        return (0 ..< n).map { _ in TokenID(1000 + random.next(below: span)) }
     }
 
     /// Median wall time of `repeats` runs after one warm-up.

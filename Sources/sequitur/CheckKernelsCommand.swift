@@ -1,23 +1,28 @@
 import ArgumentParser
 import Foundation
 import Sequitur
+import SequiturDiagnostics
 
-/// `sequitur check-kernels`: every OpenCL kernel against the CPU reference on this machine's device, from the
-/// binary alone (no toolchain or test files), which is how a GPU machine is checked.
+/// `sequitur check-kernels`: every op of a backend (OpenCL unless told otherwise) against the CPU reference on
+/// this machine's device, from the binary alone (no toolchain or test files), which is how a GPU machine is
+/// checked. The check is written against `Backend`, so any registered backend can be checked.
 struct CheckKernelsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check-kernels",
-        abstract: "Run every OpenCL kernel against the CPU reference on random inputs and report the errors.",
+        abstract: "Run every kernel of a backend against the CPU reference on random inputs and report the errors.",
         discussion: """
-            Each check runs a kernel and the CPU backend on the same random inputs of awkward sizes (the OpenCL \
-            output poisoned with NaN first) and compares: matmul with F32, F16, Q8_0, Q4_0 and Q4_1 weights on \
-            both the tiled and the matrix-vector path, attention over the block KV cache, RMSNorm, RoPE, \
+            Each check runs a kernel and the CPU backend on the same random inputs of awkward sizes (the checked \
+            backend's output poisoned with NaN first) and compares: matmul with F32, F16, Q8_0, Q4_0 and Q4_1 weights on \
+            every matmul kernel a backend has (OpenCL: tiled and matrix-vector), attention over the block KV cache, RMSNorm, RoPE, \
             SiLU·mul, add, the embedding and row gathers, KV cache growth and block copies, the fused \
             log-softmax over 49,152 columns, and batch invariance. Exits with status 1 when any check fails.
             """
     )
 
-    @Option(help: ArgumentHelp("OpenCL device index from `sequitur devices` (default: the first GPU, else the first device).", valueName: "n"))
+    @Option(help: ArgumentHelp("The backend to check (default: opencl).", valueName: "name"))
+    var backend: BackendName?
+
+    @Option(help: ArgumentHelp("Device index from `sequitur devices` (default: the first GPU, else the first device).", valueName: "n"))
     var device: Int?
 
     @Option(help: "Seed of the random inputs; the same seed gives the same inputs on every machine.")
@@ -26,7 +31,8 @@ struct CheckKernelsCommand: ParsableCommand {
     @Flag(help: "Print the report as one JSON object instead of a table.") var json = false
 
     func run() throws {
-        let report = try KernelCheck.run(deviceIndex: device, seed: seed)
+        let checked = try CommandLineRegistries.backends.make(backend?.name ?? "opencl", options: BackendOptions(device: device))
+        let report = try KernelCheck.run(checked, seed: seed)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Sequitur
+import SequiturOpenCL
 
 /// `sequitur devices`: what `--backend opencl --device N` can choose from.
 struct DevicesCommand: ParsableCommand {

@@ -11,8 +11,8 @@ struct RuntimeOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("GGUF model file (default: the cached default model, fetched by ./scripts/bootstrap).", valueName: "path"))
     var model: String?
 
-    @Option(name: .long, help: ArgumentHelp("Compute backend: cpu or opencl.", valueName: "name"))
-    var backend: String?
+    @Option(name: .long, help: ArgumentHelp("Compute backend (default: the configuration's, else cpu).", valueName: "name"))
+    var backend: BackendName?
 
     @Option(name: .long, help: ArgumentHelp("OpenCL device index, as `sequitur devices` lists them.", valueName: "n"))
     var device: Int?
@@ -22,14 +22,10 @@ struct RuntimeOptions: ParsableArguments {
 
     /// The configuration after applying the file and then the flags.
     func configuration() throws -> SequiturConfiguration {
-        var c = try config.map(ConfigurationLoader.load(file:)) ?? SequiturConfiguration()
+        let backendNames = CommandLineRegistries.backends.names
+        var c = try config.map { try ConfigurationLoader.load(file: $0, backendNames: backendNames) } ?? SequiturConfiguration()
         if let model { c.model = model }
-        if let backend {
-            guard let choice = BackendChoice(rawValue: backend) else {
-                throw CommandError("--backend: unknown backend '\(backend)'; valid: \(BackendChoice.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            c.backend = choice
-        }
+        if let backend { c.backend = backend.name }
         if let device { c.device = device }
         if let threads {
             guard threads >= 1 else { throw CommandError("--threads must be at least 1, got \(threads)") }
@@ -41,6 +37,7 @@ struct RuntimeOptions: ParsableArguments {
     func runtime(adjust: (inout SequiturConfiguration) throws -> Void = { _ in }) throws -> ModelRuntime {
         var c = try configuration()
         try adjust(&c)
-        return try ModelRuntime(configuration: c)
+        return try ModelRuntime(configuration: c, backends: CommandLineRegistries.backends,
+                                architectures: CommandLineRegistries.architectures)
     }
 }

@@ -39,7 +39,7 @@ import Testing
         let backend = CPUBackend(threads: threads, allowSIMD: simd)
         let heads = 6, kvHeads = 2, blockSize = 4, capacity = 9, layers = 2, layer = 1
         let kvDimension = kvHeads * headDimension
-        var g = SeededGenerator(seed: 77)
+        var g = SplitMix64(seed: 77)
         let cache = try backend.makeKVCache(layers: layers, blockSize: blockSize, blockCapacity: capacity, kvDimension: kvDimension)
         // Fill every slot of the layer, as earlier steps would have.
         let slotCount = blockSize * capacity
@@ -91,7 +91,7 @@ import Testing
     @Test func cacheGrowsAndCopiesBlocks() throws {
         let backend = CPUBackend(threads: 2)
         let blockSize = 3, kvDimension = 7, layers = 2
-        var g = SeededGenerator(seed: 4)
+        var g = SplitMix64(seed: 4)
         let cache = try backend.makeKVCache(layers: layers, blockSize: blockSize, blockCapacity: 2, kvDimension: kvDimension)
         let before = backend.allocatedBytes
         var written: [[Float]] = []

@@ -35,9 +35,8 @@ import Testing
         for c in fixture.cases {
             let type = try #require(TensorType.allCases.first { $0.description == c.type }, "unknown type \(c.type)")
             // One table row of all the elements; embed dequantises it.
-            let box = ByteBox(Self.bytes(hex: c.bytesHex))
             let weight = WeightTensor(name: c.type, type: type, rows: 2, columns: c.elements / 2,
-                                      bytes: UnsafeRawBufferPointer(box.pointer), owner: box)
+                                      copying: Self.bytes(hex: c.bytesHex))
             let table = try backend.upload(weight)
             let out = try poisoned(backend, rows: 2, columns: c.elements / 2)
             try backend.embed(tokens: [0, 1], table: table, into: out)

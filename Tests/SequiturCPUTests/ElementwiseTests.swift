@@ -22,7 +22,7 @@ import Testing
 
     @Test(arguments: [1, 7, 33, 577, 1537])
     func rmsNormMatchesReference(columns: Int) throws {
-        var g = SeededGenerator(seed: UInt64(columns))
+        var g = SplitMix64(seed: UInt64(columns))
         let rows = 5, epsilon: Float = 1e-5
         let x = g.floats(rows * columns, in: -3...3), weight = g.floats(columns, in: 0.5...1.5)
         let wt = try backend.makeActivations(rows: 1, columns: columns, values: weight)
@@ -45,7 +45,7 @@ import Testing
     @Test func ropeRotatesAdjacentPairs() throws {
         let heads = 3, headDimension = 10, ropeDimension = 8, base: Float = 10_000
         let positions: [Int32] = [0, 1, 5, 300, 2047]
-        var g = SeededGenerator(seed: 5)
+        var g = SplitMix64(seed: 5)
         let x = g.floats(positions.count * heads * headDimension)
         let t = try backend.makeActivations(rows: positions.count, columns: heads * headDimension, values: x)
         try backend.rope(t, positions: positions, heads: heads, headDimension: headDimension, ropeDimension: ropeDimension, base: base)
@@ -72,7 +72,7 @@ import Testing
 
     /// Gates over the whole range that matters (and past exp's overflow at ±88), on both kernel paths.
     @Test func siluMulAndAdd() throws {
-        var g = SeededGenerator(seed: 9)
+        var g = SplitMix64(seed: 9)
         let rows = 7, columns = 577
         var gate = g.floats(rows * columns, in: -30...30)
         gate[0...5] = [-100, -88.5, -87.2, 87.5, 88.5, 100]
@@ -100,7 +100,7 @@ import Testing
     }
 
     @Test func gatherRowsPicksRows() throws {
-        var g = SeededGenerator(seed: 10)
+        var g = SplitMix64(seed: 10)
         let x = g.floats(6 * 7)
         let xt = try backend.makeActivations(rows: 6, columns: 7, values: x)
         let out = try poisoned(backend, rows: 3, columns: 7)

@@ -15,7 +15,7 @@ import Testing
 
     @Test func wideRowsMatchReference() throws {
         let vocabulary = 49_152
-        var g = SeededGenerator(seed: 49)
+        var g = SplitMix64(seed: 49)
         var logits = g.floats(3 * vocabulary, in: -12...12)
         // Ties for the argmax (row 1: ids 500 and 40000) and for top-k (row 2).
         logits[vocabulary + 500] = 30

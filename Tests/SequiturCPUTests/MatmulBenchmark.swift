@@ -22,7 +22,7 @@ struct MatmulBenchmark {
     @Test func smolLMShapes() throws {
         let threads = Int(ProcessInfo.processInfo.environment["SEQUITUR_BENCH_THREADS"] ?? "2") ?? 2
         let backend = CPUBackend(threads: threads)
-        var g = SeededGenerator(seed: 1)
+        var g = SplitMix64(seed: 1)
         let shapes: [(String, TensorType, Int, Int)] = [
             ("attn_q", .q4_1, 576, 576), ("attn_k", .q4_1, 192, 576), ("ffn_up", .q4_1, 1536, 576),
             ("ffn_down", .q4_1, 576, 1536), ("output", .q8_0, 49_152, 576),
@@ -47,7 +47,7 @@ struct MatmulBenchmark {
     @Test func smolLMAttention() throws {
         let threads = Int(ProcessInfo.processInfo.environment["SEQUITUR_BENCH_THREADS"] ?? "2") ?? 2
         let backend = CPUBackend(threads: threads)
-        var g = SeededGenerator(seed: 3)
+        var g = SplitMix64(seed: 3)
         let heads = 9, kvHeads = 3, hd = 64, blockSize = 16, tokens = 512
         let cache = try backend.makeKVCache(layers: 1, blockSize: blockSize, blockCapacity: 40, kvDimension: kvHeads * hd)
         let kv = try backend.makeActivations(rows: tokens + 1, columns: kvHeads * hd, values: g.floats((tokens + 1) * kvHeads * hd))

@@ -39,7 +39,7 @@ import Testing
     func matchesReference(type: TensorType) throws {
         let shapes = type.blockSize == 1 ? Self.floatShapes : type.blockSize == 32 ? Self.blockShapes : Self.superBlockShapes
         for (index, shape) in shapes.enumerated() {
-            var g = SeededGenerator(seed: 100 + UInt64(index))
+            var g = SplitMix64(seed: 100 + UInt64(index))
             let w = TestWeight(type: type, rows: shape.m, columns: shape.k, seed: 200 + UInt64(index))
             let x = g.floats(shape.n * shape.k)
             for simd in [true, false] {
@@ -61,7 +61,7 @@ import Testing
     /// AVX2 and portable paths: the decode and prefill regimes share one reduction order.
     @Test(arguments: [(TensorType.q4_1, 576), (.q8_0, 96), (.f32, 33), (.f16, 577), (.bf16, 7), (.q4_0, 1536), (.q4_K, 512), (.q6_K, 256)])
     func batchAndThreadInvariance(type: TensorType, k: Int) throws {
-        var g = SeededGenerator(seed: 7)
+        var g = SplitMix64(seed: 7)
         let m = 41
         let w = TestWeight(type: type, rows: m, columns: k, seed: 8)
         let x = g.floats(64 * k)
@@ -88,12 +88,12 @@ import Testing
         let x = try backend.makeActivations(rows: 2, columns: 32)
         let out = try backend.makeActivations(rows: 2, columns: 5)
         #expect(throws: BackendError.self) { try backend.matmul(x, weight: w, into: out) }
-        let box = ByteBox([UInt8](repeating: 1, count: 22 * 4))
-        let q5 = WeightTensor(name: "blk.0.q5", type: .q5_0, rows: 4, columns: 32, bytes: UnsafeRawBufferPointer(box.pointer), owner: box)
+        let bytes = [UInt8](repeating: 1, count: 22 * 4)
+        let q5 = WeightTensor(name: "blk.0.q5", type: .q5_0, rows: 4, columns: 32, copying: bytes)
         #expect(throws: BackendError.unsupportedWeightType(backend: "cpu", tensor: "blk.0.q5", type: "Q5_0")) {
             try backend.upload(q5)
         }
-        let short = WeightTensor(name: "short", type: .q8_0, rows: 4, columns: 32, bytes: UnsafeRawBufferPointer(box.pointer), owner: box)
+        let short = WeightTensor(name: "short", type: .q8_0, rows: 4, columns: 32, copying: bytes)
         #expect(throws: BackendError.self) { try backend.upload(short) }  // needs 136 bytes, has 88
     }
 }

@@ -1,26 +1,11 @@
 import SequiturCore
 import SequiturCPU
 
-/// A fixed-seed generator so every test's inputs are reproducible.
-typealias SeededGenerator = SplitMix64
-
 extension SplitMix64 {
     /// Uniform floats in `range`, never all zero.
     mutating func floats(_ count: Int, in range: ClosedRange<Float> = -1...1) -> [Float] {
         (0..<count).map { _ in Float.random(in: range, using: &self) }
     }
-}
-
-/// Owns the bytes of a test weight (a `WeightTensor` borrows them).
-final class ByteBox {
-    let bytes: [UInt8]
-    let pointer: UnsafeMutableRawBufferPointer
-    init(_ bytes: [UInt8]) {
-        self.bytes = bytes
-        pointer = .allocate(byteCount: max(bytes.count, 1), alignment: 64)
-        pointer.copyBytes(from: bytes)
-    }
-    deinit { pointer.deallocate() }
 }
 
 /// A random weight of `type` with its dequantised values, computed independently of the backend from the
@@ -30,7 +15,7 @@ struct TestWeight {
     let values: [Float]  // rows × columns, dequantised
 
     init(type: TensorType, rows: Int, columns: Int, seed: UInt64, name: String = "w") {
-        var g = SeededGenerator(seed: seed)
+        var g = SplitMix64(seed: seed)
         var bytes: [UInt8] = []
         var values: [Float] = []
         func appendHalf(_ v: Float) -> Float {
@@ -97,9 +82,7 @@ struct TestWeight {
                 fatalError("test weights of type \(type) are not built here")
             }
         }
-        let box = ByteBox(bytes)
-        self.weight = WeightTensor(name: name, type: type, rows: rows, columns: columns,
-                                   bytes: UnsafeRawBufferPointer(box.pointer), owner: box)
+        self.weight = WeightTensor(name: name, type: type, rows: rows, columns: columns, copying: bytes)
         self.values = values
     }
 }

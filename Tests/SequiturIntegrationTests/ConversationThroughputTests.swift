@@ -1,5 +1,6 @@
 import Foundation
 import Sequitur
+import SequiturDiagnostics
 import Testing
 
 /// Conversation scoring runs at plain scoring's tokens/s: the assistant masks are target queries in the same

@@ -1,6 +1,7 @@
 import Foundation
 import Sequitur
 import SequiturTesting
+import SequiturDiagnostics
 import Testing
 
 /// Throughput of LlamaModel on the real default model (CPU backend, 2 threads), and the synthetic

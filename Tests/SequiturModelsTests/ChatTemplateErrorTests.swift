@@ -1,5 +1,8 @@
 import SequiturCore
-import SequiturModels
+import SequiturGGUF
+import SequiturTokenizer
+import SequiturJinja
+import SequiturArchitectures
 import Testing
 
 /// Unsupported or broken templates fail loudly, naming the construct and where it is.

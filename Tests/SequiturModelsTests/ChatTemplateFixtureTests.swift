@@ -1,6 +1,10 @@
 import Foundation
 import SequiturCore
-import SequiturModels
+import SequiturGGUF
+import SequiturTokenizer
+import SequiturJinja
+import Sequitur
+import SequiturArchitectures
 import Testing
 
 /// Fixtures from scripts/reference/chat_templates.py: transformers' own renderings, compared character for

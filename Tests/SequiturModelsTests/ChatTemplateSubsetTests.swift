@@ -1,5 +1,8 @@
 import SequiturCore
-import SequiturModels
+import SequiturGGUF
+import SequiturTokenizer
+import SequiturJinja
+import SequiturArchitectures
 import Testing
 
 /// The Jinja subset, construct by construct; expected strings were checked against jinja2 with transformers'

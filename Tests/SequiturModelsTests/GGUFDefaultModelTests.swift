@@ -1,6 +1,9 @@
 import Foundation
 import SequiturCore
-import SequiturModels
+import SequiturGGUF
+import SequiturTokenizer
+import SequiturJinja
+import SequiturArchitectures
 import Testing
 
 /// The real default model (SmolLM2-135M-Instruct, Q4_1) reads as gguf-py reads it.

@@ -1,6 +1,9 @@
 import Foundation
 import SequiturCore
-import SequiturModels
+import SequiturGGUF
+import SequiturTokenizer
+import SequiturJinja
+import SequiturArchitectures
 import Testing
 
 /// (De)quantisation and reading agree bit for bit with gguf-py on `Tests/Fixtures/gguf/quant_fixtures.gguf.bin`

@@ -1,6 +1,9 @@
 import Foundation
 import SequiturCore
-import SequiturModels
+import SequiturGGUF
+import SequiturTokenizer
+import SequiturJinja
+import SequiturArchitectures
 import Testing
 
 /// What `GGUFWriter` writes, `GGUFFile` reads back unchanged: every metadata type, every tensor type, odd

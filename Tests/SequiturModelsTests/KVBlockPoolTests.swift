@@ -1,6 +1,9 @@
 import SequiturCore
 import SequiturCPU
-import SequiturModels
+import SequiturGGUF
+import SequiturTokenizer
+import SequiturJinja
+import SequiturArchitectures
 import Testing
 
 /// Reference counting, copy-on-write and growth of the KV block pool, on its own.

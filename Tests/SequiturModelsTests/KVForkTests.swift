@@ -1,6 +1,9 @@
 import SequiturCore
 import SequiturCPU
-import SequiturModels
+import SequiturGGUF
+import SequiturTokenizer
+import SequiturJinja
+import SequiturArchitectures
 import Testing
 
 /// Forks share their prefix's KV blocks: nothing is copied or recomputed except the partly filled last block,

@@ -1,7 +1,9 @@
 import SequiturCore
 import SequiturCPU
-import SequiturModels
-import SequiturTesting
+import SequiturGGUF
+import SequiturTokenizer
+import SequiturJinja
+import SequiturArchitectures
 import Testing
 
 /// LlamaModel on tiny random models against the float64 reference forward pass.

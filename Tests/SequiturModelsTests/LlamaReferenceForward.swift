@@ -1,6 +1,9 @@
 import Foundation
 import SequiturCore
-import SequiturModels
+import SequiturGGUF
+import SequiturTokenizer
+import SequiturJinja
+import SequiturArchitectures
 
 /// A plain llama forward pass for tests: float64 math straight from the dequantised GGUF weights, no KV cache,
 /// no batching, every position recomputed from scratch. Slow and obviously correct; `LlamaModel` on any

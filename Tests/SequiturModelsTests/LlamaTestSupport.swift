@@ -1,8 +1,11 @@
 import Foundation
 import SequiturCore
 import SequiturCPU
-import SequiturModels
-import SequiturTesting
+import SequiturGGUF
+import SequiturTokenizer
+import SequiturJinja
+import SequiturArchitectures
+import SequiturDiagnostics
 
 /// A vocabulary of `count` anonymous tokens, for models whose tokenizer a test does not need.
 final class AnonymousVocabulary: Vocabulary {
@@ -29,16 +32,9 @@ enum TinyLlama {
 
     /// `count` token ids in `0..<vocabularySize`, from a fixed seed.
     static func tokens(_ count: Int, seed: UInt64, vocabularySize: Int = SyntheticLlamaShape.tiny.vocabularySize) -> [TokenID] {
-        var g = SeededGenerator(seed: seed)
+        var g = SplitMix64(seed: seed &+ 0x1234_5678)
         return (0..<count).map { _ in TokenID(Int.random(in: 0..<vocabularySize, using: &g)) }
     }
-}
-
-/// Deterministic random numbers for test inputs.
-struct SeededGenerator: RandomNumberGenerator {
-    private var base: SplitMix64
-    init(seed: UInt64) { base = SplitMix64(seed: seed &+ 0x1234_5678) }
-    mutating func next() -> UInt64 { base.next() }
 }
 
 /// Largest |model − reference| over the full log-prob rows of `answers` (positions `offset...`) against the

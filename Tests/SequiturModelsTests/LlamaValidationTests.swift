@@ -1,7 +1,10 @@
 import SequiturCore
 import SequiturCPU
-import SequiturModels
-import SequiturTesting
+import SequiturGGUF
+import SequiturTokenizer
+import SequiturJinja
+import SequiturArchitectures
+import SequiturDiagnostics
 import Testing
 
 /// Bad requests and bad model files are clear errors that leave every state as it was.

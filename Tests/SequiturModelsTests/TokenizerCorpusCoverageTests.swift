@@ -1,5 +1,8 @@
 import Foundation
-import SequiturModels
+import SequiturGGUF
+import SequiturTokenizer
+import SequiturJinja
+import SequiturArchitectures
 import Testing
 
 /// What the committed corpus (Fixtures/tokenizer/corpus.json) contains. Needs no model, so it runs even

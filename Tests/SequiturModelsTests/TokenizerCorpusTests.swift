@@ -1,6 +1,9 @@
 import Foundation
 import SequiturCore
-import SequiturModels
+import SequiturGGUF
+import SequiturTokenizer
+import SequiturJinja
+import SequiturArchitectures
 import Testing
 
 /// The default model's tokenizer against transformers on the committed corpus

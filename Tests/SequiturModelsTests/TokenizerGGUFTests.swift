@@ -1,6 +1,9 @@
 import Foundation
 import SequiturCore
-import SequiturModels
+import SequiturGGUF
+import SequiturTokenizer
+import SequiturJinja
+import SequiturArchitectures
 import Testing
 
 /// Tokenizers built from GGUF metadata alone: vocabulary-only files (tokenizer metadata, no tensors) load

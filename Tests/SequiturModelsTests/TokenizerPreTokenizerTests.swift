@@ -1,5 +1,8 @@
 import Foundation
-import SequiturModels
+import SequiturGGUF
+import SequiturTokenizer
+import SequiturJinja
+import SequiturArchitectures
 import Testing
 
 /// Every pre-tokenizer splits the corpus exactly as HF `tokenizers` does. The fixture holds, for each of

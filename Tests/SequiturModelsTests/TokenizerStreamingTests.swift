@@ -1,5 +1,8 @@
 import SequiturCore
-import SequiturModels
+import SequiturGGUF
+import SequiturTokenizer
+import SequiturJinja
+import SequiturArchitectures
 import Testing
 
 /// `StreamingDetokenizer` on a vocabulary of the 256 byte tokens (id = byte value) plus a control token, so

@@ -1,5 +1,6 @@
 import Foundation
 import Sequitur
+import SequiturOpenCL
 import Testing
 
 /// The token ids of a committed log-prob fixture (`Tests/Fixtures/logprobs`, made by transformers).

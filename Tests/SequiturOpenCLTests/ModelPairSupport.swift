@@ -1,6 +1,7 @@
 import Foundation
 import Sequitur
-import SequiturTesting
+import SequiturDiagnostics
+import SequiturOpenCL
 import Testing
 
 /// One model loaded twice from the same file: on the CPU reference backend and on the OpenCL backend.

@@ -2,6 +2,7 @@ import Foundation
 import SequiturCore
 import SequiturCPU
 import SequiturOpenCL
+import SequiturDiagnostics
 import Testing
 
 /// Whether these tests run: wherever an OpenCL device exists, and always under CI (which installs PoCL),
@@ -144,7 +145,7 @@ struct OpenCLRuntimeTests {
 
     /// The set `sequitur check-kernels` runs on a GPU machine passes here too, every check with a real comparison.
     @Test func standardKernelCheckPasses() throws {
-        let report = try KernelCheck.run()
+        let report = try KernelCheck.run(OpenCLBackend())
         #expect(report.results.count >= 40)
         for result in report.results { #expect(result.passed, "\(result)") }
         #expect(report.allPassed)

@@ -1,5 +1,6 @@
 import Sequitur
-import SequiturTesting
+import SequiturDiagnostics
+import SequiturOpenCL
 import Testing
 
 /// The tiny random llama (every weight type the default model uses, awkward sizes) through `LlamaModel` on

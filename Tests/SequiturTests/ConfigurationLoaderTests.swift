@@ -14,9 +14,9 @@ import Sequitur
               parameters: { numBeams: 4, lengthPenalty: 1.5, earlyStopping: never }
             scorer: direct
             stop: { maxNewTokens: 12, stopStrings: ["\\n\\n"] }
-            """)
+            """, backendNames: ["cpu", "opencl"])
         #expect(c.model == "/tmp/m.gguf")
-        #expect(c.backend == .opencl)
+        #expect(c.backend == "opencl")
         #expect(c.device == 1)
         #expect(c.threads == 2)
         #expect(c.decoder.name == "beam")
@@ -50,7 +50,7 @@ import Sequitur
             try ConfigurationLoader.parse("decodr: { name: greedy }")
         }
         #expect(throws: ConfigurationError.unknownName(path: "backend", name: "cuda", valid: ["cpu", "opencl"])) {
-            try ConfigurationLoader.parse("backend: cuda")
+            try ConfigurationLoader.parse("backend: cuda", backendNames: ["cpu", "opencl"])
         }
     }
 

@@ -2,7 +2,7 @@
 ///
 /// ```yaml
 /// model: ~/.cache/sequitur/SmolLM2-135M-Instruct.Q4_1.gguf
-/// backend: cpu            # or opencl
+/// backend: cpu            # any registered backend: cpu, opencl, ...
 /// threads: 2
 /// decoder: { name: beam, parameters: { numBeams: 4, lengthPenalty: 1.0 } }
 /// scorer: shared-prefix
@@ -11,7 +11,8 @@
 public struct SequiturConfiguration: Sendable, Hashable, Codable {
     /// Path to a GGUF file; nil means the cached default model.
     public var model: String?
-    public var backend: BackendChoice
+    /// A backend registered in the `BackendRegistry` the runtime is built with ("cpu", "opencl", ...).
+    public var backend: String
     /// OpenCL device index (in `sequitur devices` order).
     public var device: Int?
     /// CPU threads; nil means all cores.
@@ -20,7 +21,7 @@ public struct SequiturConfiguration: Sendable, Hashable, Codable {
     public var scorer: ScorerStrategy
     public var stop: StopConditions
 
-    public init(model: String? = nil, backend: BackendChoice = .cpu, device: Int? = nil, threads: Int? = nil,
+    public init(model: String? = nil, backend: String = "cpu", device: Int? = nil, threads: Int? = nil,
                 decoder: DecoderConfiguration = DecoderConfiguration(name: "greedy"),
                 scorer: ScorerStrategy = .sharedPrefix, stop: StopConditions = StopConditions()) {
         self.model = model
@@ -32,6 +33,9 @@ public struct SequiturConfiguration: Sendable, Hashable, Codable {
         self.stop = stop
     }
 
+    /// What the backend factory reads besides the name.
+    public var backendOptions: BackendOptions { BackendOptions(threads: threads, device: device) }
+
     enum CodingKeys: String, CodingKey, CaseIterable { case model, backend, device, threads, decoder, scorer, stop }
 
     /// The field names a configuration file may use, for unknown-key errors.
@@ -41,19 +45,13 @@ public struct SequiturConfiguration: Sendable, Hashable, Codable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = SequiturConfiguration()
         model = try c.decodeIfPresent(String.self, forKey: .model)
-        backend = try c.decodeIfPresent(BackendChoice.self, forKey: .backend) ?? d.backend
+        backend = try c.decodeIfPresent(String.self, forKey: .backend) ?? d.backend
         device = try c.decodeIfPresent(Int.self, forKey: .device)
         threads = try c.decodeIfPresent(Int.self, forKey: .threads)
         self.decoder = try c.decodeIfPresent(DecoderConfiguration.self, forKey: .decoder) ?? d.decoder
         scorer = try c.decodeIfPresent(ScorerStrategy.self, forKey: .scorer) ?? d.scorer
         stop = try c.decodeIfPresent(StopConditions.self, forKey: .stop) ?? d.stop
     }
-}
-
-/// Which backend runs the model.
-public enum BackendChoice: String, Sendable, Hashable, Codable, CaseIterable {
-    case cpu
-    case opencl
 }
 
 /// How `log Pr(y | x)` is computed (the results agree; the cost differs).

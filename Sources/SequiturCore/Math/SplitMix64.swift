@@ -14,3 +14,21 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         return z ^ (z >> 31)
     }
 }
+
+extension SplitMix64 {
+    /// Uniform in [0, 1) on a grid of 2⁻²⁴: the top 24 bits, which a float holds exactly.
+    public mutating func nextUnit() -> Float { Float(next() >> 40) / Float(1 << 24) }
+
+    /// Uniform in [-1, 1) on a grid of 2⁻²³, zero only once in 2²⁴ draws: random weights and inputs that are
+    /// never all zeros.
+    public mutating func nextSignedUnit() -> Float { nextUnit() * 2 - 1 }
+
+    /// `count` draws of `nextSignedUnit() · scale`.
+    public mutating func signedUnits(_ count: Int, scale: Float = 1) -> [Float] {
+        (0..<count).map { _ in nextSignedUnit() * scale }
+    }
+
+    /// In `0..<bound` (bound > 0), by modulo: the bias is below 2⁻³² for the small bounds tests and
+    /// benchmarks use, and the result is the same on every platform, unlike `Int.random(in:using:)`.
+    public mutating func next(below bound: Int) -> Int { Int(next() % UInt64(bound)) }
+}

@@ -1,0 +1,65 @@
+import SequiturCore
+
+/// One transformer block's weights, on the backend.
+struct LlamaLayerWeights {
+    let attentionNorm: DeviceTensor
+    let query: DeviceTensor
+    let key: DeviceTensor
+    let value: DeviceTensor
+    let attentionOutput: DeviceTensor
+    let feedForwardNorm: DeviceTensor
+    let gate: DeviceTensor
+    let up: DeviceTensor
+    let down: DeviceTensor
+}
+
+/// All weights of a llama model, checked against the hyperparameters and uploaded to the backend once.
+///
+/// Tensor names and shapes follow llama.cpp's GGUF convention (`blk.N.attn_q.weight` ...); shapes are
+/// `rows × columns` with `columns` the input dimension. The output head is `output.weight`, or the token
+/// embedding when the file ties them (SmolLM2 does).
+struct LlamaWeights {
+    let tokenEmbedding: DeviceTensor
+    let layers: [LlamaLayerWeights]
+    let outputNorm: DeviceTensor
+    let outputHead: DeviceTensor
+
+    /// `lookup` returns the named tensor, or nil when the file has none by that name.
+    init(hyperparameters hp: LlamaHyperparameters, backend: any Backend,
+         lookup: (String) throws -> WeightTensor?) throws {
+        func load(_ name: String, rows: Int, columns: Int) throws -> DeviceTensor {
+            guard let w = try lookup(name) else { throw LlamaModelError.missingTensor(name: name) }
+            try Self.check(w, name: name, rows: rows, columns: columns)
+            return try backend.upload(w)
+        }
+        let d = hp.embeddingLength
+        typealias N = LlamaTensorName
+        tokenEmbedding = try load(N.tokenEmbedding, rows: hp.vocabularySize, columns: d)
+        layers = try (0..<hp.layerCount).map { l in
+            LlamaLayerWeights(
+                attentionNorm: try load(N.block(l, .attentionNorm), rows: 1, columns: d),
+                query: try load(N.block(l, .query), rows: d, columns: d),
+                key: try load(N.block(l, .key), rows: hp.kvDimension, columns: d),
+                value: try load(N.block(l, .value), rows: hp.kvDimension, columns: d),
+                attentionOutput: try load(N.block(l, .attentionOutput), rows: d, columns: d),
+                feedForwardNorm: try load(N.block(l, .feedForwardNorm), rows: 1, columns: d),
+                gate: try load(N.block(l, .gate), rows: hp.feedForwardLength, columns: d),
+                up: try load(N.block(l, .up), rows: hp.feedForwardLength, columns: d),
+                down: try load(N.block(l, .down), rows: d, columns: hp.feedForwardLength))
+        }
+        outputNorm = try load(N.outputNorm, rows: 1, columns: d)
+        if let head = try lookup(N.outputHead) {
+            try Self.check(head, name: N.outputHead, rows: hp.vocabularySize, columns: d)
+            outputHead = try backend.upload(head)
+        } else {
+            outputHead = tokenEmbedding   // tied embeddings
+        }
+    }
+
+    private static func check(_ w: WeightTensor, name: String, rows: Int, columns: Int) throws {
+        guard w.rows == rows, w.columns == columns else {
+            throw LlamaModelError.tensorShape(name: name, expected: "\(rows) × \(columns)",
+                                              actual: "\(w.rows) × \(w.columns)")
+        }
+    }
+}
