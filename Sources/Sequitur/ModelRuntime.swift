@@ -32,10 +32,10 @@ public final class ModelRuntime {
         fileURL = try ModelLocator.resolve(configuration.model)
         file = try GGUFFile(contentsOf: fileURL)
         // The architecture is checked before a backend is opened, so a file no one can run fails fast.
-        let architecture = try architectures.entry(for: file)
+        let architecture = try architectures.plugin(for: file)
         tokenizer = try BPETokenizer(gguf: file)
         backend = try backends.make(configuration.backend, options: configuration.backendOptions)
-        model = try architecture.create(file, backend, tokenizer)
+        model = try architecture.factory(file, backend, tokenizer)
     }
 
     /// The configured decoder, from `registry` (the standard one unless code outside registered its own).

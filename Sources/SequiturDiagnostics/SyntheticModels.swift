@@ -71,7 +71,7 @@ public enum SyntheticModels {
         let vocabulary = SyntheticVocabulary(size: shape.vocabularySize, random: &random)
         typealias K = LlamaMetadataKey
         return [
-            (K.architecture, .string(LlamaArchitecture.registryEntry.name)),
+            (K.architecture, .string(LlamaArchitecture.plugin.name)),
             ("general.name", .string("sequitur-synthetic-llama-seed\(seed)")),
             (K.blockCount, .uint32(UInt32(shape.layers))),
             (K.contextLength, .uint32(UInt32(shape.contextLength))),

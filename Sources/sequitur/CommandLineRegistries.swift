@@ -8,7 +8,7 @@ import SequiturOpenCL
 enum CommandLineRegistries {
     static let backends: BackendRegistry = {
         var r = BackendRegistry.standard
-        r.register(OpenCLBackend.registryEntry)
+        r.register(OpenCLBackend.plugin)
         return r
     }()
 

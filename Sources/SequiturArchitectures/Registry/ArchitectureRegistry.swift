@@ -1,80 +1,47 @@
 import SequiturCore
 import SequiturGGUF
 
+/// A model architecture by its GGUF `general.architecture` value, and how to build its model: from its file, on
+/// a backend, with the file's tokenizer as its vocabulary. The factory reads and checks its own hyperparameters
+/// and tensors, and must refuse (throw) rather than ignore any it cannot use.
+public typealias ArchitecturePlugin = Plugin<@Sendable (GGUFFile, any Backend, any Vocabulary) throws -> any LanguageModel>
+
 /// Model architectures by their GGUF `general.architecture` key, as mlx-swift-lm's `LLMTypeRegistry` keys its
-/// model types: one file per architecture registers a `create` function, and a runtime builds whatever the file
-/// says it is. Nothing else in Sequitur switches on architecture names, so an architecture written in another
-/// package plugs in by registering an entry:
+/// model types: one file per architecture declares a plugin with a `create` function, and a runtime builds
+/// whatever the file says it is. Nothing else in Sequitur switches on architecture names, so an architecture
+/// written in another package plugs in by registering its plugin:
 ///
 /// ```swift
 /// var architectures = ArchitectureRegistry.standard
-/// architectures.register(ArchitectureRegistry.Entry(name: "bigram", summary: "…") { file, backend, vocabulary in
+/// architectures.register(ArchitecturePlugin(name: "bigram", summary: "…") { file, backend, vocabulary in
 ///     try BigramModel(file: file, backend: backend, vocabulary: vocabulary)
 /// })
 /// let runtime = try ModelRuntime(configuration: configuration, architectures: architectures)
 /// ```
-///
-/// A value type, like `DecoderRegistry`: registering into a copy never changes what another caller sees.
-public struct ArchitectureRegistry: Sendable {
-    /// Builds a model from its file, on a backend, with the file's tokenizer as its vocabulary. It reads and
-    /// checks its own hyperparameters and tensors, and must refuse (throw) rather than ignore any it cannot use.
-    public typealias Factory = @Sendable (GGUFFile, any Backend, any Vocabulary) throws -> any LanguageModel
+public typealias ArchitectureRegistry = PluginRegistry<ArchitecturePlugin>
 
-    /// One registered architecture.
-    public struct Entry: Sendable {
-        /// The `general.architecture` value it reads.
-        public let name: String
-        /// One line for listings.
-        public let summary: String
-        public let create: Factory
-
-        public init(name: String, summary: String, create: @escaping Factory) {
-            self.name = name
-            self.summary = summary
-            self.create = create
-        }
-    }
-
+extension PluginRegistry where Plugin == ArchitecturePlugin {
     /// The GGUF metadata key that names a file's architecture.
-    public static let architectureKey = "general.architecture"
-
-    private var entries: [String: Entry] = [:]
-
-    /// An empty registry.
-    public init() {}
-
-    /// A registry holding `entries`.
-    public init(_ entries: [Entry]) {
-        for e in entries { register(e) }
-    }
+    public static var architectureKey: String { "general.architecture" }
 
     /// The architectures Sequitur implements.
-    public static var standard: ArchitectureRegistry { ArchitectureRegistry([LlamaArchitecture.registryEntry]) }
-
-    /// Adds (or replaces) the architecture called `entry.name`.
-    public mutating func register(_ entry: Entry) { entries[entry.name] = entry }
-
-    /// Registered names, sorted.
-    public var names: [String] { entries.keys.sorted() }
-
-    /// Registered architectures, sorted by name.
-    public var all: [Entry] { entries.values.sorted { $0.name < $1.name } }
+    public static var standard: ArchitectureRegistry { ArchitectureRegistry([LlamaArchitecture.plugin]) }
 
     /// The architecture `file` declares, or an error naming the key, its value and what is registered.
-    public func entry(for file: GGUFFile) throws -> Entry {
+    public func plugin(for file: GGUFFile) throws -> ArchitecturePlugin {
         guard let value = file.metadata[Self.architectureKey] else {
             throw ArchitectureError.missingArchitecture(key: Self.architectureKey, registered: names)
         }
         guard case let .string(name) = value else {
             throw ArchitectureError.notAString(key: Self.architectureKey, value: "\(value)")
         }
-        guard let e = entries[name] else { throw ArchitectureError.unknown(name: name, registered: names) }
-        return e
+        guard let p = self[name] else { throw ArchitectureError.unknown(name: name, registered: names) }
+        return p
     }
 
     /// The model in `file`, built by the architecture it declares.
     public func makeModel(file: GGUFFile, backend: any Backend, vocabulary: any Vocabulary) throws -> any LanguageModel {
-        try entry(for: file).create(file, backend, vocabulary)
+        try plugin(for: file).factory(file, backend, vocabulary)
     }
 }
 

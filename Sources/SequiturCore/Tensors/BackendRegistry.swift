@@ -11,66 +11,34 @@ public struct BackendOptions: Sendable, Hashable {
     }
 }
 
+/// A backend by name, and how to build it from the configuration's options.
+public typealias BackendPlugin = Plugin<@Sendable (BackendOptions) throws -> any Backend>
+
 /// Backends by name, the way ggml's `ggml_backend_reg_by_name` finds them: a configuration names a backend
 /// ("cpu", "opencl") and the registry builds it. Nothing else in Sequitur switches on backend names, so a
-/// backend written in another package plugs in by registering an entry:
+/// backend written in another package plugs in by registering a plugin:
 ///
 /// ```swift
 /// var backends = BackendRegistry.standard                 // from `import Sequitur`: cpu
-/// backends.register(OpenCLBackend.registryEntry)          // from `import SequiturOpenCL`
-/// backends.register(BackendRegistry.Entry(name: "mine", summary: "…") { options in try MyBackend(options) })
+/// backends.register(OpenCLBackend.plugin)                 // from `import SequiturOpenCL`
+/// backends.register(BackendPlugin(name: "mine", summary: "…") { options in try MyBackend(options) })
 /// let runtime = try ModelRuntime(configuration: configuration, backends: backends)
 /// ```
-///
-/// A value type, like `DecoderRegistry`: registering into a copy never changes what another caller sees.
-public struct BackendRegistry: Sendable {
-    public typealias Factory = @Sendable (BackendOptions) throws -> any Backend
+public typealias BackendRegistry = PluginRegistry<BackendPlugin>
 
-    /// One registered backend.
-    public struct Entry: Sendable {
-        public let name: String
-        /// One line for `--help` and listings.
-        public let summary: String
-        public let factory: Factory
-
-        public init(name: String, summary: String, factory: @escaping Factory) {
-            self.name = name
-            self.summary = summary
-            self.factory = factory
-        }
-    }
-
-    private var entries: [String: Entry] = [:]
-
-    /// An empty registry.
-    public init() {}
-
-    /// A registry holding `entries`.
-    public init(_ entries: [Entry]) {
-        for e in entries { register(e) }
-    }
-
-    /// Adds (or replaces) the backend called `entry.name`.
-    public mutating func register(_ entry: Entry) { entries[entry.name] = entry }
-
-    /// Registered names, sorted.
-    public var names: [String] { entries.keys.sorted() }
-
-    /// Registered backends, sorted by name.
-    public var all: [Entry] { entries.values.sorted { $0.name < $1.name } }
-
+extension PluginRegistry where Plugin == BackendPlugin {
     /// The backend called `name`, or an error naming the `backend` field and every registered name.
-    public func entry(named name: String) throws -> Entry {
-        guard let e = entries[name] else { throw ConfigurationError.unknownName(path: "backend", name: name, valid: names) }
-        return e
+    public func plugin(named name: String) throws -> BackendPlugin {
+        guard let p = self[name] else { throw ConfigurationError.unknownName(path: "backend", name: name, valid: names) }
+        return p
     }
 
     /// Builds the backend called `name`. A thread count below one is refused here, once for every backend.
     public func make(_ name: String, options: BackendOptions = BackendOptions()) throws -> any Backend {
-        let e = try entry(named: name)
+        let p = try plugin(named: name)
         if let threads = options.threads, threads < 1 {
             throw ConfigurationError.invalidValue(path: "threads", message: "must be at least 1, got \(threads)")
         }
-        return try e.factory(options)
+        return try p.factory(options)
     }
 }

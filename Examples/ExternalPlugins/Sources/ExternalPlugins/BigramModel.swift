@@ -5,7 +5,7 @@ import Sequitur
 /// like the built-in llama: one row gather and one log-softmax per batch, whichever backend runs it.
 final class BigramModel: LanguageModel {
     /// What `ArchitectureRegistry` builds for files whose `general.architecture` is "bigram".
-    static let registryEntry = ArchitectureRegistry.Entry(
+    static let plugin = ArchitecturePlugin(
         name: "bigram", summary: "the next token depends only on the last: a V × V table of logits"
     ) { file, backend, vocabulary in
         try BigramModel(file: file, backend: backend, vocabulary: vocabulary)

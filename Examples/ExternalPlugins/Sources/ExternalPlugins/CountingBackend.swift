@@ -5,7 +5,7 @@ import Sequitur
 /// surface a new backend implements, and lets the example prove which ops a model used.
 final class CountingBackend: Backend {
     /// What `BackendRegistry` builds for `backend: counting`.
-    static let registryEntry = BackendRegistry.Entry(
+    static let plugin = BackendPlugin(
         name: "counting", summary: "the CPU backend, counting every op it runs"
     ) { options in
         CountingBackend(threads: options.threads)

@@ -22,7 +22,7 @@ do {
     print("Unregistered architecture: \(error)")
 }
 var architectures = ArchitectureRegistry.standard
-architectures.register(BigramModel.registryEntry)
+architectures.register(BigramModel.plugin)
 do {
     _ = try ModelRuntime(configuration: configuration, architectures: architectures)
     fail("an unregistered backend was accepted")
@@ -31,7 +31,7 @@ do {
 }
 
 var backends = BackendRegistry.standard
-backends.register(CountingBackend.registryEntry)
+backends.register(CountingBackend.plugin)
 let runtime = try ModelRuntime(configuration: configuration, backends: backends, architectures: architectures)
 guard let counting = runtime.backend as? CountingBackend, runtime.model is BigramModel else {
     fail("the runtime did not build the registered backend and architecture")
