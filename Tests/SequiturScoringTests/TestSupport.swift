@@ -3,17 +3,14 @@ import SequiturScoring
 import SequiturTesting
 import Testing
 
-/// Random test inputs are reproducible from their seed.
-typealias SeededGenerator = SplitMix64
-
-func randomTokens(_ count: Int, vocabularySize: Int, using rng: inout SeededGenerator) -> [TokenID] {
+func randomTokens(_ count: Int, vocabularySize: Int, using rng: inout SplitMix64) -> [TokenID] {
     (0..<count).map { _ in TokenID(Int.random(in: 0..<vocabularySize, using: &rng)) }
 }
 
 /// A mix of requests that stresses the scorers: shared contexts, exact duplicates, length-1 contexts and
 /// continuations, empty continuations, and contexts that are prefixes of other contexts.
 func mixedRequests(count: Int, vocabularySize: Int, seed: UInt64) -> [ScoringRequest] {
-    var rng = SeededGenerator(seed: seed)
+    var rng = SplitMix64(seed: seed)
     var contexts: [[TokenID]] = []
     var requests: [ScoringRequest] = []
     for i in 0..<count {

@@ -16,7 +16,7 @@ public enum LlamaModelError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case let .wrongArchitecture(name):
-            return "general.architecture is '\(name)', but only 'llama' is supported"
+            return "general.architecture is '\(name)', but LlamaModel reads only 'llama' files (ArchitectureRegistry picks the model a file declares)"
         case let .missingMetadata(key):
             return "GGUF metadata key '\(key)' is missing"
         case let .invalidHyperparameter(key, value, reason):

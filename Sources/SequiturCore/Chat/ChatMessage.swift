@@ -1,6 +1,6 @@
 /// One message of a conversation, in the OpenAI / Hugging Face chat format: `{"role": ..., "content": ...}`.
 ///
-/// It lives in SequiturCore because both the chat template (SequiturModels) and conversation scoring
+/// It lives in SequiturCore because both the chat template (SequiturJinja) and conversation scoring
 /// (SequiturScoring) speak it, and neither depends on the other.
 ///
 /// ```swift

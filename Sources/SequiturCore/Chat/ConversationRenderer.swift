@@ -1,6 +1,6 @@
 /// Turns a conversation into the text a model reads and that text into tokens, saying where each token starts in
 /// the text. Conversation scoring and chat sessions are written against this protocol alone, so they need no
-/// particular template engine or tokenizer (SequiturModels' `ChatTemplateConversationRenderer` implements it with
+/// particular template engine or tokenizer (the umbrella's `ChatTemplateConversationRenderer` implements it with
 /// a model's Jinja chat template and its BPE tokenizer; tests use toy renderers).
 ///
 /// ```swift

@@ -12,7 +12,7 @@ public protocol DeviceTensor: AnyObject {
 /// `blockSize` token slots, each slot holding a key row and a value row of `kvDimension` floats.
 ///
 /// Slot `s` is token `s % blockSize` of block `s / blockSize`. Which blocks belong to which sequence, and how
-/// often a block is shared, is decided above the backend (see `KVBlockPool` in SequiturModels); the backend
+/// often a block is shared, is decided above the backend (see `KVBlockPool` in SequiturArchitectures); the backend
 /// only stores rows, copies blocks and attends over block tables.
 public protocol KVCacheStorage: AnyObject {
     var layerCount: Int { get }
