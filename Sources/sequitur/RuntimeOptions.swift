@@ -8,8 +8,7 @@ struct RuntimeOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Configuration file (JSON or YAML); flags override its fields.", valueName: "file"))
     var config: String?
 
-    @Option(name: .long, help: ArgumentHelp("GGUF model file (default: the cached default model, fetched by ./scripts/bootstrap).", valueName: "path"))
-    var model: String?
+    @OptionGroup var model: ModelOption
 
     @Option(name: .long, help: ArgumentHelp("Compute backend: cpu or opencl.", valueName: "name"))
     var backend: String?
@@ -23,7 +22,7 @@ struct RuntimeOptions: ParsableArguments {
     /// The configuration after applying the file and then the flags.
     func configuration() throws -> SequiturConfiguration {
         var c = try config.map(ConfigurationLoader.load(file:)) ?? SequiturConfiguration()
-        if let model { c.model = model }
+        if let path = model.path { c.model = path }
         if let backend {
             guard let choice = BackendChoice(rawValue: backend) else {
                 throw CommandError("--backend: unknown backend '\(backend)'; valid: \(BackendChoice.allCases.map(\.rawValue).joined(separator: ", "))")
