@@ -102,7 +102,7 @@ struct ScoreCommand: ParsableCommand {
                    parse: { object, _ in try ScoringInput.parse(object, splitter: splitter, model: rt.model) }) { batch in
             let results = try scorer.score(batch.map(\.request), model: rt.model)
             let tokens = batch.reduce(0) { $0 + $1.request.context.count + $1.request.continuation.count }
-            return (results.map { ScoreLine($0).jsonObject }, tokens)
+            return (results.map(ScoreLine.init), tokens)
         }
     }
 
@@ -113,13 +113,13 @@ struct ScoreCommand: ParsableCommand {
                    parse: { object, _ in try ConversationInput.parse(object, scorer: scorer, renderer: renderer, model: rt.model) }) { batch in
             let scores = try scorer.score(layouts: batch.map(\.request), model: rt.model)
             let tokens = scores.reduce(0) { $0 + $1.fedTokenCount }
-            return (zip(batch, scores).map { ConversationInput.line(id: $0.id, score: $1) }, tokens)
+            return (zip(batch, scores).map { ConversationScoreLine(id: $0.id, score: $1) }, tokens)
         }
     }
 
-    private func runJob<Request>(input: String, output: String, label: String,
-                                 parse: ([String: Any], Int) throws -> (id: String, request: Request),
-                                 process: ([JSONLJob.Item<Request>]) throws -> (objects: [[String: Any]], tokens: Int)) throws {
+    private func runJob<Request, Line: Encodable>(input: String, output: String, label: String,
+                                                  parse: ([String: Any], Int) throws -> (id: String, request: Request),
+                                                  process: ([JSONLJob.Item<Request>]) throws -> (lines: [Line], tokens: Int)) throws {
         let job = JSONLJob(input: URL(fileURLWithPath: input), output: URL(fileURLWithPath: output), resume: resume,
                            shard: try shard.map(JSONLJob.Shard.init(parsing:)))
         Interrupt.install()
