@@ -28,23 +28,41 @@ public enum ConversationInput {
         }
         return (id, layout)
     }
+}
 
-    /// The output line of one scored conversation.
-    public static func line(id: String, score: ConversationScore) -> [String: Any] {
-        [
-            "id": id,
-            "logprob": score.totalLogProb,
-            "n_tokens": score.scoredTokenCount,
-            "turns": score.turns.map { turn -> [String: Any] in
-                [
-                    "message_index": turn.messageIndex,
-                    "logprob": turn.logProb,
-                    "token_logprobs": turn.tokenLogProbs.map(Double.init),
-                    "token_span": [turn.tokenRange.lowerBound, turn.tokenRange.upperBound],
-                    "n_tokens": turn.tokens.count,
-                    "is_greedy": turn.isGreedy,
-                ]
-            },
-        ]
+/// The output line of one scored conversation (the format is in `ConversationInput`'s comment).
+public struct ConversationScoreLine: Encodable, Equatable {
+    public var id: String
+    /// The sum over the assistant turns: the SFT objective.
+    public var logprob: Double
+    public var n_tokens: Int
+    public var turns: [Turn]
+
+    /// One assistant turn: where it is in the messages and the rendered tokens, and its scores.
+    public struct Turn: Encodable, Equatable {
+        public var message_index: Int
+        /// `[start, end)` in the rendered conversation's tokens.
+        public var token_span: [Int]
+        public var scores: TokenScores
+
+        private enum CodingKeys: String, CodingKey { case message_index, token_span }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(message_index, forKey: .message_index)
+            try container.encode(token_span, forKey: .token_span)
+            try scores.encode(to: encoder)
+        }
+    }
+
+    public init(id: String, score: ConversationScore) {
+        self.id = id
+        logprob = score.totalLogProb
+        n_tokens = score.scoredTokenCount
+        turns = score.turns.map { turn in
+            Turn(message_index: turn.messageIndex, token_span: [turn.tokenRange.lowerBound, turn.tokenRange.upperBound],
+                 scores: TokenScores(logprob: turn.logProb, token_logprobs: turn.tokenLogProbs, is_greedy: turn.isGreedy,
+                                     n_tokens: turn.tokens.count))
+        }
     }
 }

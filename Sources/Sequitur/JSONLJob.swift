@@ -11,7 +11,9 @@ import Foundation
 ///
 /// ```swift
 /// let job = try JSONLJob(input: inURL, output: outURL, resume: true, shard: nil)
-/// try job.run(batchSize: 8, parse: ScoreRequestLine.parse) { batch in try score(batch) }
+/// try job.run(batchSize: 8, parse: { object, _ in try ScoringInput.parse(object, splitter: splitter, model: model) }) { batch in
+///     (try scorer.score(batch.map(\.request), model: model).map(ScoreLine.init), 0)
+/// }
 /// ```
 public struct JSONLJob {
     public let input: URL
@@ -65,13 +67,13 @@ public struct JSONLJob {
 
     /// Reads and validates every input line (so a bad line 90,000 fails before hours of work), then processes
     /// the pending ones in batches and appends one output line per item. `process` returns, for each item of
-    /// its batch, the JSON object to write (it must contain the item's "id"). `shouldStop` is polled between
+    /// its batch, the line to write (its JSON must contain the item's "id"). `shouldStop` is polled between
     /// batches (Ctrl-C): the run then stops cleanly after the batch in flight.
-    public func run<Request>(batchSize: Int,
+    public func run<Request, Line: Encodable>(batchSize: Int,
                              parse: (_ object: [String: Any], _ line: Int) throws -> (id: String, request: Request),
                              progress: ((_ done: Int, _ total: Int, _ tokens: Int) -> Void)? = nil,
                              shouldStop: () -> Bool = { false },
-                             process: ([Item<Request>]) throws -> (objects: [[String: Any]], tokens: Int)) throws -> Summary {
+                             process: ([Item<Request>]) throws -> (lines: [Line], tokens: Int)) throws -> Summary {
         let items = try readItems(parse: parse)
         var done = Set<String>()
         let fm = FileManager.default
@@ -104,10 +106,10 @@ public struct JSONLJob {
             }
             let batch = Array(pending[start ..< min(start + size, pending.count)])
             let result = try process(batch)
-            precondition(result.objects.count == batch.count, "process must return one object per item")
+            precondition(result.lines.count == batch.count, "process must return one line per item")
             var chunk = Data()
-            for object in result.objects {
-                let data = try JSONLineEncoder.encode(object)
+            for line in result.lines {
+                let data = try JSONLineEncoder.encode(line)
                 chunk.append(data)
                 chunk.append(0x0A)
             }

@@ -2,25 +2,44 @@ import Foundation
 import SequiturCore
 import SequiturScoring
 
-/// One output line of `sequitur score`.
-public struct ScoreLine: Encodable, Equatable {
-    public var id: String
+/// The scores of one span of tokens, written with the same four fields wherever a span is scored: a request's
+/// continuation (`ScoreLine`) and each assistant turn of a conversation (`ConversationScoreLine.Turn`). Encoded
+/// into its owner's object rather than nested, so those lines stay flat.
+public struct TokenScores: Encodable, Equatable {
     public var logprob: Double
     public var token_logprobs: [Float]
     public var is_greedy: Bool
     public var n_tokens: Int
 
-    public init(_ r: ScoringResult) {
-        id = r.id
-        logprob = r.logProb
-        token_logprobs = r.tokenLogProbs
-        is_greedy = r.isGreedy
-        n_tokens = r.tokenCount
+    public init(logprob: Double, token_logprobs: [Float], is_greedy: Bool, n_tokens: Int) {
+        self.logprob = logprob
+        self.token_logprobs = token_logprobs
+        self.is_greedy = is_greedy
+        self.n_tokens = n_tokens
     }
 
-    /// The line as a JSON object for `JSONLJob`.
-    public var jsonObject: [String: Any] {
-        ["id": id, "logprob": logprob, "token_logprobs": token_logprobs.map(Double.init), "is_greedy": is_greedy, "n_tokens": n_tokens]
+    public init(_ r: ScoringResult) {
+        self.init(logprob: r.logProb, token_logprobs: r.tokenLogProbs, is_greedy: r.isGreedy, n_tokens: r.tokenCount)
+    }
+}
+
+/// One output line of `sequitur score`: `{"id", "logprob", "token_logprobs", "is_greedy", "n_tokens"}`, the
+/// same value whether it goes to a JSONL file (`JSONLineEncoder`) or to the terminal (`score --json`).
+public struct ScoreLine: Encodable, Equatable {
+    public var id: String
+    public var scores: TokenScores
+
+    public init(_ r: ScoringResult) {
+        id = r.id
+        scores = TokenScores(r)
+    }
+
+    private enum CodingKeys: String, CodingKey { case id }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try scores.encode(to: encoder)
     }
 }
 

@@ -17,9 +17,8 @@ extension CPUBackend {
         let n = xt.rows, k = xt.columns, m = w.rows
         guard n > 0 else { return }
         // Below ~400K multiply-adds, waking a second thread costs more than it saves: at batch 1 the attention
-        // projections (576×576, 576×192) run faster on one thread. Measured on 2 cores, decode at batch 1, three
-        // alternating runs each: 47.8/49.7/46.0 tokens/s with a 64K threshold, 51.6/53.3/55.1 with 400K. The
-        // split never changes a result (see `sq_matmul_rows`).
+        // projections (576×576, 576×192) run faster on one thread than split, which `sequitur bench`'s decode
+        // figure shows when the threshold moves. The split never changes a result (see `sq_matmul_rows`).
         let chunks = n * m * k < 400_000 ? 1 : threads
         let scratchFloats = sq_matmul_scratch_floats(n, k)
         let buffers = try scratchBuffers(chunks: min(chunks, m), floats: scratchFloats)

@@ -6,8 +6,7 @@ import SequiturScoring
 /// Selective scoring must not cost a second pass, so the conversation rate must be at least the plain rate within
 /// 10%. (It is usually a little higher: the plain requests ask for a log-prob at every position after the first
 /// assistant turn, user turns included, and each asked position costs an output-head row; the conversation
-/// scorer asks only at assistant positions. Measured on 2 CPU threads, 16 conversations of ~590 tokens:
-/// 206.5 vs 183.0 tokens/s.)
+/// scorer asks only at assistant positions; `sequitur bench --only conversations` reports both rates.)
 ///
 /// ```swift
 /// let conversations = ConversationBenchmark.conversations(count: 64, rounds: 4, wordsPerMessage: 66, seed: 1)

@@ -19,12 +19,12 @@ struct BenchCommand: ParsableCommand {
 
     @OptionGroup var runtime: RuntimeOptions
     @Option(help: ArgumentHelp("Where to write the JSON results.", valueName: "file")) var output: String?
-    @Option(help: ArgumentHelp("Benchmark a random-weight model of this shape instead: smollm2-135m.", valueName: "shape")) var synthetic: String?
+    @Option(help: ArgumentHelp("Benchmark a random-weight model of this shape instead.", valueName: "shape")) var synthetic: SyntheticShape?
     @Option(name: .customLong("repeat"), help: ArgumentHelp("Runs per figure (the median is reported).", valueName: "n")) var repeats = 3
     @Option(help: ArgumentHelp("Requests of 512 tokens in the scoring figure (8 on a CPU; issue targets for GPUs use 32).", valueName: "n"))
     var scoringRequests = 8
-    @Option(help: ArgumentHelp("Comma-separated subset: scoring,decode,decode4,choice,beam,exhaustive,tokenizer,conversations.", valueName: "list"))
-    var only: String?
+    @Option(help: ArgumentHelp("Comma-separated subset of the benchmarks (default: all).", valueName: "list"))
+    var only: BenchSelection?
 
     struct Figure: Codable {
         var name: String
@@ -47,36 +47,26 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         var modelPath: String? = nil
         if let synthetic {
-            guard synthetic == "smollm2-135m" else { throw CommandError("--synthetic: unknown shape '\(synthetic)'; valid: smollm2-135m") }
-            let url = FileManager.default.temporaryDirectory.appendingPathComponent("sequitur-synthetic-smollm2-135m.gguf")
+            let url = FileManager.default.temporaryDirectory.appendingPathComponent("sequitur-synthetic-\(synthetic.rawValue).gguf")
             if !FileManager.default.fileExists(atPath: url.path) {
-                try SyntheticModels.writeLlamaGGUF(.smollm2_135m, seed: 1, to: url)
+                try SyntheticModels.writeLlamaGGUF(synthetic.shape, seed: 1, to: url)
             }
             modelPath = url.path
         }
         let makeRuntime = { try runtime.runtime { c in if let modelPath { c.model = modelPath } } }
-        let wanted = (only ?? "scoring,decode,decode4,choice,beam,exhaustive,tokenizer,conversations").split(separator: ",").map(String.init)
-        let sections: [(name: String, run: (Benchmarks) throws -> [Figure])] = [
-            ("scoring", { try $0.scoring(requests: scoringRequests) }), ("decode", { try $0.decode() }),
-            ("decode4", { try $0.decodeBatch4() }), ("choice", { try $0.multipleChoice() }),
-            ("beam", { try $0.beam() }), ("exhaustive", { try $0.exhaustive() }),
-            ("tokenizer", { try $0.tokenizer() }), ("conversations", { try $0.conversations() }),
-        ]
-        if let unknown = wanted.first(where: { w in !sections.contains { $0.name == w } }) {
-            throw CommandError("--only: unknown benchmark '\(unknown)'; valid: \(sections.map(\.name).joined(separator: ", "))")
-        }
+        let wanted = only?.sections ?? Set(BenchSection.allCases)
         var figures: [Figure] = []
         var backendName = "", configuration = SequiturConfiguration()
-        for section in sections where wanted.contains(section.name) {
+        for section in BenchSection.allCases where wanted.contains(section) {
             // A fresh model per section, and a fresh peak: each section's memory figure is its own (the KV
             // pool keeps what it grew to for the life of the model).
             let rt = try makeRuntime()
             backendName = rt.backend.name
             configuration = rt.configuration
             let resetWorked = ResourceUsage.resetPeak()
-            var result = try section.run(Benchmarks(runtime: rt, repeats: max(1, repeats)))
+            var result = try section.run(Benchmarks(runtime: rt, repeats: max(1, repeats)), scoringRequests: scoringRequests)
             if resetWorked, let peak = ResourceUsage.peakResidentBytes() {
-                result.append(Figure(name: "\(section.name): peak resident memory", value: Double(peak) / 1_048_576,
+                result.append(Figure(name: "\(section.rawValue): peak resident memory", value: Double(peak) / 1_048_576,
                                      unit: "MiB", detail: "process peak during this benchmark (weights mapped, KV cache, scratch)"))
             }
             for x in result { FileHandle.standardError.write(Data("  \(Self.row(x))\n".utf8)) }
@@ -110,7 +100,8 @@ struct BenchCommand: ParsableCommand {
 
     static func cpuName() -> String {
         guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "unknown" }
-        let line = info.split(separator: "\n").first { $0.hasPrefix("model name") }
-        return line.map { $0.split(separator: ":", maxSplits: 1).last!.trimmingCharacters(in: .whitespaces) } ?? "unknown"
+        guard let line = info.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
+              let colon = line.firstIndex(of: ":") else { return "unknown" }
+        return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
     }
 }

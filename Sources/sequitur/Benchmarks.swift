@@ -48,14 +48,22 @@ struct Benchmarks {
     func decodeBatch4() throws -> [BenchCommand.Figure] {
         let seconds = try time {
             let states = (0 ..< 4).map { _ in model.makeState() }
-            var next = try model.extend(states.enumerated().map { i, s in
+            var next = try argmaxAfter(states.enumerated().map { i, s in
                 ExtensionRequest(state: s, tokens: tokens(32, seed: UInt64(10 + i)))
-            }).map { $0.last!.argmax }
+            })
             for _ in 0 ..< 128 {
-                next = try model.extend(states.enumerated().map { i, s in ExtensionRequest(state: s, tokens: [next[i]]) }).map { $0.last!.argmax }
+                next = try argmaxAfter(states.enumerated().map { i, s in ExtensionRequest(state: s, tokens: [next[i]]) })
             }
         }
         return [.init(name: "decode, batch 4", value: 128 / seconds, unit: "steps/s", detail: "4 greedy sequences advanced together, 128 steps after 32-token prompts")]
+    }
+
+    /// Extends every state and returns the greedy next token of each (`extend` answers the last position).
+    private func argmaxAfter(_ requests: [ExtensionRequest]) throws -> [TokenID] {
+        try model.extend(requests).map { result in
+            guard let last = result.last else { throw CommandError("the model gave no log-probs at the last position") }
+            return last.argmax
+        }
     }
 
     func multipleChoice() throws -> [BenchCommand.Figure] {

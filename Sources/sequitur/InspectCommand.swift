@@ -25,7 +25,9 @@ struct InspectCommand: ParsableCommand {
         if !summary.hyperparameters.isEmpty {
             line()
             line("hyper-parameters")
-            for key in summary.hyperparameters.keys.sorted() { line("  \(key.padding(toLength: 36, withPad: " ", startingAt: 0)) \(summary.hyperparameters[key]!)") }
+            for (key, value) in summary.hyperparameters.sorted(by: { $0.key < $1.key }) {
+                line("  \(key.padding(toLength: 36, withPad: " ", startingAt: 0)) \(value)")
+            }
         }
         if !summary.quantization.isEmpty {
             line()

@@ -2,23 +2,15 @@ import ArgumentParser
 import Foundation
 import Sequitur
 
-/// `--model PATH`, shared by every command that reads a GGUF file.
+/// `--model PATH`, declared once: commands that only read a GGUF file embed it directly, and `RuntimeOptions`
+/// embeds it for every command that runs the model.
 struct ModelOption: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("GGUF model file (default: the cached default model, fetched by ./scripts/bootstrap).", valueName: "path"))
-    var model: String?
+    @Option(name: .customLong("model"), help: ArgumentHelp("GGUF model file (default: the cached default model, fetched by ./scripts/bootstrap).", valueName: "path"))
+    var path: String?
 
     /// Resolves and opens the file (memory-mapped), with errors that say how to fix them.
     func open() throws -> GGUFFile {
-        let url = try ModelLocator.resolve(model)
+        let url = try ModelLocator.resolve(path)
         return try GGUFFile(contentsOf: url)
     }
-}
-
-/// Prints one JSON value to standard output (sorted keys, so output is stable and diffable).
-func printJSON<T: Encodable>(_ value: T, pretty: Bool = true) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
-    let data = try encoder.encode(value)
-    FileHandle.standardOutput.write(data)
-    FileHandle.standardOutput.write(Data("\n".utf8))
 }

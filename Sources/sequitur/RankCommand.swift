@@ -23,9 +23,25 @@ struct RankCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Text put between the context and each choice.", valueName: "text")) var delimiter = " "
     @Flag(help: "Print JSON.") var json = false
 
+    /// What the arguments ask for; `validate()` rejects a mix before the model loads and `run()` switches on it.
+    enum Mode {
+        /// One question from the command line.
+        case question(context: String, choices: [String])
+        /// A JSONL file of questions, one result line each on standard output.
+        case questions(file: String)
+    }
+
+    func mode() throws -> Mode {
+        if let input {
+            guard texts.isEmpty else { throw ValidationError("give either CONTEXT CHOICE... or --input, not both") }
+            return .questions(file: input)
+        }
+        guard let context = texts.first, texts.count >= 3 else { throw ValidationError("give a CONTEXT and at least two CHOICES, or --input FILE") }
+        return .question(context: context, choices: Array(texts.dropFirst()))
+    }
+
     func validate() throws {
-        if input == nil, texts.count < 3 { throw ValidationError("give a CONTEXT and at least two CHOICES, or --input FILE") }
-        if input != nil, !texts.isEmpty { throw ValidationError("give either CONTEXT CHOICE... or --input, not both") }
+        _ = try mode()
     }
 
     struct Line: Encodable {
@@ -41,20 +57,29 @@ struct RankCommand: ParsableCommand {
     func run() throws {
         let rt = try runtime.runtime { $0.scorer = .sharedPrefix }
         let ranker = MultipleChoiceRanker(scorer: rt.makeScorer(), splitter: rt.splitter)
-        guard let input else {
-            let ranking = try ranker.rank(context: texts[0], choices: Array(texts.dropFirst()), delimiter: delimiter, model: rt.model)
-            let line = Line(id: "0", choices: Array(texts.dropFirst()), logprobs: ranking.choices.map(\.logProb),
-                            acc_prediction: ranking.bestByLogProb, acc_norm_prediction: ranking.bestByLogProbPerCharacter,
-                            per_byte_prediction: ranking.bestByLogProbPerByte, label: nil)
-            if json { try printJSON(line); return }
-            print("rank  log-prob   per-char   per-byte  choice")
-            for (rank, i) in ranking.orderByLogProb.enumerated() {
-                let c = ranking.choices[i]
-                print(String(format: "%4d  %8.4f  %9.4f  %9.4f  %@", rank + 1, c.logProb, c.logProbPerCharacter, c.logProbPerByte, c.text))
-            }
-            print("acc: \(ranking.bestByLogProb.map { ranking.choices[$0].text } ?? "-")   acc_norm: \(ranking.bestByLogProbPerCharacter.map { ranking.choices[$0].text } ?? "-")")
-            return
+        switch try mode() {
+        case let .question(context, choices):
+            try rank(context: context, choices: choices, ranker: ranker, model: rt.model)
+        case let .questions(file):
+            try rank(file: file, ranker: ranker, model: rt.model)
         }
+    }
+
+    private func rank(context: String, choices: [String], ranker: MultipleChoiceRanker, model: any LanguageModel) throws {
+        let ranking = try ranker.rank(context: context, choices: choices, delimiter: delimiter, model: model)
+        let line = Line(id: "0", choices: choices, logprobs: ranking.choices.map(\.logProb),
+                        acc_prediction: ranking.bestByLogProb, acc_norm_prediction: ranking.bestByLogProbPerCharacter,
+                        per_byte_prediction: ranking.bestByLogProbPerByte, label: nil)
+        if json { try printJSON(line); return }
+        print("rank  log-prob   per-char   per-byte  choice")
+        for (rank, i) in ranking.orderByLogProb.enumerated() {
+            let c = ranking.choices[i]
+            print(String(format: "%4d  %8.4f  %9.4f  %9.4f  %@", rank + 1, c.logProb, c.logProbPerCharacter, c.logProbPerByte, c.text))
+        }
+        print("acc: \(ranking.bestByLogProb.map { ranking.choices[$0].text } ?? "-")   acc_norm: \(ranking.bestByLogProbPerCharacter.map { ranking.choices[$0].text } ?? "-")")
+    }
+
+    private func rank(file input: String, ranker: MultipleChoiceRanker, model: any LanguageModel) throws {
         let data = try Data(contentsOf: URL(fileURLWithPath: input))
         var correct = 0, correctNorm = 0, labelled = 0
         for (index, raw) in data.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
@@ -72,7 +97,7 @@ struct RankCommand: ParsableCommand {
                 label = n
             }
             let ranking: MultipleChoiceRanking
-            do { ranking = try ranker.rank(context: context, choices: choices, delimiter: delimiter, model: rt.model) } catch { throw fail("\(error)") }
+            do { ranking = try ranker.rank(context: context, choices: choices, delimiter: delimiter, model: model) } catch { throw fail("\(error)") }
             if let label {
                 labelled += 1
                 if ranking.bestByLogProb == label { correct += 1 }

@@ -8,8 +8,7 @@ struct RuntimeOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Configuration file (JSON or YAML); flags override its fields.", valueName: "file"))
     var config: String?
 
-    @Option(name: .long, help: ArgumentHelp("GGUF model file (default: the cached default model, fetched by ./scripts/bootstrap).", valueName: "path"))
-    var model: String?
+    @OptionGroup var model: ModelOption
 
     @Option(name: .long, help: ArgumentHelp("Compute backend (default: the configuration's, else cpu).", valueName: "name"))
     var backend: BackendName?
@@ -24,7 +23,7 @@ struct RuntimeOptions: ParsableArguments {
     func configuration() throws -> SequiturConfiguration {
         let backendNames = CommandLineRegistries.backends.names
         var c = try config.map { try ConfigurationLoader.load(file: $0, backendNames: backendNames) } ?? SequiturConfiguration()
-        if let model { c.model = model }
+        if let path = model.path { c.model = path }
         if let backend { c.backend = backend.name }
         if let device { c.device = device }
         if let threads {

@@ -37,52 +37,70 @@ struct ScoreCommand: ParsableCommand {
     @Option(help: ArgumentHelp("JSONL file of conversations to score turn by turn.", valueName: "file")) var conversations: String?
     @Option(help: ArgumentHelp("JSONL file for the results (required with --input or --conversations).", valueName: "file")) var output: String?
     @Flag(help: "With --conversations: leave each assistant turn's end-of-turn marker out of its span.") var excludeEndOfTurn = false
-    @Option(help: ArgumentHelp("joint-marginal, direct or shared-prefix (default: the configuration's, else shared-prefix).", valueName: "name"))
-    var strategy: String?
+    @Option(help: ArgumentHelp("Scoring strategy (default: the configuration's, else shared-prefix).", valueName: "name"))
+    var strategy: ScorerStrategy?
     @Option(help: ArgumentHelp("Requests per batched model call.", valueName: "n")) var batchSize = 16
     @Flag(help: "Continue an interrupted run: skip the ids already in --output.") var resume = false
     @Option(help: ArgumentHelp("Take every N-th request starting at I (0-based).", valueName: "I/N")) var shard: String?
     @Flag(help: "Print JSON instead of a table (single pair).") var json = false
 
-    func validate() throws {
-        if conversations != nil {
+    /// What the arguments ask for; `validate()` rejects a mix before the model loads and `run()` switches on it.
+    enum Mode {
+        /// One pair from the command line, printed as a table (or one JSON object with --json).
+        case pair(context: String, continuation: String)
+        /// `--input` requests, one result line each in `--output`.
+        case requests(JSONLJob)
+        /// `--conversations`, one line per conversation with a score for each assistant turn.
+        case conversations(JSONLJob)
+    }
+
+    func mode() throws -> Mode {
+        if let conversations {
             guard input == nil, context == nil else { throw ValidationError("give --conversations alone, without --input or CONTEXT") }
-            guard output != nil else { throw ValidationError("--conversations needs --output FILE") }
-            guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
-            return
+            guard let output else { throw ValidationError("--conversations needs --output FILE") }
+            return .conversations(try job(input: conversations, output: output))
         }
         guard !excludeEndOfTurn else { throw ValidationError("--exclude-end-of-turn goes with --conversations") }
-        if input == nil {
-            guard context != nil, continuation != nil else { throw ValidationError("give CONTEXT and CONTINUATION, or --input FILE --output FILE") }
+        guard let input else {
+            guard let context, let continuation else { throw ValidationError("give CONTEXT and CONTINUATION, or --input FILE --output FILE") }
             guard output == nil, !resume, shard == nil else { throw ValidationError("--output, --resume and --shard go with --input") }
-        } else {
-            guard context == nil else { throw ValidationError("give either CONTEXT CONTINUATION or --input, not both") }
-            guard output != nil else { throw ValidationError("--input needs --output FILE") }
+            return .pair(context: context, continuation: continuation)
         }
+        guard context == nil else { throw ValidationError("give either CONTEXT CONTINUATION or --input, not both") }
+        guard let output else { throw ValidationError("--input needs --output FILE") }
+        return .requests(try job(input: input, output: output))
+    }
+
+    /// A bad `--shard` is reported as `--shard 'x': expected I/N, …` before the model loads.
+    private func job(input: String, output: String) throws -> JSONLJob {
+        JSONLJob(input: URL(fileURLWithPath: input), output: URL(fileURLWithPath: output), resume: resume,
+                 shard: try shard.map(JSONLJob.Shard.init(parsing:)))
+    }
+
+    func validate() throws {
+        _ = try mode()
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
     }
 
     func run() throws {
+        let mode = try mode()
         let rt = try runtime.runtime { c in
-            if let strategy {
-                guard let s = ScorerStrategy(rawValue: strategy) else {
-                    throw CommandError("--strategy: unknown '\(strategy)'; valid: \(ScorerStrategy.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                c.scorer = s
-            }
+            if let strategy { c.scorer = strategy }
         }
-        if let conversations, let output {
-            try scoreConversations(rt, input: conversations, output: output)
-            return
+        switch mode {
+        case let .conversations(job):
+            try scoreConversations(rt, job: job)
+        case let .requests(job):
+            try scoreRequests(rt, job: job)
+        case let .pair(context, continuation):
+            try scorePair(rt, context: context, continuation: continuation)
         }
-        let scorer = rt.makeScorer(batchSize: batchSize)
-        if let input, let output {
-            try scoreFile(rt, scorer: scorer, input: input, output: output)
-            return
-        }
-        let request = try rt.splitter.request(id: "0", context: context!, continuation: continuation!)
+    }
+
+    private func scorePair(_ rt: ModelRuntime, context: String, continuation: String) throws {
+        let request = try rt.splitter.request(id: "0", context: context, continuation: continuation)
         try ScoringInput.check(request, model: rt.model, where: "request")
-        let result = try scorer.score([request], model: rt.model)[0]
+        let result = try rt.makeScorer(batchSize: batchSize).score([request], model: rt.model)[0]
         if json {
             try printJSON(ScoreLine(result))
             return
@@ -96,32 +114,31 @@ struct ScoreCommand: ParsableCommand {
         }
     }
 
-    private func scoreFile(_ rt: ModelRuntime, scorer: any Scorer, input: String, output: String) throws {
+    private func scoreRequests(_ rt: ModelRuntime, job: JSONLJob) throws {
         let splitter = rt.splitter
-        try runJob(input: input, output: output, label: "score",
-                   parse: { object, _ in try ScoringInput.parse(object, splitter: splitter, model: rt.model) }) { batch in
+        let scorer = rt.makeScorer(batchSize: batchSize)
+        try run(job, label: "score",
+                parse: { object, _ in try ScoringInput.parse(object, splitter: splitter, model: rt.model) }) { batch in
             let results = try scorer.score(batch.map(\.request), model: rt.model)
             let tokens = batch.reduce(0) { $0 + $1.request.context.count + $1.request.continuation.count }
-            return (results.map { ScoreLine($0).jsonObject }, tokens)
+            return (results.map(ScoreLine.init), tokens)
         }
     }
 
-    private func scoreConversations(_ rt: ModelRuntime, input: String, output: String) throws {
+    private func scoreConversations(_ rt: ModelRuntime, job: JSONLJob) throws {
         let renderer = try ChatTemplateConversationRenderer(gguf: rt.file, tokenizer: rt.tokenizer)
         let scorer = ConversationScorer(includeEndOfTurn: !excludeEndOfTurn, batchSize: batchSize)
-        try runJob(input: input, output: output, label: "conversations",
-                   parse: { object, _ in try ConversationInput.parse(object, scorer: scorer, renderer: renderer, model: rt.model) }) { batch in
+        try run(job, label: "conversations",
+                parse: { object, _ in try ConversationInput.parse(object, scorer: scorer, renderer: renderer, model: rt.model) }) { batch in
             let scores = try scorer.score(layouts: batch.map(\.request), model: rt.model)
             let tokens = scores.reduce(0) { $0 + $1.fedTokenCount }
-            return (zip(batch, scores).map { ConversationInput.line(id: $0.id, score: $1) }, tokens)
+            return (zip(batch, scores).map { ConversationScoreLine(id: $0.id, score: $1) }, tokens)
         }
     }
 
-    private func runJob<Request>(input: String, output: String, label: String,
-                                 parse: ([String: Any], Int) throws -> (id: String, request: Request),
-                                 process: ([JSONLJob.Item<Request>]) throws -> (objects: [[String: Any]], tokens: Int)) throws {
-        let job = JSONLJob(input: URL(fileURLWithPath: input), output: URL(fileURLWithPath: output), resume: resume,
-                           shard: try shard.map(JSONLJob.Shard.init(parsing:)))
+    private func run<Request, Line: Encodable>(_ job: JSONLJob, label: String,
+                                               parse: ([String: Any], Int) throws -> (id: String, request: Request),
+                                               process: ([JSONLJob.Item<Request>]) throws -> (lines: [Line], tokens: Int)) throws {
         Interrupt.install()
         let bar = ProgressBar(label: label)
         defer { bar.finish() }

@@ -16,9 +16,9 @@ struct BeamFixtureTests {
     static let scoreTolerance = 1e-3
     static let tieMargin = 2e-3
 
-    /// All cases in release builds (what CI runs). Debug builds run the real model about a hundred times slower
-    /// (about a second per token on a busy 2-core machine), so there only the shortest case runs: greedy and one
-    /// beam on a 3-token answer that ends in the end token.
+    /// All cases in release builds (what CI runs). Debug builds run the real model far slower (unoptimised
+    /// kernels), so there only the shortest case runs: greedy and one beam on a 3-token answer that ends in the
+    /// end token.
     static var selectedCases: [BeamFixtureCase] {
         BuildConfiguration.isDebug ? BeamFixtureFile.cases.filter { $0.name == "greedy_8" } : BeamFixtureFile.cases
     }

@@ -29,9 +29,14 @@ import Sequitur
         return (id, ids)
     }
 
+    struct SumLine: Encodable {
+        var id: String
+        var sum: Int32
+    }
+
     /// The "work": the sum of the ids, so outputs are checkable.
-    static func process(_ batch: [JSONLJob.Item<[Int32]>]) -> (objects: [[String: Any]], tokens: Int) {
-        (batch.map { ["id": $0.id, "sum": $0.request.reduce(0, +)] }, batch.reduce(0) { $0 + $1.request.count })
+    static func process(_ batch: [JSONLJob.Item<[Int32]>]) -> (lines: [SumLine], tokens: Int) {
+        (batch.map { SumLine(id: $0.id, sum: $0.request.reduce(0, +)) }, batch.reduce(0) { $0 + $1.request.count })
     }
 
     @Test func writesOneLinePerInputInOrder() throws {

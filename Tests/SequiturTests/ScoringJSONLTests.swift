@@ -72,7 +72,7 @@ import Testing
             ) { batch in
                 batches += 1
                 let results = try scorer.score(batch.map(\.request), model: model)
-                return (results.map { ScoreLine($0).jsonObject }, 0)
+                return (results.map(ScoreLine.init), 0)
             }
         }
         let whole = dir.appendingPathComponent("whole.jsonl"), pieces = dir.appendingPathComponent("pieces.jsonl")
@@ -92,8 +92,8 @@ import Testing
         #expect(written.count == direct.count)
         for (line, expected) in zip(written, direct) {
             #expect(line.id == expected.id)
-            #expect(line.logprob == expected.logprob, "scores survive the file bit for bit")
-            #expect(line.token_logprobs == expected.token_logprobs && line.n_tokens == expected.n_tokens)
+            #expect(line.logprob == expected.scores.logprob, "scores survive the file bit for bit")
+            #expect(line.token_logprobs == expected.scores.token_logprobs && line.n_tokens == expected.scores.n_tokens)
         }
     }
 }
@@ -110,6 +110,18 @@ import Testing
         let decoded = try JSONDecoder().decode([String: [Double]].self, from: try JSONLineEncoder.encode(["z": values]))
         #expect(decoded["z"] == values, "every double reads back bit for bit")
         #expect(back["m"] as? Bool == true && back["n"] as? Int == 5)
+    }
+
+    @Test func anEncodableValueWritesAsTheSameObjectBuiltByHand() throws {
+        struct Inner: Encodable { var f: Float; var small: UInt8 }
+        struct Outer: Encodable { var z: [Inner]; var a: String?; var skipped: Int?; var nothing: [Int?]; var d: Double }
+        let value = Outer(z: [Inner(f: 0.1, small: 7)], a: "x", skipped: nil, nothing: [nil, 2], d: 3)
+        let handBuilt: [String: Any] = ["z": [["f": Float(0.1), "small": 7] as [String: Any]], "a": "x", "nothing": [NSNull(), 2], "d": 3.0]
+        #expect(try JSONLineEncoder.encode(value) == JSONLineEncoder.encode(handBuilt))
+        #expect(String(decoding: try JSONLineEncoder.encode(value), as: UTF8.self)
+                == #"{"a":"x","d":3.0,"nothing":[null,2],"z":[{"f":0.10000000149011612,"small":7}]}"#)
+        struct NotANumber: Encodable { var x: [Double] }
+        #expect { try JSONLineEncoder.encode(NotANumber(x: [1, .nan])) } throws: { "\($0)".contains("$.x[1]") }
     }
 
     @Test func nonFiniteNumbersAreErrorsThatNameThePath() {
