@@ -11,6 +11,20 @@ inline bool ranks_before(float va, int ia, float vb, int ib) {
     return va > vb || (va == vb && ia < ib);
 }
 
+// The work-group's best of every thread's (best, bestId) by `ranks_before`, left in values[0] and ids[0].
+// Comparisons only (no arithmetic), and `ranks_before` is a total order, so there is one winner. It holds
+// barriers: every thread of the group must call it.
+inline void select_best(__local float* values, __local int* ids, const int lid, const float best, const int bestId) {
+    values[lid] = best; ids[lid] = bestId;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int stride = SOFTMAX_THREADS / 2; stride > 0; stride /= 2) {
+        if (lid < stride && ranks_before(values[lid + stride], ids[lid + stride], values[lid], ids[lid])) {
+            values[lid] = values[lid + stride]; ids[lid] = ids[lid + stride];
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+}
+
 // Per row: stats[2r] = max, stats[2r+1] = lse, argmax[r]. Rows whose max is ±inf or NaN get lse = max
 // and are finished on the host (which then reads the row).
 __kernel __attribute__((reqd_work_group_size(SOFTMAX_THREADS, 1, 1)))
@@ -24,14 +38,7 @@ void log_softmax_stats(__global const float* logits, const int vocabulary, __glo
     float best = NAN; int bestId = vocabulary;
     for (int i = lid; i < vocabulary; i += SOFTMAX_THREADS)
         if (ranks_before(x[i], i, best, bestId)) { best = x[i]; bestId = i; }
-    values[lid] = best; ids[lid] = bestId;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int stride = SOFTMAX_THREADS / 2; stride > 0; stride /= 2) {
-        if (lid < stride && ranks_before(values[lid + stride], ids[lid + stride], values[lid], ids[lid])) {
-            values[lid] = values[lid + stride]; ids[lid] = ids[lid + stride];
-        }
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
+    select_best(values, ids, lid, best, bestId);
     const float maximum = values[0];
     const int maximumId = ids[0];
     barrier(CLK_LOCAL_MEM_FENCE);
@@ -83,14 +90,7 @@ void log_softmax_top_k(__global const float* logits, const int vocabulary, __glo
             const float v = x[i];
             if (ranks_before(previous, previousId, v, i) && ranks_before(v, i, best, bestId)) { best = v; bestId = i; }
         }
-        values[lid] = best; ids[lid] = bestId;
-        barrier(CLK_LOCAL_MEM_FENCE);
-        for (int stride = SOFTMAX_THREADS / 2; stride > 0; stride /= 2) {
-            if (lid < stride && ranks_before(values[lid + stride], ids[lid + stride], values[lid], ids[lid])) {
-                values[lid] = values[lid + stride]; ids[lid] = ids[lid + stride];
-            }
-            barrier(CLK_LOCAL_MEM_FENCE);
-        }
+        select_best(values, ids, lid, best, bestId);
         previous = values[0]; previousId = ids[0];
         if (lid == 0) { topIds[g * k + pass] = previousId; topValues[g * k + pass] = previous - stats[2 * row + 1]; }
         barrier(CLK_LOCAL_MEM_FENCE);

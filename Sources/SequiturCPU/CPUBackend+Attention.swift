@@ -13,11 +13,8 @@ extension CPUBackend {
         let op = "attention"
         let q = try activation(queries, op), o = try activation(out, op), c = try kvCache(cache, op)
         let tokens = batch.tokenCount
-        try expectShape(q, rows: tokens, columns: heads * headDimension, op, "queries")
-        try expectShape(o, rows: tokens, columns: heads * headDimension, op, "out")
-        try BackendArgumentChecks.attentionHeads(op, heads: heads, kvHeads: kvHeads, headDimension: headDimension,
-                                                 kvDimension: c.kvDimension)
-        try BackendArgumentChecks.layer(op, layer, layerCount: c.layerCount)
+        try BackendArgumentChecks.attention(op, queries: q, out: o, tokens: tokens, heads: heads, kvHeads: kvHeads,
+                                            headDimension: headDimension, cache: c, layer: layer)
         let slots: [[Int]]
         if let last = lastAttentionSlots, last.blockCapacity == c.blockCapacity, last.batch == batch {
             slots = last.slots

@@ -6,10 +6,7 @@ extension CPUBackend {
     public func embed(tokens: [TokenID], table: DeviceTensor, into out: DeviceTensor) throws {
         let op = "embed"
         let t = try cpu(table, op), o = try activation(out, op)
-        try expectShape(o, rows: tokens.count, columns: t.columns, op, "out")
-        for (i, token) in tokens.enumerated() where token < 0 || Int(token) >= t.rows {
-            throw BackendError.shapeMismatch(operation: op, detail: "token \(token) at index \(i) is outside table '\(t.name)' of \(t.rows) rows")
-        }
+        try BackendArgumentChecks.embed(op, tokens: tokens, table: t, tableName: t.name, out: o)
         let type = Int32(t.type.rawValue), k = t.columns, simd = simdFlag
         for (i, token) in tokens.enumerated() {
             sq_dequantize_rows(type, t.bytes + Int(token) * t.rowBytes, t.rowBytes, 1, k, o.floats + i * k, k, simd)
@@ -20,8 +17,7 @@ extension CPUBackend {
     public func rmsNorm(_ x: DeviceTensor, weight: DeviceTensor, epsilon: Float, into out: DeviceTensor) throws {
         let op = "rmsNorm"
         let xt = try activation(x, op), w = try activation(weight, op), o = try activation(out, op)
-        try expectShape(w, rows: 1, columns: xt.columns, op, "weight")
-        try expectShape(o, rows: xt.rows, columns: xt.columns, op, "out")
+        try BackendArgumentChecks.rmsNorm(op, x: xt, weight: w, out: o)
         let k = xt.columns, xp = xt.floats, wp = w.floats, outp = o.floats, simd = simdFlag
         parallelRanges(count: xt.rows, chunks: xt.rows * k < 32_768 ? 1 : threads) { _, rows in
             for r in rows {
@@ -38,16 +34,13 @@ extension CPUBackend {
                      base: Float) throws {
         let op = "rope"
         let xt = try activation(x, op)
-        try expectShape(xt, rows: positions.count, columns: heads * headDimension, op, "x")
-        try BackendArgumentChecks.ropeDimension(op, ropeDimension, headDimension: headDimension)
+        try BackendArgumentChecks.rope(op, x: xt, positions: positions, heads: heads, headDimension: headDimension,
+                                       ropeDimension: ropeDimension)
         // Angles in double (pos · base^(-2i/d)), rounded once to float cos/sin: the most accurate choice.
         if rotaryTable?.base != base || rotaryTable?.ropeDimension != ropeDimension {
             rotaryTable = RotaryTable(base: base, ropeDimension: ropeDimension)
         }
         let table = rotaryTable!
-        for (t, p) in positions.enumerated() where p < 0 {
-            throw BackendError.shapeMismatch(operation: op, detail: "position \(p) of token \(t) is negative")
-        }
         table.reserve(positions: Int(positions.max() ?? 0) + 1)
         let pairs = table.pairs, xp = xt.floats, width = xt.columns
         table.values.withUnsafeBufferPointer { angles in
@@ -73,8 +66,7 @@ extension CPUBackend {
     public func siluMul(gate: DeviceTensor, up: DeviceTensor, into out: DeviceTensor) throws {
         let op = "siluMul"
         let g = try activation(gate, op), u = try activation(up, op), o = try activation(out, op)
-        try expectShape(u, rows: g.rows, columns: g.columns, op, "up")
-        try expectShape(o, rows: g.rows, columns: g.columns, op, "out")
+        try BackendArgumentChecks.elementwise(op, g, u, secondRole: "up", out: o)
         let gp = g.floats, upp = u.floats, outp = o.floats, simd = simdFlag
         parallelRanges(count: g.elementCount, chunks: g.elementCount < 65_536 ? 1 : threads, granularity: 16) { _, range in
             sq_silu_mul(gp + range.lowerBound, upp + range.lowerBound, outp + range.lowerBound, range.count, simd)
@@ -84,8 +76,7 @@ extension CPUBackend {
     public func add(_ a: DeviceTensor, _ b: DeviceTensor, into out: DeviceTensor) throws {
         let op = "add"
         let at = try activation(a, op), bt = try activation(b, op), o = try activation(out, op)
-        try expectShape(bt, rows: at.rows, columns: at.columns, op, "b")
-        try expectShape(o, rows: at.rows, columns: at.columns, op, "out")
+        try BackendArgumentChecks.elementwise(op, at, bt, secondRole: "b", out: o)
         let ap = at.floats, bp = bt.floats, outp = o.floats
         for i in 0..<at.elementCount { outp[i] = ap[i] + bp[i] }
     }
@@ -93,10 +84,7 @@ extension CPUBackend {
     public func gatherRows(_ x: DeviceTensor, rows: [Int32], into out: DeviceTensor) throws {
         let op = "gatherRows"
         let xt = try activation(x, op), o = try activation(out, op)
-        try expectShape(o, rows: rows.count, columns: xt.columns, op, "out")
-        for (i, r) in rows.enumerated() where r < 0 || Int(r) >= xt.rows {
-            throw BackendError.shapeMismatch(operation: op, detail: "row \(r) at index \(i) is outside x of \(xt.rows) rows")
-        }
+        try BackendArgumentChecks.gatherRows(op, x: xt, rows: rows, out: o)
         let k = xt.columns
         for (i, r) in rows.enumerated() { (o.floats + i * k).update(from: xt.floats + Int(r) * k, count: k) }
     }

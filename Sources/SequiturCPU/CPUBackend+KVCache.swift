@@ -27,9 +27,7 @@ extension CPUBackend {
 
     public func copyKVBlock(_ cache: KVCacheStorage, from source: Int, to destination: Int) throws {
         let c = try kvCache(cache, "copyKVBlock")
-        guard (0..<c.blockCapacity).contains(source), (0..<c.blockCapacity).contains(destination) else {
-            throw BackendError.shapeMismatch(operation: "copyKVBlock", detail: "blocks \(source) → \(destination) outside capacity \(c.blockCapacity)")
-        }
+        try BackendArgumentChecks.blockCopy("copyKVBlock", from: source, to: destination, cache: c)
         guard source != destination else { return }
         let count = c.blockSize * c.kvDimension
         for layer in 0..<c.layerCount {
@@ -43,10 +41,7 @@ extension CPUBackend {
     public func storeKV(keys: DeviceTensor, values: DeviceTensor, layer: Int, slots: [Int32], cache: KVCacheStorage) throws {
         let op = "storeKV"
         let c = try kvCache(cache, op), k = try activation(keys, op), v = try activation(values, op)
-        try expectShape(k, rows: slots.count, columns: c.kvDimension, op, "keys")
-        try expectShape(v, rows: slots.count, columns: c.kvDimension, op, "values")
-        try BackendArgumentChecks.layer(op, layer, layerCount: c.layerCount)
-        try BackendArgumentChecks.slots(op, slots, slotCount: c.slotCount)
+        try BackendArgumentChecks.storeKV(op, keys: k, values: v, layer: layer, slots: slots, cache: c)
         let d = c.kvDimension
         for (t, slot) in slots.enumerated() {
             let to = c.offset(layer: layer, slot: Int(slot))

@@ -10,10 +10,7 @@ extension CPUBackend {
     public func matmul(_ x: DeviceTensor, weight: DeviceTensor, into out: DeviceTensor) throws {
         let op = "matmul"
         let xt = try activation(x, op), w = try cpu(weight, op), o = try activation(out, op)
-        guard xt.columns == w.columns else {
-            throw BackendError.shapeMismatch(operation: op, detail: "x is \(xt.rows)×\(xt.columns) but weight '\(w.name)' is \(w.rows)×\(w.columns)")
-        }
-        try expectShape(o, rows: xt.rows, columns: w.rows, op, "out")
+        try BackendArgumentChecks.matmul(op, x: xt, weight: w, weightName: w.name, out: o)
         let n = xt.rows, k = xt.columns, m = w.rows
         guard n > 0 else { return }
         // Below ~400K multiply-adds, waking a second thread costs more than it saves: at batch 1 the attention

@@ -113,12 +113,6 @@ public final class CPUBackend: Backend {
         return t
     }
 
-    func expectShape(_ t: CPUTensor, rows: Int, columns: Int, _ operation: String, _ role: String) throws {
-        guard t.rows == rows, t.columns == columns else {
-            throw BackendError.shapeMismatch(operation: operation, detail: "\(role) is \(t.rows)×\(t.columns), expected \(rows)×\(columns)")
-        }
-    }
-
     // MARK: scratch
 
     /// Scratch buffers for `chunks` threads with at least `floats` floats each.

@@ -21,9 +21,8 @@ public final class CPUKVCache: KVCacheStorage, @unchecked Sendable {
         values = try AlignedFloatBuffer(count: count, ledger: ledger, backendName: backendName)
     }
 
-    var slotCount: Int { blockCapacity * blockSize }
     /// Floats from one layer to the next.
-    var layerStride: Int { slotCount * kvDimension }
+    var layerStride: Int { slotsPerLayer * kvDimension }
 
     /// Offset of slot `slot` of layer `layer` in `keys` and `values`.
     func offset(layer: Int, slot: Int) -> Int { layer * layerStride + slot * kvDimension }

@@ -10,14 +10,11 @@ extension OpenCLBackend {
         let op = "attention"
         let q = try activation(queries, op), c = try ownCache(cache, op), o = try activation(out, op)
         let tokens = batch.tokenCount
-        try expectShape(q, rows: tokens, columns: heads * headDimension, op, "queries")
-        try expectShape(o, rows: tokens, columns: heads * headDimension, op, "out")
-        try BackendArgumentChecks.attentionHeads(op, heads: heads, kvHeads: kvHeads, headDimension: headDimension,
-                                                 kvDimension: c.kvDimension)
+        try BackendArgumentChecks.attention(op, queries: q, out: o, tokens: tokens, heads: heads, kvHeads: kvHeads,
+                                            headDimension: headDimension, cache: c, layer: layer)
         guard headDimension <= OpenCLBackend.maxAttentionHeadDimension else {
             throw BackendError.unsupported(backend: name, operation: "attention with head dimension \(headDimension) (at most \(OpenCLBackend.maxAttentionHeadDimension))")
         }
-        try BackendArgumentChecks.layer(op, layer, layerCount: c.layerCount)
         guard batch.blockSize == c.blockSize else {
             throw BackendError.shapeMismatch(operation: op, detail: "batch block size \(batch.blockSize) vs cache \(c.blockSize)")
         }

@@ -4,12 +4,9 @@ extension OpenCLBackend {
     public func embed(tokens: [TokenID], table: DeviceTensor, into out: DeviceTensor) throws {
         let op = "embed"
         let t = try own(table, op), o = try activation(out, op)
-        try expectShape(o, rows: tokens.count, columns: t.columns, op, "out")
+        try BackendArgumentChecks.embed(op, tokens: tokens, table: t, tableName: t.name, out: o)
         guard OpenCLBackend.weightTypes.contains(t.type) else {
             throw BackendError.unsupportedWeightType(backend: name, tensor: t.name, type: t.type.description)
-        }
-        for (i, token) in tokens.enumerated() where token < 0 || Int(token) >= t.rows {
-            throw BackendError.shapeMismatch(operation: op, detail: "token \(token) at index \(i) is outside table '\(t.name)' of \(t.rows) rows")
         }
         guard !tokens.isEmpty else { return }
         let ids = try upload(tokens, purpose: "tokens")
@@ -21,8 +18,7 @@ extension OpenCLBackend {
     public func rmsNorm(_ x: DeviceTensor, weight: DeviceTensor, epsilon: Float, into out: DeviceTensor) throws {
         let op = "rmsNorm"
         let xt = try activation(x, op), w = try activation(weight, op), o = try activation(out, op)
-        try expectShape(w, rows: 1, columns: xt.columns, op, "weight")
-        try expectShape(o, rows: xt.rows, columns: xt.columns, op, "out")
+        try BackendArgumentChecks.rmsNorm(op, x: xt, weight: w, out: o)
         try kernel("rms_norm").launch(
             [.buffer(xt.buffer), .buffer(w.buffer), .buffer(o.buffer), .int(xt.columns), .float(epsilon)],
             global: [xt.rows * 256], local: [256])
@@ -32,12 +28,9 @@ extension OpenCLBackend {
                      base: Float) throws {
         let op = "rope"
         let xt = try activation(x, op)
-        try expectShape(xt, rows: positions.count, columns: heads * headDimension, op, "x")
-        try BackendArgumentChecks.ropeDimension(op, ropeDimension, headDimension: headDimension)
+        try BackendArgumentChecks.rope(op, x: xt, positions: positions, heads: heads, headDimension: headDimension,
+                                       ropeDimension: ropeDimension)
         guard !positions.isEmpty else { return }
-        for (t, p) in positions.enumerated() where p < 0 {
-            throw BackendError.shapeMismatch(operation: op, detail: "position \(p) of token \(t) is negative")
-        }
         let table = try ropeTable(ropeDimension: ropeDimension, base: base, positions: Int(positions.max()!) + 1)
         let positionBuffer = try upload(positions, purpose: "positions")
         try kernel("rope").launch(
@@ -46,17 +39,17 @@ extension OpenCLBackend {
     }
 
     public func siluMul(gate: DeviceTensor, up: DeviceTensor, into out: DeviceTensor) throws {
-        try elementwise("silu_mul", "siluMul", gate, up, out)
+        try elementwise("silu_mul", "siluMul", gate, up, secondRole: "up", out)
     }
 
     public func add(_ a: DeviceTensor, _ b: DeviceTensor, into out: DeviceTensor) throws {
-        try elementwise("add", "add", a, b, out)
+        try elementwise("add", "add", a, b, secondRole: "b", out)
     }
 
-    private func elementwise(_ kernelName: String, _ op: String, _ a: DeviceTensor, _ b: DeviceTensor, _ out: DeviceTensor) throws {
+    private func elementwise(_ kernelName: String, _ op: String, _ a: DeviceTensor, _ b: DeviceTensor, secondRole: String,
+                             _ out: DeviceTensor) throws {
         let at = try activation(a, op), bt = try activation(b, op), o = try activation(out, op)
-        try expectShape(bt, rows: at.rows, columns: at.columns, op, "second input")
-        try expectShape(o, rows: at.rows, columns: at.columns, op, "out")
+        try BackendArgumentChecks.elementwise(op, at, bt, secondRole: secondRole, out: o)
         let count = at.rows * at.columns
         try kernel(kernelName).launch([.buffer(at.buffer), .buffer(bt.buffer), .buffer(o.buffer), .int(count)],
                                       global: [count], local: [64])
@@ -65,10 +58,7 @@ extension OpenCLBackend {
     public func gatherRows(_ x: DeviceTensor, rows: [Int32], into out: DeviceTensor) throws {
         let op = "gatherRows"
         let xt = try activation(x, op), o = try activation(out, op)
-        try expectShape(o, rows: rows.count, columns: xt.columns, op, "out")
-        for (i, r) in rows.enumerated() where r < 0 || Int(r) >= xt.rows {
-            throw BackendError.shapeMismatch(operation: op, detail: "row \(r) at index \(i) is outside x of \(xt.rows) rows")
-        }
+        try BackendArgumentChecks.gatherRows(op, x: xt, rows: rows, out: o)
         guard !rows.isEmpty else { return }
         let rowBuffer = try upload(rows, purpose: "rows")
         try kernel("gather_rows").launch([.buffer(xt.buffer), .buffer(rowBuffer), .buffer(o.buffer), .int(xt.columns)],

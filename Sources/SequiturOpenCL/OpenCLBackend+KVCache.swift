@@ -32,9 +32,7 @@ extension OpenCLBackend {
 
     public func copyKVBlock(_ cache: KVCacheStorage, from source: Int, to destination: Int) throws {
         let c = try ownCache(cache, "copyKVBlock")
-        guard (0..<c.blockCapacity).contains(source), (0..<c.blockCapacity).contains(destination) else {
-            throw BackendError.shapeMismatch(operation: "copyKVBlock", detail: "blocks \(source) → \(destination) outside a cache of \(c.blockCapacity) blocks")
-        }
+        try BackendArgumentChecks.blockCopy("copyKVBlock", from: source, to: destination, cache: c)
         guard source != destination else { return }
         try kernel("copy_kv_block").launch(
             [.buffer(c.keys), .buffer(c.values), .int(source), .int(destination), .int(c.blockSize), .int(c.kvDimension),
@@ -45,10 +43,7 @@ extension OpenCLBackend {
     public func storeKV(keys: DeviceTensor, values: DeviceTensor, layer: Int, slots: [Int32], cache: KVCacheStorage) throws {
         let op = "storeKV"
         let c = try ownCache(cache, op), k = try activation(keys, op), v = try activation(values, op)
-        try expectShape(k, rows: slots.count, columns: c.kvDimension, op, "keys")
-        try expectShape(v, rows: slots.count, columns: c.kvDimension, op, "values")
-        try BackendArgumentChecks.layer(op, layer, layerCount: c.layerCount)
-        try BackendArgumentChecks.slots(op, slots, slotCount: c.slotsPerLayer)
+        try BackendArgumentChecks.storeKV(op, keys: k, values: v, layer: layer, slots: slots, cache: c)
         guard !slots.isEmpty else { return }
         let slotBuffer = try upload(slots, purpose: "slots")
         try kernel("store_kv").launch(

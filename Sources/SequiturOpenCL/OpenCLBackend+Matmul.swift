@@ -9,10 +9,7 @@ extension OpenCLBackend {
     public func matmul(_ x: DeviceTensor, weight: DeviceTensor, into out: DeviceTensor) throws {
         let op = "matmul"
         let xt = try activation(x, op), w = try own(weight, op), o = try activation(out, op)
-        guard xt.columns == w.columns else {
-            throw BackendError.shapeMismatch(operation: op, detail: "x is \(xt.rows)×\(xt.columns) but weight '\(w.name)' is \(w.rows)×\(w.columns)")
-        }
-        try expectShape(o, rows: xt.rows, columns: w.rows, op, "out")
+        try BackendArgumentChecks.matmul(op, x: xt, weight: w, weightName: w.name, out: o)
         guard OpenCLBackend.weightTypes.contains(w.type) else {
             throw BackendError.unsupportedWeightType(backend: name, tensor: w.name, type: w.type.description)
         }

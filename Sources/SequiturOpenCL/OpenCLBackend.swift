@@ -185,12 +185,6 @@ public final class OpenCLBackend: Backend {
         return t
     }
 
-    func expectShape(_ t: OpenCLTensor, rows: Int, columns: Int, _ operation: String, _ role: String) throws {
-        guard t.rows == rows, t.columns == columns else {
-            throw BackendError.shapeMismatch(operation: operation, detail: "\(role) is \(t.rows)×\(t.columns), expected \(rows)×\(columns)")
-        }
-    }
-
     func ownCache(_ cache: KVCacheStorage, _ operation: String) throws -> OpenCLKVCache {
         guard let c = cache as? OpenCLKVCache, c.owner == ObjectIdentifier(self) else {
             throw BackendError.foreignTensor(backend: name, operation: operation)

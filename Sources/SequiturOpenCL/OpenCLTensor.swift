@@ -45,7 +45,6 @@ public final class OpenCLKVCache: KVCacheStorage {
         self.owner = owner
     }
 
-    var slotsPerLayer: Int { blockCapacity * blockSize }
     /// Bytes of one layer in each buffer.
     var layerBytes: Int { slotsPerLayer * kvDimension * 4 }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Sequitur
+import SequiturDiagnostics
 import Testing
 
 /// One committed reference fixture (`scripts/reference/logprobs_fixtures.py`): transformers' float32 log-probs
@@ -57,8 +58,14 @@ enum SharedDefaultModel {
             || ProcessInfo.processInfo.environment["CI"] != nil
     }
 
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var loaded: Loaded?   // guarded by `lock`
+    private static let loaded = LoadedOnce<Loaded> {
+        // A missing model fails the test with ModelLocator's error, which says how to fetch it.
+        let file = try GGUFFile(contentsOf: ModelLocator.resolve(nil))
+        let tokenizer = try BPETokenizer(gguf: file)
+        return Loaded(model: try LlamaModel(file: file, backend: CPUBackend(threads: 2), vocabulary: tokenizer),
+                      tokenizer: tokenizer,
+                      renderer: try ChatTemplateConversationRenderer(gguf: file, tokenizer: tokenizer))
+    }
 
     /// The model alone.
     static func with<T>(_ body: (LlamaModel) throws -> T) throws -> T {
@@ -68,22 +75,6 @@ enum SharedDefaultModel {
     /// The model, its tokenizer and its chat-template renderer.
     @discardableResult
     static func withAll<T>(_ body: (Loaded) throws -> T) throws -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        if loaded == nil {
-            let url: URL
-            do {
-                url = try ModelLocator.resolve(nil)
-            } catch {
-                Issue.record("the default model is required here (scripts/bootstrap fetches it): \(error)")
-                throw error
-            }
-            let file = try GGUFFile(contentsOf: url)
-            let tokenizer = try BPETokenizer(gguf: file)
-            loaded = Loaded(model: try LlamaModel(file: file, backend: CPUBackend(threads: 2), vocabulary: tokenizer),
-                            tokenizer: tokenizer,
-                            renderer: try ChatTemplateConversationRenderer(gguf: file, tokenizer: tokenizer))
-        }
-        return try body(loaded!)
+        try loaded.with(body)
     }
 }

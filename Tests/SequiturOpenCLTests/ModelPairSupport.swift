@@ -28,25 +28,15 @@ enum DefaultModelPair {
             || ProcessInfo.processInfo.environment["CI"] != nil)
     }
 
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var loaded: (pair: ModelPair, tokenizer: BPETokenizer)?   // guarded by `lock`
+    private static let loaded = LoadedOnce<(pair: ModelPair, tokenizer: BPETokenizer)> {
+        // A missing model fails the test with ModelLocator's error, which says how to fetch it.
+        let file = try GGUFFile(contentsOf: ModelLocator.resolve(nil))
+        let tokenizer = try BPETokenizer(gguf: file)
+        return (try ModelPair(file: file) { _ in tokenizer }, tokenizer)
+    }
 
     static func with<T>(_ body: (ModelPair, BPETokenizer) throws -> T) throws -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        if loaded == nil {
-            let url: URL
-            do {
-                url = try ModelLocator.resolve(nil)
-            } catch {
-                Issue.record("the default model is required here (scripts/bootstrap fetches it): \(error)")
-                throw error
-            }
-            let file = try GGUFFile(contentsOf: url)
-            let tokenizer = try BPETokenizer(gguf: file)
-            loaded = (try ModelPair(file: file) { _ in tokenizer }, tokenizer)
-        }
-        return try body(loaded!.pair, loaded!.tokenizer)
+        try loaded.with { try body($0.pair, $0.tokenizer) }
     }
 }
 

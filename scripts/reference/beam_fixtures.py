@@ -27,8 +27,8 @@ import sys
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
-DEFAULT = os.path.join(os.environ.get("SEQUITUR_HOME", os.path.expanduser("~/.cache/sequitur")),
-                       "SmolLM2-135M-Instruct.Q4_1.gguf")
+from reference_model import DEFAULT
+
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Tests", "Fixtures", "beam")
 
 PROMPTS = [

@@ -20,10 +20,9 @@ import os
 import sys
 
 import torch
-from transformers import AutoModelForCausalLM, AutoTokenizer
 
-DEFAULT = os.path.join(os.environ.get("SEQUITUR_HOME", os.path.expanduser("~/.cache/sequitur")),
-                       "SmolLM2-135M-Instruct.Q4_1.gguf")
+from reference_model import DEFAULT, load_float32
+
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Tests", "Fixtures", "conversations")
 
 CONVERSATIONS = [
@@ -120,10 +119,7 @@ def conversation(tok, model, name, messages):
 
 def main():
     path = sys.argv[1] if len(sys.argv) > 1 else DEFAULT
-    folder, fname = os.path.split(path)
-    tok = AutoTokenizer.from_pretrained(folder, gguf_file=fname)
-    model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=fname, dtype=torch.float32).eval()
-    torch.set_num_threads(max(1, os.cpu_count() or 1))
+    tok, model, fname = load_float32(path)
     items = [conversation(tok, model, name, messages) for name, messages in CONVERSATIONS]
     os.makedirs(OUT, exist_ok=True)
     out = {"model": fname, "transformers_dtype": "float32", "conversations": items}

@@ -18,12 +18,10 @@ import os
 import sys
 
 import torch
-from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from logprobs_texts import CHATS, LONG_PASSAGE_TOKENS, TEXTS
+from reference_model import DEFAULT, load_float32
 
-DEFAULT = os.path.join(os.environ.get("SEQUITUR_HOME", os.path.expanduser("~/.cache/sequitur")),
-                       "SmolLM2-135M-Instruct.Q4_1.gguf")
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Tests", "Fixtures", "logprobs")
 
 
@@ -55,10 +53,7 @@ def fixture(model, name, text, ids):
 
 def main():
     path = sys.argv[1] if len(sys.argv) > 1 else DEFAULT
-    folder, fname = os.path.split(path)
-    tok = AutoTokenizer.from_pretrained(folder, gguf_file=fname)
-    model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=fname, dtype=torch.float32).eval()
-    torch.set_num_threads(max(1, os.cpu_count() or 1))
+    tok, model, fname = load_float32(path)
 
     items = []
     for name, text in TEXTS:

@@ -15,8 +15,7 @@ from gguf import GGUFReader
 from gguf.quants import dequantize
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
-DEFAULT = os.path.join(os.environ.get("SEQUITUR_HOME", os.path.expanduser("~/.cache/sequitur")),
-                       "SmolLM2-135M-Instruct.Q4_1.gguf")
+from reference_model import DEFAULT
 
 
 def field(reader, key):

@@ -20,3 +20,8 @@ public protocol KVCacheStorage: AnyObject {
     var blockCapacity: Int { get }
     var kvDimension: Int { get }
 }
+
+extension KVCacheStorage {
+    /// Token slots in each layer: `blockCapacity` blocks of `blockSize`.
+    public var slotsPerLayer: Int { blockCapacity * blockSize }
+}
