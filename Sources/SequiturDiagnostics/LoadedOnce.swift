@@ -21,7 +21,8 @@ public final class LoadedOnce<Value>: @unchecked Sendable {
     public func with<T>(_ body: (Value) throws -> T) throws -> T {
         lock.lock()
         defer { lock.unlock() }
-        if value == nil { value = try load() }
-        return try body(value!)
+        let loaded = try value ?? load()
+        value = loaded
+        return try body(loaded)
     }
 }
