@@ -6,7 +6,7 @@ import Testing
 /// Decoding token by token and scoring the whole sequence in one pass must agree, and the synthetic
 /// SmolLM2-shaped model the GPU benchmarks use must have the real model's shape. (Speed is measured by
 /// `sequitur bench`, never asserted here.)
-@Suite(.serialized, .enabled(if: LogProbFixture.shouldRun))
+@Suite(.serialized, .enabled(if: SharedDefaultModel.shouldRun))
 struct DecodeAgreementTests {
     /// Prefill of 512 tokens, then 128 greedy decode steps at batch 1: each greedy token and its log-prob must be
     /// bitwise the argmax a single scoring pass over the whole sequence finds at that position.
