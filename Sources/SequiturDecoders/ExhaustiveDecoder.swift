@@ -25,6 +25,8 @@ import SequiturCore
 public struct ExhaustiveDecoder: Decoder {
     public static let registryName = "exhaustive"
     static let summary = "exact best-first search for the most likely output, with a certificate"
+    public static let capabilities: DecoderCapabilities = [.returnsNBest, .certifiesOptimality]
+    public static let returnedSequencesParameter = "numReturnSequences"
     public static let parameters: [ParameterSpec] = [
         ParameterSpec("numReturnSequences", .integer, default: 1, help: "the exact n best outputs, best first"),
         ParameterSpec("maxExpansions", .integer, default: 10_000,
@@ -40,6 +42,7 @@ public struct ExhaustiveDecoder: Decoder {
     public let candidates: [[TokenID]]?
 
     public var name: String { Self.registryName }
+    public var capabilities: DecoderCapabilities { Self.capabilities }
 
     public init(numReturnSequences: Int = 1, maxExpansions: Int = 10_000, maxLiveStates: Int = 4_096,
                 candidates: [[TokenID]]? = nil) throws {
@@ -85,11 +88,9 @@ public struct ExhaustiveDecoder: Decoder {
         sized.stop.maxNewTokens = candidates.map(\.count).max()!
         let plan = try DecodingPlan(sized, model: model)
         let startCount = model.processedTokenCount
-        for (i, c) in candidates.enumerated() {
-            if let t = c.first(where: { $0 < 0 || Int($0) >= model.vocabulary.count }) {
-                throw DecodingError.invalidParameter(
-                    name: "candidates[\(i)]", message: "token id \(t) is outside the vocabulary of \(model.vocabulary.count) tokens")
-            }
+        let vocabularySize = model.vocabulary.count
+        if let t = candidates.joined().first(where: { $0 < 0 || Int($0) >= vocabularySize }) {
+            throw LanguageModelError.tokenOutOfRange(token: t, vocabularySize: vocabularySize)
         }
         let firstTokens = Array(Set(candidates.map { $0[0] })).sorted()
         let prefill = try plan.prefill(model: model, lastQuery: PositionQuery(targets: firstTokens))

@@ -128,8 +128,7 @@ import Testing
             try ExhaustiveDecoder(candidates: [[1], []])
         }
         let decoder = try ExhaustiveDecoder(candidates: [[1, 9]])
-        #expect(throws: DecodingError.invalidParameter(
-            name: "candidates[0]", message: "token id 9 is outside the vocabulary of 5 tokens")) {
+        #expect(throws: LanguageModelError.tokenOutOfRange(token: 9, vocabularySize: 5)) {
             try decoder.decode(DecodingRequest(prompt: [0]), model: model)
         }
     }
