@@ -46,7 +46,7 @@ let package = Package(
         // Decoders (greedy, beam, exhaustive, sampling) and their registry.
         .target(
             name: "SequiturDecoders",
-            dependencies: ["SequiturCore", .product(name: "Collections", package: "swift-collections")]
+            dependencies: ["SequiturCore", "SequiturScoring", .product(name: "Collections", package: "swift-collections")]
         ),
 
         // Scorers: joint-minus-marginal, direct, shared-prefix.
