@@ -63,7 +63,7 @@ let package = Package(
         // Decoders (greedy, beam, exhaustive, sampling), the public kit they are built from, and their registry.
         .target(
             name: "SequiturDecoders",
-            dependencies: ["SequiturCore", .product(name: "Collections", package: "swift-collections")]
+            dependencies: ["SequiturCore", "SequiturScoring", .product(name: "Collections", package: "swift-collections")]
         ),
 
         // Umbrella: re-exports every CPU-side module and assembles a runtime from a configuration.

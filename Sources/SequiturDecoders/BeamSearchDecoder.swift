@@ -36,6 +36,11 @@ public struct BeamSearchDecoder: Decoder {
 
     public static let registryName = "beam"
     static let summary = "beam search with transformers' generate(num_beams=k) semantics"
+    public static let capabilities: DecoderCapabilities = .returnsNBest
+    /// `--beams K` and compare-decoders' `beam:K` set this parameter.
+    public static let widthParameter = "numBeams"
+    /// The command line sets this to the width so that every beam is printed.
+    public static let returnedSequencesParameter = "numReturnSequences"
     public static let parameters: [ParameterSpec] = [
         ParameterSpec("numBeams", .integer, default: 4, help: "beams kept at each step (k ≥ 1)"),
         ParameterSpec("lengthPenalty", .number, default: 1.0,
@@ -54,6 +59,7 @@ public struct BeamSearchDecoder: Decoder {
     public let noRepeatNgramSize: Int
 
     public var name: String { Self.registryName }
+    public var capabilities: DecoderCapabilities { Self.capabilities }
 
     public init(numBeams: Int = 4, lengthPenalty: Double = 1.0, earlyStopping: EarlyStopping = .heuristic,
                 numReturnSequences: Int = 1, noRepeatNgramSize: Int = 0) throws {
@@ -118,7 +124,7 @@ public struct BeamSearchDecoder: Decoder {
         while true {
             var candidates: [Candidate] = []
             for (b, beam) in running.enumerated() {
-                for c in try choices(for: beam, keep: keep, plan: plan) {
+                for c in plan.bestTokens(in: beam.answer, history: beam.state.tokens, count: keep, excluding: beam.banned) {
                     candidates.append(Candidate(beam: b, token: c.token, modelLogProb: c.modelLogProb,
                                                 sum: beam.sum + Double(c.rankLogProb)))
                 }
@@ -202,21 +208,9 @@ public struct BeamSearchDecoder: Decoder {
         numBeams == 1 ? 1 : max(2, 1 + endTokenCount) * numBeams
     }
 
+    /// The top `keep + banned` leave `keep` allowed candidates after the bans (full rows under processors).
     private func query(keep: Int, banned: Int, plan: DecodingPlan) -> PositionQuery {
-        plan.needsFullRows ? .full : PositionQuery(topK: keep + banned)
-    }
-
-    /// A beam's best `keep` allowed next tokens, best first, with the log-prob it is ranked by (after processors)
-    /// and the model's own.
-    private func choices(for beam: Beam, keep: Int,
-                         plan: DecodingPlan) throws -> [(token: TokenID, rankLogProb: Float, modelLogProb: Float)] {
-        if plan.needsFullRows {
-            var row = plan.processed(beam.answer.fullRow, history: beam.state.tokens)
-            for t in beam.banned { row[Int(t)] = -.infinity }
-            return RowSelection.topK(row, keep).map { ($0.token, $0.logProb, beam.answer.fullRow[Int($0.token)]) }
-        }
-        return beam.answer.topK.lazy.filter { !beam.banned.contains($0.token) && $0.logProb > -.infinity }
-            .prefix(keep).map { ($0.token, $0.logProb, $0.logProb) }
+        plan.query(topK: keep + banned)
     }
 
     /// Tokens that would repeat an n-gram of `history` (transformers' `NoRepeatNGramLogitsProcessor`: the last

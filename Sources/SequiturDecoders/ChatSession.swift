@@ -69,12 +69,9 @@ public final class ChatSession {
     private func reply(to conversation: [ChatMessage], onToken: ((TokenID, Float) -> Bool)?) throws -> ChatReply {
         let startCount = model.processedTokenCount
         let prompt = try renderer.tokenize(renderer.render(conversation, addGenerationPrompt: true)).tokens
-        guard !prompt.isEmpty else { throw DecodingError.emptyPrompt }
-        // The decoder would refuse this too, but only after the new prompt tokens had been computed.
-        guard prompt.count + stop.maxNewTokens <= model.contextLength else {
-            throw DecodingError.promptTooLong(promptLength: prompt.count, maxNewTokens: stop.maxNewTokens,
-                                              contextLength: model.contextLength)
-        }
+        // The decoder checks the request too, but only after the new prompt tokens had been computed: run the
+        // plan's checks (empty prompt, context length, ...) first.
+        _ = try DecodingPlan(DecodingRequest(prompt: prompt, stop: stop, processors: processors), model: model)
         let reusable = history.count < prompt.count && prompt.starts(with: history.tokens)
         let state = reusable ? history.fork() : model.makeState()
         let reused = state.count

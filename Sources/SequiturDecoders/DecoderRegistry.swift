@@ -27,6 +27,13 @@ public struct DecoderRegistry: Sendable {
         /// One line for listings.
         public let summary: String
         public let parameters: [ParameterSpec]
+        /// What the decoder does beyond a best hypothesis, known without building it (for listings).
+        public let capabilities: DecoderCapabilities
+        /// The parameter that sets how many hypotheses are kept at each step (beam search's `numBeams`), if any:
+        /// what `--beams K` and compare-decoders' `NAME:K` set, so callers never need the decoder's name.
+        public let widthParameter: String?
+        /// The parameter that sets how many hypotheses are returned (`numReturnSequences`), if any.
+        public let returnedSequencesParameter: String?
         public let factory: Factory
     }
 
@@ -39,20 +46,36 @@ public struct DecoderRegistry: Sendable {
     public static var standard: DecoderRegistry {
         var r = DecoderRegistry()
         r.register(name: GreedyDecoder.registryName, summary: GreedyDecoder.summary,
-                   parameters: GreedyDecoder.parameters, factory: GreedyDecoder.init(configuration:))
+                   parameters: GreedyDecoder.parameters, capabilities: GreedyDecoder.capabilities,
+                   factory: GreedyDecoder.init(configuration:))
         r.register(name: BeamSearchDecoder.registryName, summary: BeamSearchDecoder.summary,
-                   parameters: BeamSearchDecoder.parameters, factory: BeamSearchDecoder.init(configuration:))
+                   parameters: BeamSearchDecoder.parameters, capabilities: BeamSearchDecoder.capabilities,
+                   widthParameter: BeamSearchDecoder.widthParameter,
+                   returnedSequencesParameter: BeamSearchDecoder.returnedSequencesParameter,
+                   factory: BeamSearchDecoder.init(configuration:))
         r.register(name: ExhaustiveDecoder.registryName, summary: ExhaustiveDecoder.summary,
-                   parameters: ExhaustiveDecoder.parameters, factory: ExhaustiveDecoder.init(configuration:))
+                   parameters: ExhaustiveDecoder.parameters, capabilities: ExhaustiveDecoder.capabilities,
+                   returnedSequencesParameter: ExhaustiveDecoder.returnedSequencesParameter,
+                   factory: ExhaustiveDecoder.init(configuration:))
         r.register(name: SamplingDecoder.registryName, summary: SamplingDecoder.summary,
-                   parameters: SamplingDecoder.parameters, factory: SamplingDecoder.init(configuration:))
+                   parameters: SamplingDecoder.parameters, capabilities: SamplingDecoder.capabilities,
+                   factory: SamplingDecoder.init(configuration:))
         return r
     }
 
-    /// Adds (or replaces) the decoder called `name`.
+    /// Adds (or replaces) the decoder called `name`. `capabilities` should be what the built decoder's
+    /// `capabilities` says; `widthParameter` and `returnedSequencesParameter` must name integer parameters in
+    /// `parameters` (a programming error otherwise, caught here rather than when a user passes `--beams`).
     public mutating func register(name: String, summary: String = "", parameters: [ParameterSpec],
-                                  factory: @escaping Factory) {
-        entries[name] = Entry(name: name, summary: summary, parameters: parameters, factory: factory)
+                                  capabilities: DecoderCapabilities = [], widthParameter: String? = nil,
+                                  returnedSequencesParameter: String? = nil, factory: @escaping Factory) {
+        for role in [widthParameter, returnedSequencesParameter].compactMap({ $0 }) {
+            precondition(parameters.contains { $0.name == role && $0.kind == .integer },
+                         "decoder \(name): '\(role)' is not one of its integer parameters")
+        }
+        entries[name] = Entry(name: name, summary: summary, parameters: parameters, capabilities: capabilities,
+                              widthParameter: widthParameter, returnedSequencesParameter: returnedSequencesParameter,
+                              factory: factory)
     }
 
     /// Registered names, sorted.

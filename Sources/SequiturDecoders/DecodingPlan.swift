@@ -1,22 +1,47 @@
 import SequiturCore
 
-/// What every decoder checks and works out from a request before it touches the model: the prompt is usable,
-/// the output fits the context, and which tokens and strings end a hypothesis.
-struct DecodingPlan {
-    let request: DecodingRequest
-    let vocabulary: any Vocabulary
-    let endTokens: Set<TokenID>
-    let maxNewTokens: Int
+/// What every decoder checks and works out from a request before it touches the model, and the request's
+/// rules applied the same way by every decoder: the prompt is usable, the output fits the context, which tokens
+/// and strings end a hypothesis, how logit processors reshape a row, and how a `prefixState` is reused.
+///
+/// Public so that a decoder written outside this package honours a request exactly as the built-in ones do:
+///
+/// ```swift
+/// func decode(_ request: DecodingRequest, model: any LanguageModel) throws -> DecodingResult {
+///     let plan = try DecodingPlan(request, model: model)          // same checks, same errors
+///     return try plan.decodeTokenByToken(model: model, query: plan.query(topK: 1)) { answer, state in
+///         let best = plan.bestTokens(in: answer, history: state.tokens, count: 1)   // processors applied
+///         guard let first = best.first else { throw DecodingError.everyTokenForbidden }
+///         return TokenChoice(token: first.token, logProb: first.modelLogProb)
+///     }
+/// }
+/// ```
+///
+/// A decoder that grows several hypotheses (beam search) uses the parts instead of the loop: `prefill` for
+/// the prompt (forking `prefixState` when there is one), `emptyOutput()` and `GrowingOutput.append` for the
+/// stop conditions, `bestTokens` or `processed` for the processors.
+public struct DecodingPlan {
+    public let request: DecodingRequest
+    public let vocabulary: any Vocabulary
+    /// The tokens that end a hypothesis (the vocabulary's and `extraEndTokens`, when `stopOnEndToken`).
+    public let endTokens: Set<TokenID>
+    public let maxNewTokens: Int
     /// Stop strings as UTF-8 bytes (empty strings dropped: they would stop before anything was generated).
-    let stopStrings: [[UInt8]]
+    public let stopStrings: [[UInt8]]
 
-    init(_ request: DecodingRequest, model: any LanguageModel) throws {
+    /// Checks `request` against `model` before any model work: an empty prompt, an out-of-range token
+    /// (`LanguageModelError.tokenOutOfRange`, as the model itself would throw), `maxNewTokens` below 1, a
+    /// prompt plus output longer than the context (`DecodingError.promptTooLong`), and a `prefixState` that
+    /// is not a proper prefix of the prompt or is combined with `returnPromptLogProbs`.
+    public init(_ request: DecodingRequest, model: any LanguageModel) throws {
         guard !request.prompt.isEmpty else { throw DecodingError.emptyPrompt }
         let vocabularySize = model.vocabulary.count
-        for (i, t) in request.prompt.enumerated() where t < 0 || Int(t) >= vocabularySize {
-            throw DecodingError.invalidParameter(
-                name: "prompt[\(i)]", message: "token id \(t) is outside the vocabulary of \(vocabularySize) tokens")
+        func checkRange(_ tokens: [TokenID]) throws {
+            if let t = tokens.first(where: { $0 < 0 || Int($0) >= vocabularySize }) {
+                throw LanguageModelError.tokenOutOfRange(token: t, vocabularySize: vocabularySize)
+            }
         }
+        try checkRange(request.prompt)
         let maxNew = request.stop.maxNewTokens
         guard maxNew >= 1 else {
             throw DecodingError.invalidParameter(name: "maxNewTokens", message: "must be at least 1, got \(maxNew)")
@@ -25,10 +50,7 @@ struct DecodingPlan {
             throw DecodingError.promptTooLong(promptLength: request.prompt.count, maxNewTokens: maxNew,
                                               contextLength: model.contextLength)
         }
-        for t in request.stop.extraEndTokens where t < 0 || Int(t) >= vocabularySize {
-            throw DecodingError.invalidParameter(
-                name: "extraEndTokens", message: "token id \(t) is outside the vocabulary of \(vocabularySize) tokens")
-        }
+        try checkRange(request.stop.extraEndTokens)
         if let prefix = request.prefixState {
             guard prefix.count < request.prompt.count, request.prompt.starts(with: prefix.tokens) else {
                 throw DecodingError.invalidParameter(
@@ -48,17 +70,25 @@ struct DecodingPlan {
     }
 
     /// Whether the next-token rows must come to the host whole: logit processors need every entry.
-    var needsFullRows: Bool { !request.processors.isEmpty }
+    public var needsFullRows: Bool { !request.processors.isEmpty }
+
+    /// What to ask the model for when the decoder needs the `count` best next tokens: full rows when
+    /// processors must see every entry (the best after processing need not be among the model's top `count`),
+    /// else only the top `count`, so no full row leaves the device.
+    public func query(topK count: Int) -> PositionQuery {
+        needsFullRows ? .full : PositionQuery(topK: count)
+    }
 
     /// An empty output, ready to grow.
-    func emptyOutput() -> GrowingOutput {
+    public func emptyOutput() -> GrowingOutput {
         GrowingOutput(stopMatcher: StopStringMatcher(stopStrings: stopStrings))
     }
 
     /// Feeds the prompt to a new state in one extend, asking `lastQuery` after its last token and, when the
     /// request wants prompt log-probs, each prompt token's log-prob given the tokens before it. With a
-    /// `prefixState`, the new state is a fork of it and only the rest of the prompt is fed.
-    func prefill(model: any LanguageModel, lastQuery: PositionQuery) throws -> Prefill {
+    /// `prefixState`, the new state is a fork of it and only the rest of the prompt is fed; the prefix itself is
+    /// never extended, so one prefix serves many requests.
+    public func prefill(model: any LanguageModel, lastQuery: PositionQuery) throws -> Prefill {
         let prefix = request.prefixState
         let prompt = Array(request.prompt[(prefix?.count ?? 0)...])
         var queries = [PositionQuery?](repeating: nil, count: prompt.count)
@@ -73,39 +103,55 @@ struct DecodingPlan {
         return Prefill(state: state, last: result.last!, promptLogProbs: promptLogProbs)
     }
 
-    /// `row` after the request's logit processors, given the tokens so far.
-    func processed(_ row: [Float], history: [TokenID]) -> [Float] {
+    /// `row` after the request's logit processors, in order, given the tokens so far (prompt included).
+    public func processed(_ row: [Float], history: [TokenID]) -> [Float] {
         var row = row
         for p in request.processors { p.process(&row, history: history) }
         return row
     }
+
+    /// The `count` best allowed next tokens of `answer`, best first: ranked after the processors (when there
+    /// are any; `answer` must then hold the full row, see `query(topK:)`), never a forbidden (`-inf`) or
+    /// `excluding` token, ties to the lower id. Each carries the model's own log-prob too, which is what a
+    /// hypothesis records: processors steer the choice, they do not rewrite `log Pr(y | x)`. Empty when every
+    /// token is forbidden.
+    public func bestTokens(in answer: PositionLogProbs, history: [TokenID], count: Int,
+                           excluding banned: Set<TokenID> = []) -> [RankedToken] {
+        if needsFullRows {
+            var row = processed(answer.fullRow, history: history)
+            for t in banned { row[Int(t)] = -.infinity }
+            return RowSelection.topK(row, count).map {
+                RankedToken(token: $0.token, rankLogProb: $0.logProb, modelLogProb: answer.fullRow[Int($0.token)])
+            }
+        }
+        return answer.topK.lazy.filter { !banned.contains($0.token) && $0.logProb > -.infinity }
+            .prefix(count).map { RankedToken(token: $0.token, rankLogProb: $0.logProb, modelLogProb: $0.logProb) }
+    }
 }
 
-/// The prompt fed to a fresh state, with the answer at its last position.
-struct Prefill {
-    let state: SequenceState
-    let last: PositionLogProbs
-    let promptLogProbs: [Float]?
+/// A candidate next token: the log-prob it is ranked by (after logit processors) and the model's own.
+public struct RankedToken: Sendable, Equatable {
+    public let token: TokenID
+    public let rankLogProb: Float
+    public let modelLogProb: Float
+
+    public init(token: TokenID, rankLogProb: Float, modelLogProb: Float) {
+        self.token = token
+        self.rankLogProb = rankLogProb
+        self.modelLogProb = modelLogProb
+    }
 }
 
-/// A hypothesis being grown one token at a time: its tokens, their model log-probs, and the decoded bytes that
-/// stop strings are matched on.
-struct GrowingOutput {
-    private(set) var tokens: [TokenID] = []
-    private(set) var logProbs: [Float] = []
-    var stopMatcher: StopStringMatcher
+/// The prompt fed to a new state (a fork of `prefixState` when there is one), with the answer at its last
+/// position and, when asked for, the prompt's log-probs.
+public struct Prefill {
+    public let state: SequenceState
+    public let last: PositionLogProbs
+    public let promptLogProbs: [Float]?
+}
 
-    /// Appends `token` and says whether that finished the hypothesis, and why.
-    mutating func append(_ token: TokenID, logProb: Float, plan: DecodingPlan) -> FinishReason? {
-        tokens.append(token)
-        logProbs.append(logProb)
-        if plan.endTokens.contains(token) { return .endToken }
-        if stopMatcher.append(plan.vocabulary.bytes(of: token)) { return .stopString }
-        if tokens.count >= plan.maxNewTokens { return .length }
-        return nil
-    }
-
-    func hypothesis(_ reason: FinishReason, score: Double? = nil) -> Hypothesis {
-        Hypothesis(tokens: tokens, tokenLogProbs: logProbs, score: score, finishReason: reason)
-    }
+extension DecodingError {
+    /// The logit processors set every next token to `-inf`: no decoder can continue.
+    public static let everyTokenForbidden = DecodingError.invalidParameter(
+        name: "processors", message: "the logit processors forbade every token")
 }

@@ -1,10 +1,12 @@
 import HeapModule
 import SequiturCore
+import SequiturScoring
 
 /// Finds `ŷ = argmax_y Pr(y | x)` exactly, with a certificate.
 ///
-/// **Candidate mode** (`candidates` given): scores every candidate `y` as `Σ_i log Pr(y_i | x, y_<i)` with one
-/// shared prefill of the prompt, a fork per candidate and one batched extend, and returns them all, best first.
+/// **Candidate mode** (`candidates` given): scores every candidate `y` as `Σ_i log Pr(y_i | x, y_<i)` with the
+/// `SharedPrefixScorer` (one shared prefill of the prompt, a fork per candidate, one batched extend), and
+/// returns them all, best first.
 ///
 /// **Search mode**: best-first (uniform-cost) search over the outputs the other decoders can produce: sequences
 /// that end in an end token or a stop string, or reach `maxNewTokens`. A sequence's log-prob only falls as it
@@ -25,6 +27,8 @@ import SequiturCore
 public struct ExhaustiveDecoder: Decoder {
     public static let registryName = "exhaustive"
     static let summary = "exact best-first search for the most likely output, with a certificate"
+    public static let capabilities: DecoderCapabilities = [.returnsNBest, .certifiesOptimality]
+    public static let returnedSequencesParameter = "numReturnSequences"
     public static let parameters: [ParameterSpec] = [
         ParameterSpec("numReturnSequences", .integer, default: 1, help: "the exact n best outputs, best first"),
         ParameterSpec("maxExpansions", .integer, default: 10_000,
@@ -40,6 +44,7 @@ public struct ExhaustiveDecoder: Decoder {
     public let candidates: [[TokenID]]?
 
     public var name: String { Self.registryName }
+    public var capabilities: DecoderCapabilities { Self.capabilities }
 
     public init(numReturnSequences: Int = 1, maxExpansions: Int = 10_000, maxLiveStates: Int = 4_096,
                 candidates: [[TokenID]]? = nil) throws {
@@ -79,42 +84,39 @@ public struct ExhaustiveDecoder: Decoder {
 
     // MARK: Candidate mode
 
+    /// The prompt is fed from a fork of `prefixState` when there is one. Prompt log-probs, when asked for, are
+    /// one more request to the same scorer call (the prompt's tokens after its first, given its first): its
+    /// prefill and fork join the candidates' batches, at the cost of feeding the prompt a second time.
     private func rank(_ candidates: [[TokenID]], request: DecodingRequest,
                       model: any LanguageModel) throws -> DecodingResult {
         var sized = request
         sized.stop.maxNewTokens = candidates.map(\.count).max()!
         let plan = try DecodingPlan(sized, model: model)
         let startCount = model.processedTokenCount
-        for (i, c) in candidates.enumerated() {
-            if let t = c.first(where: { $0 < 0 || Int($0) >= model.vocabulary.count }) {
-                throw DecodingError.invalidParameter(
-                    name: "candidates[\(i)]", message: "token id \(t) is outside the vocabulary of \(model.vocabulary.count) tokens")
-            }
+        let vocabularySize = model.vocabulary.count
+        if let t = candidates.joined().first(where: { $0 < 0 || Int($0) >= vocabularySize }) {
+            throw LanguageModelError.tokenOutOfRange(token: t, vocabularySize: vocabularySize)
         }
-        let firstTokens = Array(Set(candidates.map { $0[0] })).sorted()
-        let prefill = try plan.prefill(model: model, lastQuery: PositionQuery(targets: firstTokens))
-        let firstLogProb = Dictionary(uniqueKeysWithValues: zip(firstTokens, prefill.last.targetLogProbs))
-
-        // Every candidate longer than one token continues from its own fork of the prompt's state, all in one batch.
-        let longer = candidates.indices.filter { candidates[$0].count > 1 }
-        let requests = longer.map { i -> ExtensionRequest in
-            let c = candidates[i]
-            return ExtensionRequest(state: prefill.state.fork(), tokens: Array(c.dropLast()),
-                                    queries: (1..<c.count).map { .target(c[$0]) })
+        let prompt = request.prompt
+        var requests = candidates.enumerated().map {
+            ScoringRequest(id: "candidates[\($0.offset)]", context: prompt, continuation: $0.element)
         }
-        let results = requests.isEmpty ? [] : try model.extend(requests)
-        var rest: [Int: [Float]] = [:]
-        for (i, r) in zip(longer, results) { rest[i] = r.answers.map { $0!.targetLogProbs[0] } }
+        if request.returnPromptLogProbs {
+            requests.append(ScoringRequest(id: "prompt", context: [prompt[0]], continuation: Array(prompt.dropFirst())))
+        }
+        // One batch for everything: one prefill call, then one call for all the forks.
+        let scored = try SharedPrefixScorer(batchSize: requests.count, prefix: request.prefixState)
+            .score(requests, model: model)
 
         let hypotheses = candidates.indices.map { i -> Hypothesis in
             let c = candidates[i]
             let reason: FinishReason = plan.endTokens.contains(c.last!) ? .endToken : .length
-            return Hypothesis(tokens: c, tokenLogProbs: [firstLogProb[c[0]]!] + (rest[i] ?? []), finishReason: reason)
+            return Hypothesis(tokens: c, tokenLogProbs: scored[i].tokenLogProbs, finishReason: reason)
         }
         let ranked = hypotheses.enumerated()
             .sorted { $0.element.score != $1.element.score ? $0.element.score > $1.element.score : $0.offset < $1.offset }
             .map(\.element)
-        return DecodingResult(hypotheses: ranked, promptLogProbs: prefill.promptLogProbs,
+        return DecodingResult(hypotheses: ranked, promptLogProbs: request.returnPromptLogProbs ? scored.last!.tokenLogProbs : nil,
                               certificate: .provenOptimal(expansions: candidates.count),
                               processedTokens: model.processedTokenCount - startCount)
     }

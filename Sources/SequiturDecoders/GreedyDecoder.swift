@@ -9,10 +9,12 @@ import SequiturCore
 public struct GreedyDecoder: Decoder {
     public static let registryName = "greedy"
     static let summary = "the most likely token at each step (fast; can miss the best sequence)"
+    public static let capabilities: DecoderCapabilities = .streamsTokens
     /// Greedy has no parameters of its own: stopping comes from the request's `StopConditions`.
     public static let parameters: [ParameterSpec] = []
 
     public var name: String { Self.registryName }
+    public var capabilities: DecoderCapabilities { Self.capabilities }
 
     public init() {}
 
@@ -23,17 +25,17 @@ public struct GreedyDecoder: Decoder {
     public func decode(_ request: DecodingRequest, model: any LanguageModel) throws -> DecodingResult {
         let plan = try DecodingPlan(request, model: model)
         return try plan.decodeTokenByToken(model: model, query: plan.needsFullRows ? .full : .argmax) {
-            try choose($0, plan: plan, history: $1)
+            try choose($0, plan: plan, history: $1.tokens)
         }
     }
 
     /// The argmax, after the processors when there are any; the log-prob reported is always the model's own.
     private func choose(_ answer: PositionLogProbs, plan: DecodingPlan,
-                        history: [TokenID]) throws -> (TokenID, Float) {
-        guard plan.needsFullRows else { return (answer.argmax, answer.argmaxLogProb) }
+                        history: [TokenID]) throws -> TokenChoice {
+        guard plan.needsFullRows else { return TokenChoice(token: answer.argmax, logProb: answer.argmaxLogProb) }
         guard let token = RowSelection.argmax(plan.processed(answer.fullRow, history: history)) else {
-            throw DecodingError.invalidParameter(name: "processors", message: "the logit processors forbade every token")
+            throw DecodingError.everyTokenForbidden
         }
-        return (token, answer.fullRow[Int(token)])
+        return TokenChoice(token: token, logProb: answer.fullRow[Int(token)])
     }
 }

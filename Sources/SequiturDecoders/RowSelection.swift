@@ -1,10 +1,11 @@
 import SequiturCore
 
 /// Choosing tokens from a whole log-prob row, in the same order a backend's top-k uses: higher log-prob first,
-/// ties to the lower id, `-inf` (forbidden) entries never chosen.
-enum RowSelection {
+/// ties to the lower id, `-inf` (forbidden) entries never chosen. A decoder that reads processed full rows uses
+/// these so that its choices agree with the backend's top-k on unprocessed rows.
+public enum RowSelection {
     /// The best token of `row` (lowest id among equal maxima), or nil when every entry is `-inf`.
-    static func argmax(_ row: [Float]) -> TokenID? {
+    public static func argmax(_ row: [Float]) -> TokenID? {
         var best = -1
         var bestValue = -Float.infinity
         for i in row.indices where row[i] > bestValue {
@@ -15,7 +16,7 @@ enum RowSelection {
     }
 
     /// The `k` best finite entries of `row`, best first. O(n log k).
-    static func topK(_ row: [Float], _ k: Int) -> [TokenLogProb] {
+    public static func topK(_ row: [Float], _ k: Int) -> [TokenLogProb] {
         guard k > 0 else { return [] }
         // Kept sorted best-first; small k makes insertion cheaper than a heap.
         var kept: [TokenLogProb] = []
@@ -32,7 +33,7 @@ enum RowSelection {
     }
 
     /// Every finite entry of `row`, best first.
-    static func sorted(_ row: [Float]) -> [TokenLogProb] {
+    public static func sorted(_ row: [Float]) -> [TokenLogProb] {
         row.indices.filter { row[$0] > -.infinity }
             .sorted { row[$0] != row[$1] ? row[$0] > row[$1] : $0 < $1 }
             .map { TokenLogProb(token: TokenID($0), logProb: row[$0]) }

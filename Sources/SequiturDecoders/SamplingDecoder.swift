@@ -11,6 +11,7 @@ import SequiturCore
 public struct SamplingDecoder: Decoder {
     public static let registryName = "sampling"
     static let summary = "samples each token (temperature, top-k, top-p, min-p), reproducible from a seed"
+    public static let capabilities: DecoderCapabilities = .streamsTokens
     public static let parameters: [ParameterSpec] = [
         ParameterSpec("temperature", .number, default: 1.0, help: "divides log-probs before sampling; 0 is greedy"),
         ParameterSpec("topK", .integer, default: 0, help: "sample among the k most likely tokens (0: all)"),
@@ -28,6 +29,7 @@ public struct SamplingDecoder: Decoder {
     public let seed: UInt64
 
     public var name: String { Self.registryName }
+    public var capabilities: DecoderCapabilities { Self.capabilities }
 
     public init(temperature: Double = 1.0, topK: Int = 0, topP: Double = 1.0, minP: Double = 0.0,
                 seed: UInt64 = 0) throws {
@@ -66,7 +68,8 @@ public struct SamplingDecoder: Decoder {
         else { query = .full }
         var rng = SeededRandomNumberGenerator(seed: seed)
         return try plan.decodeTokenByToken(model: model, query: query) {
-            try draw(from: $0, plan: plan, history: $1, rng: &rng)
+            let (token, logProb) = try draw(from: $0, plan: plan, history: $1.tokens, rng: &rng)
+            return TokenChoice(token: token, logProb: logProb)
         }
     }
 
@@ -84,7 +87,7 @@ public struct SamplingDecoder: Decoder {
             candidates = RowSelection.sorted(answer.fullRow)
         }
         guard !candidates.isEmpty else {
-            throw DecodingError.invalidParameter(name: "processors", message: "the logit processors forbade every token")
+            throw DecodingError.everyTokenForbidden
         }
         let modelLogProb = { (t: TokenID) -> Float in
             plan.needsFullRows ? answer.fullRow[Int(t)] : candidates.first { $0.token == t }!.logProb

@@ -1,28 +1,59 @@
 import SequiturCore
 
+/// The token a token-by-token decoder chose, with the model's own log-prob of it (before processors or
+/// temperature: that is what the hypothesis records).
+public struct TokenChoice {
+    public var token: TokenID
+    public var logProb: Float
+    /// A state that already holds the tokens so far plus `token`, and the answer after it, when choosing
+    /// computed them (a lookahead extends a fork per candidate): the loop continues from it instead of feeding
+    /// `token` again.
+    public var continuation: (state: SequenceState, answer: PositionLogProbs)?
+
+    public init(token: TokenID, logProb: Float, continuation: (state: SequenceState, answer: PositionLogProbs)? = nil) {
+        self.token = token
+        self.logProb = logProb
+        self.continuation = continuation
+    }
+}
+
 extension DecodingPlan {
-    /// The loop of decoders that grow one hypothesis a token at a time (greedy, sampling): prefill, then
-    /// choose a token, stream it, check the stop conditions, and feed it back in one single-token extend,
-    /// asking `query` each time. Nothing is fed after the last token.
+    /// The loop of decoders that grow one hypothesis a token at a time (greedy, sampling, or one of your own):
+    /// prefill the prompt (forking `prefixState` when there is one), then repeatedly choose a token, stream it
+    /// to `onToken`, check the stop conditions, and feed it back in one single-token extend asking `query`.
+    /// Nothing is fed after the last token, so the work is the prompt (less its prefix) plus one token per step.
     ///
-    /// `choose` gets the answer after the last token and the tokens so far, and returns the token with the
-    /// model's own log-prob of it. An `onToken` that returns false ends the hypothesis as `.stopString`.
-    func decodeTokenByToken(model: any LanguageModel, query: PositionQuery,
-                            choose: (PositionLogProbs, [TokenID]) throws -> (TokenID, Float)) throws -> DecodingResult {
+    /// `choose` gets the answer after the last token and the current state (prompt and output so far; its
+    /// `tokens` are the processors' history). It may fork the state to look ahead but must not extend it.
+    /// Apply the request's processors through `bestTokens` or `processed`. `onToken` is called exactly once per
+    /// chosen token, after the token is appended; when it returns false the hypothesis ends there as
+    /// `.stopString` (unless that token finished it anyway).
+    ///
+    /// Decoders that use the loop stream tokens: declare `DecoderCapabilities.streamsTokens`.
+    public func decodeTokenByToken(model: any LanguageModel, query: PositionQuery,
+                                   choose: (PositionLogProbs, SequenceState) throws -> TokenChoice) throws -> DecodingResult {
         let startCount = model.processedTokenCount
         let prefill = try prefill(model: model, lastQuery: query)
-        let state = prefill.state
+        var state = prefill.state
         var answer = prefill.last
         var output = emptyOutput()
         while true {
-            let (token, logProb) = try choose(answer, state.tokens)
-            var finish = output.append(token, logProb: logProb, plan: self)
-            if let onToken = request.onToken, !onToken(token, logProb), finish == nil { finish = .stopString }
+            let choice = try choose(answer, state)
+            var finish = output.append(choice.token, logProb: choice.logProb, plan: self)
+            if let onToken = request.onToken, !onToken(choice.token, choice.logProb), finish == nil {
+                finish = .stopString
+            }
             if let finish {
                 return DecodingResult(hypotheses: [output.hypothesis(finish)], promptLogProbs: prefill.promptLogProbs,
                                       processedTokens: model.processedTokenCount - startCount)
             }
-            answer = try model.extend([ExtensionRequest(state: state, tokens: [token], lastQuery: query)])[0].last!
+            if let continuation = choice.continuation {
+                precondition(continuation.state.count == state.count + 1,
+                             "a TokenChoice continuation must hold the tokens so far plus the chosen token")
+                (state, answer) = continuation
+            } else {
+                answer = try model.extend([ExtensionRequest(state: state, tokens: [choice.token], lastQuery: query)])[0].last!
+            }
         }
     }
 }

@@ -17,14 +17,22 @@ import SequiturCore
 /// Only exactly equal contexts are shared; a context that is a proper prefix of another is prefilled
 /// separately (the numbers are the same either way, only the work differs).
 ///
+/// With a `prefix` state (a chat history, or a decoding request's `prefixState`), a context that extends it
+/// is fed from a fork of it, only its remaining tokens; the prefix itself is never extended.
+///
 /// - An empty continuation scores 0 with no factors and `isGreedy == true`, without model work.
 /// - An empty context throws `ScoringError.emptyContext` (give BOS).
 public struct SharedPrefixScorer: Scorer {
     public let name = "shared-prefix"
     /// Contexts per prefill call and continuations per extension call (values below 1 act as 1).
     public let batchSize: Int
+    /// A state holding the start of the contexts, or nil to prefill every context from scratch.
+    public let prefix: SequenceState?
 
-    public init(batchSize: Int = 16) { self.batchSize = effectiveBatchSize(batchSize) }
+    public init(batchSize: Int = 16, prefix: SequenceState? = nil) {
+        self.batchSize = effectiveBatchSize(batchSize)
+        self.prefix = prefix
+    }
 
     /// The requests of one distinct context.
     private struct ContextGroup {
@@ -80,8 +88,9 @@ public struct SharedPrefixScorer: Scorer {
                             into results: inout [ScoringResult]) throws {
         // 1. One prefill per context, all in one call (the chunk has at most batchSize groups).
         let prefills = chunk.map { g in
-            ExtensionRequest(state: model.makeState(), tokens: g.context,
-                             lastQuery: PositionQuery(targets: g.firstTokens))
+            let start = prefix.flatMap { g.context.count > $0.count && g.context.starts(with: $0.tokens) ? $0 : nil }
+            return ExtensionRequest(state: start?.fork() ?? model.makeState(), tokens: Array(g.context[(start?.count ?? 0)...]),
+                                    lastQuery: PositionQuery(targets: g.firstTokens))
         }
         let prefillResults = try model.extend(prefills)
 

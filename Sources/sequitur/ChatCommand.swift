@@ -8,7 +8,8 @@ struct ChatCommand: ParsableCommand {
         abstract: "An interactive chat with the model's chat template, keeping the history's KV state between rounds.",
         discussion: """
             Type a message and press return; an empty line or end of input (Ctrl-D) ends the session. Replies \
-            stream as they are decoded (greedy and sampling) or print when the search ends (beam, exhaustive). \
+            stream as they are decoded (decoders that stream tokens, see `sequitur decoders`) or print when the \
+            search ends. \
             Each round feeds only its new tokens: the history's keys and values stay cached.
 
             sequitur chat --system "You are terse." --transcript chat.json
@@ -41,7 +42,7 @@ struct ChatCommand: ParsableCommand {
         let decoder = try rt.makeDecoder()
         let session = try ChatSession(model: rt.model, renderer: renderer, decoder: decoder,
                                       stop: rt.configuration.stop, messages: messages)
-        let streams = decoder.name == "greedy" || decoder.name == "sampling"
+        let streams = decoder.capabilities.contains(.streamsTokens)
         let interactive = isatty(STDIN_FILENO) != 0
         Interrupt.install()
         func save() throws {

@@ -9,7 +9,8 @@ struct CompareDecodersCommand: ParsableCommand {
         discussion: """
             sequitur compare-decoders --input prompts.txt --decoders greedy,beam:4,exhaustive --max-new-tokens 8
 
-            One prompt per line. A decoder is NAME, beam:K, or NAME:P=V+P=V (parameters joined by +). For every \
+            One prompt per line. A decoder is NAME, NAME:K for a decoder with a width parameter (beam:4 sets \
+            numBeams; `sequitur decoders` shows each one's), or NAME:P=V+P=V (parameters joined by +). For every \
             prompt an exact search (the exhaustive decoder, with --max-expansions) finds the true argmax \
             ŷ = argmax_y Pr(y|x) over the same outputs; each decoder's search-error rate is how often its best \
             output scores below that. Prompts whose exact search ran out of budget are left out of the rate and \
@@ -40,14 +41,16 @@ struct CompareDecodersCommand: ParsableCommand {
         var prompts_with_proven_argmax: Int
     }
 
-    static func parseSpec(_ spec: String) throws -> DecoderConfiguration {
+    static func parseSpec(_ spec: String, registry: DecoderRegistry) throws -> DecoderConfiguration {
         let parts = spec.split(separator: ":", maxSplits: 1).map(String.init)
         var c = DecoderConfiguration(name: parts[0])
         guard parts.count == 2 else { return c }
         if let k = Int(parts[1]) {
-            guard c.name == "beam" else { throw CommandError("decoder '\(spec)': NAME:K is only for beam (beam:4)") }
-            c.parameters["numBeams"] = .int(k)
-            return c
+            do {
+                return try registry.settingWidth(k, in: c, decoderIsFixed: true)
+            } catch {
+                throw CommandError("decoder '\(spec)': NAME:K needs a decoder with a width parameter: \(error)")
+            }
         }
         for assignment in parts[1].split(separator: "+") {
             let kv = assignment.split(separator: "=", maxSplits: 1).map(String.init)
@@ -64,8 +67,10 @@ struct CompareDecodersCommand: ParsableCommand {
         let specs = decoders.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
         let rt = try runtime.runtime { $0.stop.maxNewTokens = maxNewTokens }
         let registry = DecoderRegistry.standard
-        let built = try specs.map { ($0, try registry.make(try Self.parseSpec($0))) }
-        let exact = try registry.make(DecoderConfiguration(name: "exhaustive", parameters: ["maxExpansions": .int(maxExpansions)]))
+        let built = try specs.map { ($0, try registry.make(try Self.parseSpec($0, registry: registry))) }
+        // The reference must be exact search itself (its certificate says when the argmax is proven), not
+        // whatever a registry calls by some name.
+        let exact = try ExhaustiveDecoder(maxExpansions: maxExpansions)
         let stop = rt.configuration.stop
 
         var best: [[Double]] = Array(repeating: [], count: built.count)

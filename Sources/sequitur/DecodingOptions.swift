@@ -2,24 +2,25 @@ import ArgumentParser
 import Sequitur
 
 /// The decoder flags `generate` and `chat` share; they override the configuration file's decoder and stop
-/// conditions.
+/// conditions. Nothing here knows a decoder by name: `--beams` sets whichever parameter a registry entry
+/// declares as its width.
 struct DecodingOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Decoder name: greedy, beam, exhaustive, sampling (default: the configuration's, else greedy).", valueName: "name"))
+    @Option(help: ArgumentHelp("Decoder name: \(DecoderRegistry.standard.names.joined(separator: ", ")) (default: the configuration's, else greedy).", valueName: "name"))
     var decoder: String?
-    @Option(help: ArgumentHelp("Beam width; implies --decoder beam when no decoder is named.", valueName: "k")) var beams: Int?
+    @Option(help: ArgumentHelp("Beam width; implies --decoder \(DecoderRegistry.standard.decodersWithWidth.map(\.name).joined(separator: "/")) when no decoder is named.", valueName: "k")) var beams: Int?
     @Option(name: .customLong("param"), help: ArgumentHelp("A decoder parameter, NAME=VALUE (repeatable), e.g. lengthPenalty=0.8.", valueName: "name=value"))
     var parameters: [String] = []
     @Option(help: ArgumentHelp("Most tokens to generate.", valueName: "n")) var maxNewTokens: Int?
     @Option(name: .customLong("stop"), help: ArgumentHelp("Stop when the output contains this text (repeatable).", valueName: "text"))
     var stopStrings: [String] = []
 
-    /// Applies the flags to `c`. The command line shows beam search's n-best, so beam returns every beam unless
-    /// `numReturnSequences` is given (transformers' default of 1 stays the library's).
-    func apply(to c: inout SequiturConfiguration, showAllBeams: Bool = true) throws {
+    /// Applies the flags to `c`. The command line shows a beam-like decoder's whole n-best, so it returns every
+    /// hypothesis it keeps unless its returned count is given (transformers' default of 1 stays the library's).
+    func apply(to c: inout SequiturConfiguration, registry: DecoderRegistry = .standard,
+               showAllBeams: Bool = true) throws {
         if let decoder, decoder != c.decoder.name { c.decoder = DecoderConfiguration(name: decoder) }
         if let beams {
-            if decoder == nil, c.decoder.name != "beam" { c.decoder = DecoderConfiguration(name: "beam") }
-            c.decoder.parameters["numBeams"] = .int(beams)
+            c.decoder = try registry.settingWidth(beams, in: c.decoder, decoderIsFixed: decoder != nil)
         }
         for p in parameters {
             guard let eq = p.firstIndex(of: "="), eq != p.startIndex else {
@@ -27,9 +28,7 @@ struct DecodingOptions: ParsableArguments {
             }
             c.decoder.parameters[String(p[..<eq])] = Self.parseValue(String(p[p.index(after: eq)...]))
         }
-        if showAllBeams, c.decoder.name == "beam", c.decoder.parameters["numReturnSequences"] == nil {
-            c.decoder.parameters["numReturnSequences"] = c.decoder.parameters["numBeams"] ?? .int(4)
-        }
+        if showAllBeams { c.decoder = registry.returningEveryKeptHypothesis(c.decoder) }
         if let maxNewTokens { c.stop.maxNewTokens = maxNewTokens }
         c.stop.stopStrings += stopStrings
     }

@@ -12,9 +12,9 @@ struct GenerateCommand: ParsableCommand {
             sequitur generate --decoder exhaustive --max-new-tokens 6 "The cat sat on the"
             sequitur generate --decoder sampling --param temperature=0.8 --param seed=7 --chat "Write a haiku"
 
-            Greedy and sampling stream tokens as they are chosen; beam and exhaustive print the n-best with their \
-            scores (log Pr(y|x), and the length-penalised score beam search ranked by). `sequitur decoders` lists \
-            every decoder's parameters.
+            Decoders that stream tokens (greedy, sampling) print them as they are chosen; the others print the \
+            n-best with their scores (log Pr(y|x), and the length-penalised score beam search ranked by). \
+            `sequitur decoders` lists every decoder's capabilities and parameters.
             """
     )
 
@@ -55,11 +55,10 @@ struct GenerateCommand: ParsableCommand {
             ids = rt.tokenizer.encode(promptText)
         }
         let stop = rt.configuration.stop
-        let total = ids.count + stop.maxNewTokens
-        guard total <= rt.model.contextLength else {
-            throw CommandError("the prompt (\(ids.count) tokens) plus --max-new-tokens \(stop.maxNewTokens) exceeds the model's context length of \(rt.model.contextLength)")
-        }
-        let streams = !json && (dec.name == "greedy" || dec.name == "sampling")
+        // The request's checks (the context length among them) are the decoding plan's; run them before the
+        // prompt is echoed, so that an error is not printed after half a line of output.
+        _ = try DecodingPlan(DecodingRequest(prompt: ids, stop: stop), model: rt.model)
+        let streams = !json && dec.capabilities.contains(.streamsTokens)
         // Control tokens (the end-of-turn marker) end the output; they are not part of its text.
         var detokenizer = StreamingDetokenizer(tokenizer: rt.tokenizer, skipSpecial: true)
         if streams {

@@ -28,9 +28,13 @@ import Testing
     @Test func badTokensAndLimitsAreRejected() {
         let model = RandomLanguageModel(seed: 1, vocabularySize: 5)
         for d in Self.decoders {
-            #expect(throws: DecodingError.invalidParameter(
-                name: "prompt[1]", message: "token id 7 is outside the vocabulary of 5 tokens"), "\(d.name)") {
+            // The error the model itself would throw for the token, raised before any model work.
+            #expect(throws: LanguageModelError.tokenOutOfRange(token: 7, vocabularySize: 5), "\(d.name)") {
                 try d.decode(DecodingRequest(prompt: [0, 7]), model: model)
+            }
+            #expect(model.processedTokenCount == 0)
+            #expect(throws: LanguageModelError.tokenOutOfRange(token: -2, vocabularySize: 5), "\(d.name)") {
+                try d.decode(DecodingRequest(prompt: [0], stop: StopConditions(maxNewTokens: 4, extraEndTokens: [-2])), model: model)
             }
             #expect(throws: DecodingError.invalidParameter(name: "maxNewTokens", message: "must be at least 1, got 0")) {
                 try d.decode(DecodingRequest(prompt: [0], stop: StopConditions(maxNewTokens: 0)), model: model)

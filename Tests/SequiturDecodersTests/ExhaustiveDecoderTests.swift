@@ -103,7 +103,7 @@ import Testing
         let prompt: [TokenID] = [1, 2, 3]
         let candidates: [[TokenID]] = [[0, 1, 6], [2], [4, 4], [0, 1, 2, 3]]
         let result = try ExhaustiveDecoder(candidates: candidates)
-            .decode(DecodingRequest(prompt: prompt, returnPromptLogProbs: true), model: model)
+            .decode(DecodingRequest(prompt: prompt), model: model)
         let expected = candidates.map { model.logProb(of: $0, after: prompt) }
         #expect(result.hypotheses.count == 4)
         for h in result.hypotheses {
@@ -112,11 +112,32 @@ import Testing
         }
         #expect(result.hypotheses.map(\.score) == result.hypotheses.map(\.score).sorted(by: >))
         #expect(model.extensionLog.count == 2)
+        #expect(model.extensionLog[0].count == 1)   // the prompt, once
         #expect(model.extensionLog[1].count == 3)   // [2] needs no extension
+        #expect(result.promptLogProbs == nil)
         #expect(result.hypotheses.first { $0.tokens == [0, 1, 6] }?.finishReason == .endToken)
-        let promptLogProbs = try #require(result.promptLogProbs)
+
+        // Prompt log-probs are one more request in the same two calls: [2, 3] given [1].
+        let withPrompt = try ExhaustiveDecoder(candidates: candidates)
+            .decode(DecodingRequest(prompt: prompt, returnPromptLogProbs: true), model: model)
+        #expect(withPrompt.hypotheses == result.hypotheses)
+        #expect(model.extensionLog.count == 4 && model.extensionLog[2].count == 2 && model.extensionLog[3].count == 4)
+        let promptLogProbs = try #require(withPrompt.promptLogProbs)
         #expect(abs(Double(promptLogProbs[0]) - Double(model.logProbs(after: [1])[2])) < 1e-6)
         #expect(abs(Double(promptLogProbs[1]) - Double(model.logProbs(after: [1, 2])[3])) < 1e-6)
+    }
+
+    @Test func candidateModeFeedsThePromptFromThePrefixState() throws {
+        let model = RandomLanguageModel(seed: 8, vocabularySize: 7)
+        let prompt: [TokenID] = [1, 2, 3, 5]
+        let decoder = try ExhaustiveDecoder(candidates: [[0, 1, 6], [2], [4, 4]])
+        let fresh = try decoder.decode(DecodingRequest(prompt: prompt), model: model)
+        let prefix = model.makeState()
+        _ = try model.extend([ExtensionRequest(state: prefix, tokens: [1, 2, 3], lastQuery: nil)])
+        let reused = try decoder.decode(DecodingRequest(prompt: prompt, prefixState: prefix), model: model)
+        #expect(reused.hypotheses == fresh.hypotheses)
+        #expect(reused.processedTokens == fresh.processedTokens - 3)
+        #expect(prefix.count == 3)
     }
 
     @Test func badCandidatesAreClearErrors() throws {
@@ -128,8 +149,7 @@ import Testing
             try ExhaustiveDecoder(candidates: [[1], []])
         }
         let decoder = try ExhaustiveDecoder(candidates: [[1, 9]])
-        #expect(throws: DecodingError.invalidParameter(
-            name: "candidates[0]", message: "token id 9 is outside the vocabulary of 5 tokens")) {
+        #expect(throws: LanguageModelError.tokenOutOfRange(token: 9, vocabularySize: 5)) {
             try decoder.decode(DecodingRequest(prompt: [0]), model: model)
         }
     }

@@ -13,8 +13,15 @@
 public protocol Decoder {
     /// The registry name ("greedy", "beam", ...).
     var name: String { get }
+    /// What it does beyond returning a best hypothesis (streaming, n-best, certificate); none by default, so a
+    /// decoder that claims nothing is never asked for more than its best hypothesis.
+    var capabilities: DecoderCapabilities { get }
     /// The n-best hypotheses for `request.prompt`, best first.
     func decode(_ request: DecodingRequest, model: any LanguageModel) throws -> DecodingResult
+}
+
+extension Decoder {
+    public var capabilities: DecoderCapabilities { [] }
 }
 
 /// Errors decoders raise.

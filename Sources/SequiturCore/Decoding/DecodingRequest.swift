@@ -6,15 +6,17 @@ public struct DecodingRequest {
     public var returnPromptLogProbs: Bool
     /// Visit the next-token log-probs before the decoder chooses (penalties, masks, bans), in order.
     public var processors: [any LogitProcessor]
-    /// Called with each token as it is chosen, by decoders that produce one hypothesis token by token (greedy,
-    /// sampling). Return false to stop early.
+    /// Called once with each token (and the model's log-prob of it) as it is chosen, by decoders that declare
+    /// `DecoderCapabilities.streamsTokens` (greedy, sampling). Return false to stop early: the hypothesis ends
+    /// at that token with finish reason `.stopString`.
     public var onToken: ((TokenID, Float) -> Bool)?
     /// A state that already holds the start of `prompt` (a chat history, say), so the model is fed only the
     /// rest: `prefixState.tokens` must be a proper prefix of `prompt` (at least the last prompt token is fed, for
     /// the next-token distribution). Decoders fork it and never extend it, so one prefix serves many requests.
     /// Results equal a decode from a fresh state, up to the float rounding of computing the prompt in pieces.
     /// Cannot be combined with `returnPromptLogProbs` (the prefix's log-probs are not recomputed). Decoders that
-    /// ignore it (none of the built-in ones do) stay correct, only slower.
+    /// ignore it (none of the built-in ones do) stay correct, only slower; `DecodingPlan.prefill` in SequiturDecoders
+    /// honours it for any decoder.
     public var prefixState: SequenceState?
 
     public init(prompt: [TokenID], stop: StopConditions = StopConditions(), returnPromptLogProbs: Bool = false,

@@ -30,6 +30,4 @@ public struct Hypothesis: Sendable, Equatable {
 
     /// `log Pr(y | x)`: the sum of the token log-probs, in double precision.
     public var logProb: Double { tokenLogProbs.reduce(0.0) { $0 + Double($1) } }
-    /// `log Pr(y | x)` per token (0 for an empty output).
-    public var normalizedLogProb: Double { tokens.isEmpty ? 0 : logProb / Double(tokens.count) }
 }

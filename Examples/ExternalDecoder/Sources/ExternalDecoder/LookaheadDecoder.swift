@@ -1,12 +1,19 @@
 import Sequitur
 
-/// Greedy with one token of lookahead: at each step it takes the `width` most likely next tokens, looks one token
-/// past each (all candidates in one batched extend, each on its own fork of the current state), and keeps the
-/// token whose best two-token continuation is most likely. It finds "plush rug" where greedy takes "warm mat",
-/// for `width` times the work.
+/// Greedy with one token of lookahead: at each step it takes the `width` best next tokens, looks one token past
+/// each (all candidates in one batched extend, each on its own fork of the current state), and keeps the token
+/// whose best two-token continuation is most likely. It finds "plush rug" where greedy takes "warm mat", for
+/// `width` times the work; with `width` 1 it is greedy.
+///
+/// It is built from the public decoder kit, so it honours a request exactly as the built-in decoders do:
+/// `DecodingPlan` checks the request (same errors) and feeds the prompt from `prefixState` when there is one;
+/// `bestTokens` applies the logit processors (and never picks a forbidden token); `decodeTokenByToken` applies
+/// the stop conditions (end tokens, stop strings, `maxNewTokens`) and calls `onToken` once per token.
 struct LookaheadDecoder: Decoder {
     let width: Int
     var name: String { "lookahead" }
+    /// The token-by-token loop calls `onToken` for it.
+    var capabilities: DecoderCapabilities { .streamsTokens }
 
     init(width: Int) throws {
         guard width >= 1 else {
@@ -16,38 +23,27 @@ struct LookaheadDecoder: Decoder {
     }
 
     func decode(_ request: DecodingRequest, model: any LanguageModel) throws -> DecodingResult {
-        guard !request.prompt.isEmpty else { throw DecodingError.emptyPrompt }
-        let endTokens = request.stop.endTokens(for: model.vocabulary)
-        let start = model.processedTokenCount
-        // Each query asks for the top `width` tokens; the argmax and its log-prob come with every answer.
-        let query = PositionQuery(topK: width)
-        var current = model.makeState()
-        var answer = try model.extend([ExtensionRequest(state: current, tokens: request.prompt, lastQuery: query)])[0].last!
-        var tokens: [TokenID] = []
-        var logProbs: [Float] = []
-        while true {
-            let candidates = answer.topK
-            let forks = candidates.map { _ in current.fork() }
+        let plan = try DecodingPlan(request, model: model)
+        // The top `width` tokens at every position (whole rows when processors must see them).
+        let query = plan.query(topK: width)
+        return try plan.decodeTokenByToken(model: model, query: query) { answer, state in
+            let candidates = plan.bestTokens(in: answer, history: state.tokens, count: width)
+            guard !candidates.isEmpty else { throw DecodingError.everyTokenForbidden }
+            let forks = candidates.map { _ in state.fork() }
             let ahead = try model.extend(zip(forks, candidates).map {
                 ExtensionRequest(state: $0, tokens: [$1.token], lastQuery: query)
             }).map { $0.last! }
-            // An end token has nothing after it: its score is its own log-prob.
-            let scores = candidates.indices.map { i in
-                Double(candidates[i].logProb) + (endTokens.contains(candidates[i].token) ? 0 : Double(ahead[i].argmaxLogProb))
+            // Ranked as the processors see it. An end token has nothing after it: its score is its own log-prob.
+            let scores = candidates.indices.map { i -> Double in
+                let first = Double(candidates[i].rankLogProb)
+                if plan.endTokens.contains(candidates[i].token) { return first }
+                let second = plan.bestTokens(in: ahead[i], history: forks[i].tokens, count: 1).first
+                return first + Double(second?.rankLogProb ?? -.infinity)
             }
             let pick = scores.indices.max { scores[$0] < scores[$1] || (scores[$0] == scores[$1] && $0 > $1) }!
-            tokens.append(candidates[pick].token)
-            logProbs.append(candidates[pick].logProb)
-            let finish: FinishReason? = endTokens.contains(candidates[pick].token) ? .endToken
-                : tokens.count >= request.stop.maxNewTokens ? .length : nil
-            if let finish {
-                return DecodingResult(
-                    hypotheses: [Hypothesis(tokens: tokens, tokenLogProbs: logProbs, finishReason: finish)],
-                    processedTokens: model.processedTokenCount - start)
-            }
-            // The chosen fork already holds the token and its answer: nothing is recomputed.
-            current = forks[pick]
-            answer = ahead[pick]
+            // The chosen fork already holds the token and the answer after it: the loop continues from it.
+            return TokenChoice(token: candidates[pick].token, logProb: candidates[pick].modelLogProb,
+                               continuation: (forks[pick], ahead[pick]))
         }
     }
 }

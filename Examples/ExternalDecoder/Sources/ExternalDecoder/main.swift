@@ -7,14 +7,15 @@ import SequiturTesting
 var registry = DecoderRegistry.standard
 registry.register(
     name: "lookahead", summary: "greedy with one token of lookahead",
-    parameters: [ParameterSpec("width", .integer, default: 3, help: "candidates looked past at each step")]
+    parameters: [ParameterSpec("width", .integer, default: 3, help: "candidates looked past at each step")],
+    capabilities: .streamsTokens
 ) { configuration in
     try LookaheadDecoder(width: try configuration.integer("width"))
 }
 
 print("Registered decoders:")
 for entry in registry.all {
-    print("  \(entry.name): \(entry.summary)")
+    print("  \(entry.name): \(entry.summary) [\(entry.capabilities.names.joined(separator: ", "))]")
     for p in entry.parameters { print("      \(p.name) (\(p.kind), default \(p.defaultValue)): \(p.help)") }
 }
 
@@ -57,6 +58,9 @@ for name in ["greedy", "lookahead", "beam"] {
     let best = try show(registry.make(DecoderConfiguration(name: name)), randomRequest, random)
     guard (1...8).contains(best.tokens.count) else { fail("\(name) returned \(best.tokens.count) tokens") }
 }
+
+print("\nThe request's rules, honoured as the built-in decoders honour them:")
+try checkRequestRules(lookahead: LookaheadDecoder(width: 2), greedyTwin: LookaheadDecoder(width: 1), greedy: greedy)
 
 do {
     _ = try registry.make(DecoderConfiguration(name: "lookahead", parameters: ["width": 0]))
