@@ -1,7 +1,7 @@
-import SequiturCore
-
 /// xoshiro256** seeded through SplitMix64: a small, fast generator whose stream depends only on the seed, so a
-/// sampling run is reproducible on every platform and backend (unlike `SystemRandomNumberGenerator`).
+/// sampling run is reproducible on every platform and backend (unlike `SystemRandomNumberGenerator`). It is the
+/// sampling member of Core's one family of seeded generators: `SplitMix64` makes inputs (synthetic weights,
+/// kernel checks, tests) and seeds this one; `MMIXLinearCongruential` matches the benchmark anchors' ids.
 public struct SeededRandomNumberGenerator: RandomNumberGenerator, Sendable {
     private var s: (UInt64, UInt64, UInt64, UInt64)
 
