@@ -111,6 +111,13 @@ public struct BeamSearchDecoder: Decoder {
 
     public func decode(_ request: DecodingRequest, model: any LanguageModel) throws -> DecodingResult {
         let plan = try DecodingPlan(request, model: model)
+        // The first step has only the vocabulary's tokens to fill the beams with; a wider beam would also size
+        // every per-step array by numBeams, so a width like 2^62 must be refused here, not overflow or exhaust
+        // memory.
+        guard numBeams <= model.vocabulary.count else {
+            throw DecodingError.invalidParameter(
+                name: "numBeams", message: "\(numBeams) is more beams than the \(model.vocabulary.count) tokens of the vocabulary")
+        }
         let startCount = model.processedTokenCount
         let keep = Self.candidatesKept(numBeams: numBeams, endTokenCount: plan.endTokens.count)
         let promptBans = bannedTokens(after: request.prompt)

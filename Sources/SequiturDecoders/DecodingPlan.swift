@@ -46,7 +46,8 @@ public struct DecodingPlan {
         guard maxNew >= 1 else {
             throw DecodingError.invalidParameter(name: "maxNewTokens", message: "must be at least 1, got \(maxNew)")
         }
-        guard request.prompt.count + maxNew <= model.contextLength else {
+        // Compared without adding, so a maxNewTokens near Int.max is refused instead of overflowing.
+        guard request.prompt.count <= model.contextLength, maxNew <= model.contextLength - request.prompt.count else {
             throw DecodingError.promptTooLong(promptLength: request.prompt.count, maxNewTokens: maxNew,
                                               contextLength: model.contextLength)
         }

@@ -22,7 +22,9 @@ final class GGUFBytes: @unchecked Sendable {
     /// Maps the file at `path` read-only. The mapping is private: later changes to the file on disk are not
     /// seen, except that truncating a mapped file makes reads past the new end fault, as with any mmap.
     init(mapping path: String) throws {
-        let fd = open(path, O_RDONLY)
+        // O_NONBLOCK: opening a FIFO (or a device) would otherwise wait forever for a writer before the
+        // regular-file check below could refuse it. It changes nothing for regular files.
+        let fd = open(path, O_RDONLY | O_NONBLOCK)
         guard fd >= 0 else { throw GGUFError.cannotOpen(path: path, reason: Self.errnoText()) }
         defer { close(fd) }
         var info = stat()

@@ -35,8 +35,11 @@ struct LlamaWeights {
         let d = hp.embeddingLength
         typealias N = LlamaTensorName
         tokenEmbedding = try load(N.tokenEmbedding, rows: hp.vocabularySize, columns: d)
-        layers = try (0..<hp.layerCount).map { l in
-            LlamaLayerWeights(
+        // Appended one at a time rather than mapped over 0..<layerCount: `map` reserves every element first, so a
+        // corrupt block count (10⁹) would ask for hundreds of GB before the first missing tensor could be named.
+        var layers: [LlamaLayerWeights] = []
+        for l in 0..<hp.layerCount {
+            layers.append(LlamaLayerWeights(
                 attentionNorm: try load(N.block(l, .attentionNorm), rows: 1, columns: d),
                 query: try load(N.block(l, .query), rows: d, columns: d),
                 key: try load(N.block(l, .key), rows: hp.kvDimension, columns: d),
@@ -45,8 +48,9 @@ struct LlamaWeights {
                 feedForwardNorm: try load(N.block(l, .feedForwardNorm), rows: 1, columns: d),
                 gate: try load(N.block(l, .gate), rows: hp.feedForwardLength, columns: d),
                 up: try load(N.block(l, .up), rows: hp.feedForwardLength, columns: d),
-                down: try load(N.block(l, .down), rows: d, columns: hp.feedForwardLength))
+                down: try load(N.block(l, .down), rows: d, columns: hp.feedForwardLength)))
         }
+        self.layers = layers
         outputNorm = try load(N.outputNorm, rows: 1, columns: d)
         if let head = try lookup(N.outputHead) {
             try Self.check(head, name: N.outputHead, rows: hp.vocabularySize, columns: d)

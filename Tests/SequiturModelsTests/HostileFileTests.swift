@@ -1,0 +1,41 @@
+import Foundation
+import SequiturCore
+import SequiturCPU
+import SequiturGGUF
+import SequiturArchitectures
+import SequiturDiagnostics
+import Testing
+
+/// Files that claim more than they hold, or are not files at all, are refused quickly and by name.
+@Suite struct HostileFileTests {
+    /// The tiny synthetic model with `llama.block_count` rewritten.
+    static func tinyModel(blockCount: UInt32) throws -> GGUFFile {
+        let file = try GGUFFile(bytes: SyntheticModels.llamaGGUF(.tiny, seed: 5))
+        let writer = try GGUFWriter()
+        for (key, value) in file.metadata.sorted(by: { $0.key < $1.key }) {
+            try writer.addMetadata(key, key == LlamaMetadataKey.blockCount ? .uint32(blockCount) : value)
+        }
+        for t in file.tensors {
+            let w = try file.weight(named: t.name)
+            try writer.addTensor(name: t.name, dimensions: t.dimensions, type: w.type, bytes: Array(w.bytes))
+        }
+        return try GGUFFile(bytes: writer.serialized())
+    }
+
+    @Test func aBlockCountBeyondTheFilesTensorsNamesTheFirstMissingTensor() throws {
+        let layers = SyntheticLlamaShape.tiny.layers
+        let file = try Self.tinyModel(blockCount: 1_000_000_000)
+        #expect(throws: LlamaModelError.missingTensor(name: LlamaTensorName.block(layers, .attentionNorm))) {
+            try LlamaModel(file: file, backend: CPUBackend(threads: 1), vocabulary: AnonymousVocabulary(count: SyntheticLlamaShape.tiny.vocabularySize))
+        }
+    }
+
+    @Test func aFIFOIsRefusedWithoutWaitingForAWriter() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sequitur-fifo-\(getpid())").path
+        #expect(mkfifo(path, 0o600) == 0)
+        defer { unlink(path) }
+        #expect(throws: GGUFError.cannotOpen(path: path, reason: "not a regular file")) {
+            try GGUFFile(contentsOf: URL(fileURLWithPath: path))
+        }
+    }
+}
