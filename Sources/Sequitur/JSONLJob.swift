@@ -74,6 +74,10 @@ public struct JSONLJob {
                              progress: ((_ done: Int, _ total: Int, _ tokens: Int) -> Void)? = nil,
                              shouldStop: () -> Bool = { false },
                              process: ([Item<Request>]) throws -> (lines: [Line], tokens: Int)) throws -> Summary {
+        // The same file as input and output would be read as results (or truncated) while it is read as requests.
+        if input.resolvingSymlinksInPath().standardizedFileURL.path == output.resolvingSymlinksInPath().standardizedFileURL.path {
+            throw JSONLJobError.sameFile(input.path)
+        }
         let items = try readItems(parse: parse)
         var done = Set<String>()
         let fm = FileManager.default
@@ -202,6 +206,7 @@ public enum JSONLJobError: Error, CustomStringConvertible, Equatable {
     case cannotWrite(String, String)
     case corruptOutput(String, String)
     case badShard(String)
+    case sameFile(String)
 
     public var description: String {
         switch self {
@@ -211,6 +216,7 @@ public enum JSONLJobError: Error, CustomStringConvertible, Equatable {
         case let .cannotWrite(path, reason): return "\(path): cannot write: \(reason)"
         case let .corruptOutput(path, reason): return "\(path): \(reason)"
         case let .badShard(reason): return "--shard \(reason)"
+        case let .sameFile(path): return "\(path) is both the input and the output: write the results to another file"
         }
     }
 }

@@ -50,6 +50,10 @@ public enum ScoringInput {
         let id = try JSONLFieldReader.id(o)
         let request: ScoringRequest
         if let contextIDs = try JSONLFieldReader.optionalTokenIDs(o, "context_ids") {
+            // Both forms in one line is ambiguous: which one the caller meant cannot be guessed, so neither wins.
+            for text in ["context", "continuation"] where o[text] != nil {
+                throw JSONLFieldError(field: text, problem: "given together with context_ids; give the text or the token ids, not both")
+            }
             guard let continuationIDs = try JSONLFieldReader.optionalTokenIDs(o, "continuation_ids") else {
                 throw JSONLFieldError(field: "continuation_ids", problem: "missing (context_ids was given)")
             }

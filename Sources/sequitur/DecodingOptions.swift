@@ -7,10 +7,11 @@ import Sequitur
 struct DecodingOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Decoder name: \(DecoderRegistry.standard.names.joined(separator: ", ")) (default: the configuration's, else greedy).", valueName: "name"))
     var decoder: String?
-    @Option(help: ArgumentHelp("Beam width; implies --decoder \(DecoderRegistry.standard.decodersWithWidth.map(\.name).joined(separator: "/")) when no decoder is named.", valueName: "k")) var beams: Int?
+    // `.unconditional`: "-2" is read as the value (and then refused as a width), not as a missing one.
+    @Option(parsing: .unconditional, help: ArgumentHelp("Beam width; implies --decoder \(DecoderRegistry.standard.decodersWithWidth.map(\.name).joined(separator: "/")) when no decoder is named.", valueName: "k")) var beams: Int?
     @Option(name: .customLong("param"), help: ArgumentHelp("A decoder parameter, NAME=VALUE (repeatable), e.g. lengthPenalty=0.8.", valueName: "name=value"))
     var parameters: [String] = []
-    @Option(help: ArgumentHelp("Most tokens to generate.", valueName: "n")) var maxNewTokens: Int?
+    @Option(parsing: .unconditional, help: ArgumentHelp("Most tokens to generate.", valueName: "n")) var maxNewTokens: Int?
     @Option(name: .customLong("stop"), help: ArgumentHelp("Stop when the output contains this text (repeatable).", valueName: "text"))
     var stopStrings: [String] = []
 

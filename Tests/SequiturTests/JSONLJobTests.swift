@@ -51,6 +51,17 @@ import Sequitur
         #expect(lines.map { $0["sum"] as! Int } == (0 ..< 10).map { Int($0) + 1 })
     }
 
+    @Test func refusesTheInputAsItsOwnOutputEvenWithResume() throws {
+        let f = try Fixture()
+        let input = try f.write("in.jsonl", #"{"id": 1, "ids": [1]}"# + "\n")
+        let before = try String(contentsOf: input, encoding: .utf8)
+        let samePath = f.dir.appendingPathComponent("./in.jsonl")
+        #expect(throws: JSONLJobError.sameFile(input.path)) {
+            try JSONLJob(input: input, output: samePath, resume: true, shard: nil).run(batchSize: 1, parse: Self.parse, process: Self.process)
+        }
+        #expect(try String(contentsOf: input, encoding: .utf8) == before, "the input is untouched")
+    }
+
     @Test func refusesToOverwriteWithoutResume() throws {
         let f = try Fixture()
         let input = try f.write("in.jsonl", #"{"id": 1, "ids": [1]}"# + "\n")

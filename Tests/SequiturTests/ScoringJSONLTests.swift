@@ -44,6 +44,9 @@ import Testing
         #expect(fieldError(#"{"id": "x", "context": "a"}"#)?.field == "continuation")
         #expect(fieldError(#"{"id": "x", "continuation": "a"}"#)?.field == "context")
         #expect(fieldError(#"{"id": "x", "context_ids": [1]}"#)?.field == "continuation_ids")
+        // Text and ids in one line are ambiguous: refused, naming the text field.
+        #expect(fieldError(#"{"id": "x", "context_ids": [1], "continuation_ids": [2], "context": "a"}"#)?.field == "context")
+        #expect(fieldError(#"{"id": "x", "context_ids": [1], "continuation_ids": [2], "continuation": "b"}"#)?.field == "continuation")
         let range = fieldError(#"{"id": "x", "context_ids": [1, 50], "continuation_ids": [2]}"#)
         #expect(range?.field == "context_ids[1]")
         #expect(range?.description.contains("50 tokens") == true, "says how big the vocabulary is")
