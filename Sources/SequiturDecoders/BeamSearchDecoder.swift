@@ -111,15 +111,17 @@ public struct BeamSearchDecoder: Decoder {
 
     public func decode(_ request: DecodingRequest, model: any LanguageModel) throws -> DecodingResult {
         let plan = try DecodingPlan(request, model: model)
-        // The first step has only the vocabulary's tokens to fill the beams with; a wider beam would also size
-        // every per-step array by numBeams, so a width like 2^62 must be refused here, not overflow or exhaust
-        // memory.
-        guard numBeams <= model.vocabulary.count else {
+        // Every per-step array is sized by numBeams, so a width like 2^62 must be refused here, not overflow or
+        // exhaust memory. No beam search can fill more beams than there are distinct outputs.
+        let outputs = Self.distinctOutputs(vocabularySize: model.vocabulary.count, maxLength: plan.maxNewTokens)
+        guard numBeams <= outputs else {
             throw DecodingError.invalidParameter(
-                name: "numBeams", message: "\(numBeams) is more beams than the \(model.vocabulary.count) tokens of the vocabulary")
+                name: "numBeams", message: "\(numBeams) is more beams than the \(outputs) distinct outputs of at most \(plan.maxNewTokens) tokens over \(model.vocabulary.count) tokens")
+        }
+        guard let keep = Self.candidatesKept(numBeams: numBeams, endTokenCount: plan.endTokens.count) else {
+            throw DecodingError.invalidParameter(name: "numBeams", message: "\(numBeams) is too many beams to rank candidates for")
         }
         let startCount = model.processedTokenCount
-        let keep = Self.candidatesKept(numBeams: numBeams, endTokenCount: plan.endTokens.count)
         let promptBans = bannedTokens(after: request.prompt)
         let prefill = try plan.prefill(model: model, lastQuery: query(keep: keep, banned: promptBans.count, plan: plan))
         var running = [Beam(state: prefill.state, output: plan.emptyOutput(), sum: 0, answer: prefill.last,
@@ -211,8 +213,24 @@ public struct BeamSearchDecoder: Decoder {
     /// Candidates ranked each step: `max(2, 1 + number of end tokens) · k`, as transformers does, so that `k`
     /// unfinished beams remain even when the best candidates all end. With one beam transformers runs greedy
     /// search instead (`generate(num_beams=1)`), so one candidate is kept and the first finished one ends it.
-    static func candidatesKept(numBeams: Int, endTokenCount: Int) -> Int {
-        numBeams == 1 ? 1 : max(2, 1 + endTokenCount) * numBeams
+    static func candidatesKept(numBeams: Int, endTokenCount: Int) -> Int? {
+        if numBeams == 1 { return 1 }
+        let (kept, overflow) = max(2, 1 + endTokenCount).multipliedReportingOverflow(by: numBeams)
+        return overflow ? nil : kept
+    }
+
+    /// How many outputs of 1 to `maxLength` tokens exist, saturating at `Int.max`.
+    public static func distinctOutputs(vocabularySize: Int, maxLength: Int) -> Int {
+        var total = 0, level = 1
+        for _ in 0..<maxLength {
+            let (next, overflow) = level.multipliedReportingOverflow(by: vocabularySize)
+            if overflow { return .max }
+            level = next
+            let (sum, overflowed) = total.addingReportingOverflow(level)
+            if overflowed { return .max }
+            total = sum
+        }
+        return total
     }
 
     /// The top `keep + banned` leave `keep` allowed candidates after the bans (full rows under processors).

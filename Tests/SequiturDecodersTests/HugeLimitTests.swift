@@ -15,19 +15,27 @@ import Testing
         }
     }
 
-    @Test(arguments: [6, 1_000_000, 1 << 62, Int.max])
-    func aBeamWiderThanTheVocabularyIsRefusedBeforeAnyWork(numBeams: Int) throws {
+    /// Over 5 tokens there are 5 + 25 = 30 outputs of at most 2 tokens: no beam wider than that can be filled.
+    @Test(arguments: [31, 1_000_000, 1 << 62, Int.max])
+    func aBeamWiderThanEveryPossibleOutputIsRefusedBeforeAnyWork(numBeams: Int) throws {
         let model = RandomLanguageModel(seed: 1, vocabularySize: 5)
         let beam = try BeamSearchDecoder(numBeams: numBeams)
-        #expect(throws: DecodingError.invalidParameter(name: "numBeams", message: "\(numBeams) is more beams than the 5 tokens of the vocabulary")) {
+        let message = "\(numBeams) is more beams than the 30 distinct outputs of at most 2 tokens over 5 tokens"
+        #expect(throws: DecodingError.invalidParameter(name: "numBeams", message: message)) {
             try beam.decode(DecodingRequest(prompt: [1], stop: StopConditions(maxNewTokens: 2)), model: model)
         }
         #expect(model.processedTokenCount == 0)
     }
 
-    @Test func aBeamAsWideAsTheVocabularyStillRuns() throws {
+    @Test func aBeamAsWideAsEveryPossibleOutputStillRuns() throws {
         let model = RandomLanguageModel(seed: 1, vocabularySize: 5)
-        let result = try BeamSearchDecoder(numBeams: 5).decode(DecodingRequest(prompt: [1], stop: StopConditions(maxNewTokens: 2)), model: model)
+        let result = try BeamSearchDecoder(numBeams: 30).decode(DecodingRequest(prompt: [1], stop: StopConditions(maxNewTokens: 2)), model: model)
         #expect(result.best != nil)
+    }
+
+    @Test func distinctOutputsSaturateInsteadOfOverflowing() {
+        #expect(BeamSearchDecoder.distinctOutputs(vocabularySize: 5, maxLength: 2) == 30)
+        #expect(BeamSearchDecoder.distinctOutputs(vocabularySize: 1, maxLength: 7) == 7)
+        #expect(BeamSearchDecoder.distinctOutputs(vocabularySize: 49_152, maxLength: 8) == .max)
     }
 }
