@@ -46,10 +46,28 @@ public enum ConfigurationLoader {
         }
         try checkName(root["backend"], path: "backend", valid: backendNames)
         try checkName(root["scorer"], path: "scorer", valid: ScorerStrategy.allCases.map(\.rawValue))
+        try checkScalarKinds(root)
         do {
             return try YAMLDecoder().decode(SequiturConfiguration.self, from: text)
         } catch let error as Swift.DecodingError {
             throw translate(error, root: root)
+        }
+    }
+
+    /// Booleans and integers must be written as such: the YAML decoder would otherwise read the string "yes"
+    /// as true and "12" as 12, so a quoted value (often a mistake for another field) passes unnoticed.
+    private static func checkScalarKinds(_ root: [String: Any]) throws {
+        for (path, expected) in expectedKinds.sorted(by: { $0.key < $1.key }) {
+            var node: Any? = root
+            for key in path.split(separator: ".") { node = (node as? [String: Any])?[String(key)] }
+            guard let node, !(node is NSNull) else { continue }
+            let ok: Bool
+            switch expected {
+            case "a boolean": ok = node is Bool
+            case "an integer": ok = node is Int
+            default: continue
+            }
+            if !ok { throw ConfigurationError.typeMismatch(path: path, expected: expected, got: describe(node)) }
         }
     }
 

@@ -24,9 +24,16 @@ import Testing
 
     @Test func aBlockCountBeyondTheFilesTensorsNamesTheFirstMissingTensor() throws {
         let layers = SyntheticLlamaShape.tiny.layers
-        let file = try Self.tinyModel(blockCount: 1_000_000_000)
+        let vocabulary = AnonymousVocabulary(count: SyntheticLlamaShape.tiny.vocabularySize)
+        // Plausible for some model, but not this file's: loading stops at the first block it lacks.
+        let file = try Self.tinyModel(blockCount: 4000)
         #expect(throws: LlamaModelError.missingTensor(name: LlamaTensorName.block(layers, .attentionNorm))) {
-            try LlamaModel(file: file, backend: CPUBackend(threads: 1), vocabulary: AnonymousVocabulary(count: SyntheticLlamaShape.tiny.vocabularySize))
+            try LlamaModel(file: file, backend: CPUBackend(threads: 1), vocabulary: vocabulary)
+        }
+        // Implausible for any model: refused by key before anything is loaded.
+        let huge = try Self.tinyModel(blockCount: 1_000_000_000)
+        #expect(throws: LlamaModelError.invalidHyperparameter(key: "llama.block_count", value: "1000000000", reason: "must be in 1...4096")) {
+            try LlamaModel(file: huge, backend: CPUBackend(threads: 1), vocabulary: vocabulary)
         }
     }
 

@@ -106,6 +106,27 @@ import Testing
         } == nil, "linear scaling by 1 changes nothing")
     }
 
+    /// Values no real model has are refused by key, before anything is sized by them.
+    @Test func implausibleHyperparametersAreRefusedByKey() throws {
+        func key(_ change: (inout [String: GGUFValue]) -> Void) -> String? {
+            var m = Self.metadata
+            change(&m)
+            do {
+                _ = try LlamaHyperparameters(metadata: { m[$0] })
+                return nil
+            } catch let LlamaModelError.invalidHyperparameter(key, _, _) { return key } catch { return "other: \(error)" }
+        }
+        #expect(key { $0["llama.attention.layer_norm_rms_epsilon"] = .float32(1e30) } == "llama.attention.layer_norm_rms_epsilon")
+        #expect(key { $0["llama.rope.freq_base"] = .float32(1e-30) } == "llama.rope.freq_base")
+        #expect(key { $0["llama.rope.freq_base"] = .float32(1e38) } == "llama.rope.freq_base")
+        #expect(key { $0["llama.context_length"] = .uint32(UInt32.max) } == "llama.context_length")
+        #expect(key { $0["llama.block_count"] = .uint32(1_000_000_000) } == "llama.block_count")
+        // What real models use stays accepted.
+        #expect(key { $0["llama.rope.freq_base"] = .float32(500_000) } == nil, "Llama 3")
+        #expect(key { $0["llama.context_length"] = .uint32(131_072) } == nil)
+        #expect(key { $0["llama.attention.layer_norm_rms_epsilon"] = .float32(1e-6) } == nil)
+    }
+
     @Test func missingOrMisshapenTensorsAreNamed() throws {
         let file = try TinyLlama.file(seed: 4)
         let hp = try LlamaHyperparameters(file: file)

@@ -33,13 +33,22 @@ import Sequitur
         #expect(c == SequiturConfiguration(decoder: DecoderConfiguration(name: "greedy")))
     }
 
-    @Test func wrongTypeNamesTheFieldPath() {
+    @Test func wrongTypeNamesTheFieldPath() throws {
         #expect(throws: ConfigurationError.typeMismatch(path: "stop.maxNewTokens", expected: "an integer", got: "\"many\"")) {
             try ConfigurationLoader.parse("stop: { maxNewTokens: many }")
         }
         #expect(throws: ConfigurationError.typeMismatch(path: "threads", expected: "an integer", got: "\"two\"")) {
             try ConfigurationLoader.parse("threads: two")
         }
+        // A quoted boolean or number is a string: refused, not coerced.
+        #expect(throws: ConfigurationError.typeMismatch(path: "stop.stopOnEndToken", expected: "a boolean", got: "\"yes\"")) {
+            try ConfigurationLoader.parse(#"stop: { stopOnEndToken: "yes" }"#)
+        }
+        #expect(throws: ConfigurationError.typeMismatch(path: "stop.maxNewTokens", expected: "an integer", got: "\"12\"")) {
+            try ConfigurationLoader.parse(#"{"stop": {"maxNewTokens": "12"}}"#)
+        }
+        #expect(try ConfigurationLoader.parse("stop: { stopOnEndToken: false, maxNewTokens: 12 }").stop
+                == StopConditions(maxNewTokens: 12, stopOnEndToken: false))
     }
 
     @Test func unknownKeysAndNamesListTheValidOnes() {

@@ -21,6 +21,11 @@ public struct LlamaHyperparameters: Sendable, Equatable {
     /// Width of one key (or value) row: all key/value heads together.
     public var kvDimension: Int { headDimension * kvHeadCount }
 
+    /// The widest values any released model has, with a wide margin: 126 layers (Llama 3.1 405B), RMS epsilon
+    /// 1e-5 or 1e-6, RoPE bases from 10,000 to a few million, contexts up to 10M tokens.
+    public static let plausible = (maxLayers: 4096, maxRMSEpsilon: Float(0.1), ropeBase: Float(1)...Float(1e10),
+                                   maxContextLength: 1 << 26)
+
     /// Checks that the numbers describe a model the forward pass can run.
     public init(layerCount: Int, embeddingLength: Int, feedForwardLength: Int, headCount: Int, kvHeadCount: Int,
                 rmsEpsilon: Float, ropeBase: Float = 10000, ropeDimension: Int? = nil, contextLength: Int,
@@ -28,20 +33,26 @@ public struct LlamaHyperparameters: Sendable, Equatable {
         func require(_ ok: Bool, _ key: String, _ value: Any, _ reason: String) throws {
             if !ok { throw LlamaModelError.invalidHyperparameter(key: key, value: "\(value)", reason: reason) }
         }
-        try require(layerCount > 0, LlamaMetadataKey.blockCount, layerCount, "must be positive")
+        // Beyond "positive", each value must lie in a range some real model could have (with a wide margin):
+        // a corrupt or hostile file otherwise loads and computes garbage, or sizes allocations by the value.
+        try require(layerCount > 0 && layerCount <= Self.plausible.maxLayers, LlamaMetadataKey.blockCount, layerCount,
+                    "must be in 1...\(Self.plausible.maxLayers)")
         try require(embeddingLength > 0, LlamaMetadataKey.embeddingLength, embeddingLength, "must be positive")
         try require(feedForwardLength > 0, LlamaMetadataKey.feedForwardLength, feedForwardLength, "must be positive")
         try require(headCount > 0 && embeddingLength % headCount == 0, LlamaMetadataKey.headCount, headCount,
                     "must be positive and divide the embedding length \(embeddingLength)")
         try require(kvHeadCount > 0 && headCount % kvHeadCount == 0, LlamaMetadataKey.kvHeadCount, kvHeadCount,
                     "must be positive and divide the head count \(headCount)")
-        try require(rmsEpsilon.isFinite && rmsEpsilon > 0, LlamaMetadataKey.rmsEpsilon, rmsEpsilon, "must be positive")
-        try require(ropeBase.isFinite && ropeBase > 0, LlamaMetadataKey.ropeBase, ropeBase, "must be positive")
+        try require(rmsEpsilon.isFinite && rmsEpsilon > 0 && rmsEpsilon <= Self.plausible.maxRMSEpsilon,
+                    LlamaMetadataKey.rmsEpsilon, rmsEpsilon, "must be positive and at most \(Self.plausible.maxRMSEpsilon)")
+        try require(ropeBase.isFinite && Self.plausible.ropeBase.contains(ropeBase), LlamaMetadataKey.ropeBase, ropeBase,
+                    "must be in \(Self.plausible.ropeBase.lowerBound)...\(Self.plausible.ropeBase.upperBound)")
         let headDimension = embeddingLength / headCount
         let rope = ropeDimension ?? headDimension
         try require(rope > 0 && rope % 2 == 0 && rope <= headDimension, LlamaMetadataKey.ropeDimension, rope,
                     "must be even and at most the head dimension \(headDimension)")
-        try require(contextLength > 0, LlamaMetadataKey.contextLength, contextLength, "must be positive")
+        try require(contextLength > 0 && contextLength <= Self.plausible.maxContextLength, LlamaMetadataKey.contextLength,
+                    contextLength, "must be in 1...\(Self.plausible.maxContextLength)")
         try require(vocabularySize > 0, LlamaMetadataKey.vocabularySize, vocabularySize, "must be positive")
         self.layerCount = layerCount
         self.embeddingLength = embeddingLength
