@@ -80,15 +80,18 @@ import Testing
         #expect(try LlamaHyperparameters(metadata: { m[$0] }).vocabularySize == 3, "falls back to the token count")
     }
 
+    /// The error reading `metadata` after `change` gives, or nil when it reads.
+    static func hyperparameterError(_ change: (inout [String: GGUFValue]) -> Void) -> LlamaModelError? {
+        var m = metadata
+        change(&m)
+        do {
+            _ = try LlamaHyperparameters(metadata: { m[$0] })
+            return nil
+        } catch { return error as? LlamaModelError }
+    }
+
     @Test func hyperparameterErrorsNameTheKey() throws {
-        func error(_ change: (inout [String: GGUFValue]) -> Void) -> LlamaModelError? {
-            var m = Self.metadata
-            change(&m)
-            do {
-                _ = try LlamaHyperparameters(metadata: { m[$0] })
-                return nil
-            } catch { return error as? LlamaModelError }
-        }
+        let error = Self.hyperparameterError
         #expect(error { $0["general.architecture"] = .string("gpt2") } == .wrongArchitecture("gpt2"))
         #expect(error { $0["llama.block_count"] = nil } == .missingMetadata(key: "llama.block_count"))
         #expect(error { $0["llama.attention.layer_norm_rms_epsilon"] = nil }
@@ -109,12 +112,11 @@ import Testing
     /// Values no real model has are refused by key, before anything is sized by them.
     @Test func implausibleHyperparametersAreRefusedByKey() throws {
         func key(_ change: (inout [String: GGUFValue]) -> Void) -> String? {
-            var m = Self.metadata
-            change(&m)
-            do {
-                _ = try LlamaHyperparameters(metadata: { m[$0] })
-                return nil
-            } catch let LlamaModelError.invalidHyperparameter(key, _, _) { return key } catch { return "other: \(error)" }
+            switch Self.hyperparameterError(change) {
+            case nil: return nil
+            case let .invalidHyperparameter(key, _, _)?: return key
+            case let other?: return "other: \(other)"
+            }
         }
         #expect(key { $0["llama.attention.layer_norm_rms_epsilon"] = .float32(1e30) } == "llama.attention.layer_norm_rms_epsilon")
         #expect(key { $0["llama.rope.freq_base"] = .float32(1e-30) } == "llama.rope.freq_base")
