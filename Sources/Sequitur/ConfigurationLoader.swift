@@ -28,6 +28,7 @@ public enum ConfigurationLoader {
     /// Parses configuration text (JSON or YAML).
     public static func parse(_ text: String,
                              backendNames: [String] = BackendRegistry.standard.names) throws -> SequiturConfiguration {
+        try ConfigurationTextScreen.check(text)
         let tree: Any?
         do {
             tree = try Yams.load(yaml: text)
