@@ -15,8 +15,11 @@ import SequiturArchitectures
 /// ```
 public enum SyntheticModels {
     /// The bytes of a GGUF file holding a random llama model of `shape`; the same seed gives the same bytes.
-    public static func llamaGGUF(_ shape: SyntheticLlamaShape, seed: UInt64) throws -> [UInt8] {
-        try makeWriter(shape, seed: seed).serialized()
+    /// `overriding` replaces (or adds) metadata values, for files that are wrong in one known way: a block count
+    /// beyond the tensors, an architecture nobody registered, an implausible hyper-parameter.
+    public static func llamaGGUF(_ shape: SyntheticLlamaShape, seed: UInt64,
+                                 overriding: [String: GGUFValue] = [:]) throws -> [UInt8] {
+        try makeWriter(shape, seed: seed, overriding: overriding).serialized()
     }
 
     /// Writes `llamaGGUF(shape, seed:)` to `url`.
@@ -54,9 +57,14 @@ public enum SyntheticModels {
         return specs
     }
 
-    private static func makeWriter(_ shape: SyntheticLlamaShape, seed: UInt64) throws -> GGUFWriter {
+    private static func makeWriter(_ shape: SyntheticLlamaShape, seed: UInt64,
+                                   overriding: [String: GGUFValue] = [:]) throws -> GGUFWriter {
         let writer = try GGUFWriter()
-        for (key, value) in metadata(shape, seed: seed) { try writer.addMetadata(key, value) }
+        let base = metadata(shape, seed: seed)
+        for (key, value) in base { try writer.addMetadata(key, overriding[key] ?? value) }
+        for (key, value) in overriding.sorted(by: { $0.key < $1.key }) where !base.contains(where: { $0.0 == key }) {
+            try writer.addMetadata(key, value)
+        }
         let specs = tensorSpecs(shape)
         let data = try tensorData(specs, seed: seed)
         for (spec, bytes) in zip(specs, data) {

@@ -10,16 +10,7 @@ import Testing
 @Suite struct HostileFileTests {
     /// The tiny synthetic model with `llama.block_count` rewritten.
     static func tinyModel(blockCount: UInt32) throws -> GGUFFile {
-        let file = try GGUFFile(bytes: SyntheticModels.llamaGGUF(.tiny, seed: 5))
-        let writer = try GGUFWriter()
-        for (key, value) in file.metadata.sorted(by: { $0.key < $1.key }) {
-            try writer.addMetadata(key, key == LlamaMetadataKey.blockCount ? .uint32(blockCount) : value)
-        }
-        for t in file.tensors {
-            let w = try file.weight(named: t.name)
-            try writer.addTensor(name: t.name, dimensions: t.dimensions, type: w.type, bytes: Array(w.bytes))
-        }
-        return try GGUFFile(bytes: writer.serialized())
+        try GGUFFile(bytes: SyntheticModels.llamaGGUF(.tiny, seed: 5, overriding: [LlamaMetadataKey.blockCount: .uint32(blockCount)]))
     }
 
     @Test func aBlockCountBeyondTheFilesTensorsNamesTheFirstMissingTensor() throws {

@@ -9,20 +9,8 @@ import Testing
 @Suite struct RegistryTests {
     /// A synthetic tiny llama file on disk, with `general.architecture` replaced when asked.
     static func tinyModelFile(architecture: String? = nil) throws -> URL {
-        var bytes = try SyntheticModels.llamaGGUF(.tiny, seed: 3)
-        if let architecture {
-            // Rewrite through the writer so the file stays valid GGUF with the one key changed.
-            let file = try GGUFFile(bytes: bytes)
-            let writer = try GGUFWriter()
-            for (key, value) in file.metadata.sorted(by: { $0.key < $1.key }) {
-                try writer.addMetadata(key, key == ArchitectureRegistry.architectureKey ? .string(architecture) : value)
-            }
-            for t in file.tensors {
-                let w = try file.weight(named: t.name)
-                try writer.addTensor(name: t.name, dimensions: t.dimensions, type: w.type, bytes: Array(w.bytes))
-            }
-            bytes = try writer.serialized()
-        }
+        let bytes = try SyntheticModels.llamaGGUF(
+            .tiny, seed: 3, overriding: architecture.map { [ArchitectureRegistry.architectureKey: .string($0)] } ?? [:])
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("sequitur-registry-\(UUID().uuidString).gguf")
         try Data(bytes).write(to: url)
         return url
