@@ -66,6 +66,7 @@ extension CPUBackend: KernelCheckHooks {
 
     public func fillKVBlocks(_ cache: KVCacheStorage, blocks: Range<Int>, with value: Float) throws {
         guard let cache = cache as? CPUKVCache else { throw BackendError.foreignTensor(backend: name, operation: "fillKVBlocks") }
+        try BackendArgumentChecks.blockRange("fillKVBlocks", blocks, cache: cache)
         let slots = (blocks.lowerBound * cache.blockSize)..<(blocks.upperBound * cache.blockSize)
         for layer in 0..<cache.layerCount {
             let start = cache.offset(layer: layer, slot: slots.lowerBound)

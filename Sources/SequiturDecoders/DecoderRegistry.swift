@@ -22,7 +22,7 @@ public struct DecoderRegistry: Sendable {
     public typealias Factory = @Sendable (DecoderConfiguration) throws -> any Decoder
 
     /// One registered decoder.
-    public struct Entry: Sendable {
+    public struct Entry: NamedPlugin {
         public let name: String
         /// One line for listings.
         public let summary: String
@@ -37,7 +37,7 @@ public struct DecoderRegistry: Sendable {
         public let factory: Factory
     }
 
-    private var entries: [String: Entry] = [:]
+    private var entries = PluginRegistry<Entry>()
 
     /// An empty registry.
     public init() {}
@@ -73,16 +73,16 @@ public struct DecoderRegistry: Sendable {
             precondition(parameters.contains { $0.name == role && $0.kind == .integer },
                          "decoder \(name): '\(role)' is not one of its integer parameters")
         }
-        entries[name] = Entry(name: name, summary: summary, parameters: parameters, capabilities: capabilities,
+        entries.register(Entry(name: name, summary: summary, parameters: parameters, capabilities: capabilities,
                               widthParameter: widthParameter, returnedSequencesParameter: returnedSequencesParameter,
-                              factory: factory)
+                              factory: factory))
     }
 
     /// Registered names, sorted.
-    public var names: [String] { entries.keys.sorted() }
+    public var names: [String] { entries.names }
 
     /// Registered decoders, sorted by name.
-    public var all: [Entry] { names.map { entries[$0]! } }
+    public var all: [Entry] { entries.all }
 
     /// The decoder called `name`, or an error listing the valid names.
     public func entry(named name: String) throws -> Entry {

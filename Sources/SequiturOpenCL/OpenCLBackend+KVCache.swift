@@ -72,6 +72,7 @@ extension OpenCLBackend: KernelCheckHooks {
 
     public func fillKVBlocks(_ cache: KVCacheStorage, blocks: Range<Int>, with value: Float) throws {
         guard let device = cache as? OpenCLKVCache else { throw BackendError.foreignTensor(backend: name, operation: "fillKVBlocks") }
+        try BackendArgumentChecks.blockRange("fillKVBlocks", blocks, cache: device)
         let blockBytes = device.blockSize * device.kvDimension * 4
         for layer in 0..<device.layerCount {
             let offset = layer * device.layerBytes + blocks.lowerBound * blockBytes

@@ -30,4 +30,11 @@ import Testing
         let direct = report.results.filter { $0.operation.hasPrefix(operation) && !$0.operation.contains("invariance") }
         #expect(!direct.isEmpty && direct.allSatisfy { !$0.passed }, "every direct \(operation) check must fail")
     }
+
+    @Test func poisoningACacheStaysInsideIt() throws {
+        let backend = CPUBackend(threads: 1)
+        let cache = try backend.makeKVCache(layers: 2, blockSize: 4, blockCapacity: 3, kvDimension: 8)
+        try backend.fillKVBlocks(cache, blocks: 1..<3, with: .nan)
+        #expect(throws: BackendError.self) { try backend.fillKVBlocks(cache, blocks: 2..<4, with: .nan) }
+    }
 }

@@ -19,8 +19,7 @@ public struct Plugin<Factory: Sendable>: NamedPlugin {
     }
 }
 
-/// Plugins by name: the one lookup table behind the backend and architecture registries (and the shape the
-/// decoder registry follows). A value type, so registering into a copy never changes what another caller
+/// Plugins by name: the one lookup table behind the backend, architecture and decoder registries. A value type, so registering into a copy never changes what another caller
 /// sees, and a registry can cross concurrency domains.
 public struct PluginRegistry<Plugin: NamedPlugin>: Sendable {
     private var plugins: [String: Plugin] = [:]

@@ -92,6 +92,14 @@ public enum BackendArgumentChecks {
         }
     }
 
+    /// A range of whole blocks inside the cache (for filling them, as a kernel check poisons a cache).
+    public static func blockRange(_ operation: String, _ blocks: Range<Int>, cache: KVCacheStorage) throws {
+        guard blocks.lowerBound >= 0, blocks.upperBound <= cache.blockCapacity else {
+            throw BackendError.shapeMismatch(operation: operation,
+                detail: "blocks \(blocks) outside a cache of \(cache.blockCapacity) blocks")
+        }
+    }
+
     /// Heads must divide into key/value heads, and key/value heads of `headDimension` fill the cache rows.
     public static func attentionHeads(_ operation: String, heads: Int, kvHeads: Int, headDimension: Int,
                                       kvDimension: Int) throws {
