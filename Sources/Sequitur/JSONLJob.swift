@@ -7,7 +7,10 @@ import Foundation
 ///   killed process can leave), so an interrupted run continues where it stopped;
 /// - `shard: (i, n)` takes every n-th request (those whose 0-based index is ≡ i mod n), so a job spreads over
 ///   machines and merging the outputs is a concatenation;
-/// - a bad input line stops the run with its line number and the reason, before any work on it.
+/// - a bad input line stops the run with its line number and the reason, before any work on it;
+/// - with a `recipe`, the sidecar `OUT.jsonl.meta.json` (`JobManifest`) records the input, model and
+///   configuration the lines come from, and which shard they are; `resume` refuses to continue an output made
+///   from anything else, and `sequitur merge` checks that every shard agrees.
 ///
 /// ```swift
 /// let job = try JSONLJob(input: inURL, output: outURL, resume: true, shard: nil)
@@ -20,6 +23,9 @@ public struct JSONLJob {
     public let output: URL
     public let resume: Bool
     public let shard: Shard?
+    /// The model and settings behind the results; nil writes no sidecar (library callers that track
+    /// provenance themselves).
+    public var recipe: JobRecipe?
 
     /// `index`-th of `count` shards (0-based).
     public struct Shard: Sendable, Equatable, CustomStringConvertible {
@@ -41,13 +47,18 @@ public struct JSONLJob {
             try self.init(index: i, count: n)
         }
         public var description: String { "\(index)/\(count)" }
+        /// Whether the input's `itemIndex`-th request (0-based, blank lines not counted) is in this shard.
+        public func contains(itemAt itemIndex: Int) -> Bool { Self.index(ofItemAt: itemIndex, count: count) == index }
+        /// The shard of `count` that takes the `itemIndex`-th request: the assignment `merge` checks against.
+        public static func index(ofItemAt itemIndex: Int, count: Int) -> Int { itemIndex % count }
     }
 
-    public init(input: URL, output: URL, resume: Bool, shard: Shard?) {
+    public init(input: URL, output: URL, resume: Bool, shard: Shard?, recipe: JobRecipe? = nil) {
         self.input = input
         self.output = output
         self.resume = resume
         self.shard = shard
+        self.recipe = recipe
     }
 
     /// One parsed input line.
@@ -78,19 +89,27 @@ public struct JSONLJob {
         if input.resolvingSymlinksInPath().standardizedFileURL.path == output.resolvingSymlinksInPath().standardizedFileURL.path {
             throw JSONLJobError.sameFile(input.path)
         }
-        let items = try readItems(parse: parse)
+        let data: Data
+        do { data = try Data(contentsOf: input) } catch {
+            throw JSONLJobError.unreadable(input.path, error.localizedDescription)
+        }
+        let items = try Self.readItems(data, file: input.path, parse: parse)
+        let manifest = try recipe.map { try JobManifest(recipe: $0, inputBytes: data, shard: shard) }
         var done = Set<String>()
         let fm = FileManager.default
         if fm.fileExists(atPath: output.path) {
             guard resume else { throw JSONLJobError.outputExists(output.path) }
+            if let manifest { try adopt(manifest) }
             done = try repairAndReadDoneIDs()
         } else {
+            // The sidecar goes first: an output that has lines always has the manifest that explains them.
+            try manifest?.write(for: output)
             guard fm.createFile(atPath: output.path, contents: nil) else { throw JSONLJobError.cannotWrite(output.path, "cannot create the file") }
         }
         var mine: [Item<Request>] = []
         var otherShards = 0
         for (index, item) in items.enumerated() {
-            if let shard, index % shard.count != shard.index { otherShards += 1; continue }
+            if let shard, !shard.contains(itemAt: index) { otherShards += 1; continue }
             mine.append(item)
         }
         let pending = mine.filter { !done.contains($0.id) }
@@ -131,11 +150,26 @@ public struct JSONLJob {
         return Summary(written: written, skippedAsDone: mine.count - pending.count, skippedOtherShards: otherShards, interrupted: false)
     }
 
-    private func readItems<Request>(parse: (_ object: [String: Any], _ line: Int) throws -> (id: String, request: Request)) throws -> [Item<Request>] {
-        let data: Data
-        do { data = try Data(contentsOf: input) } catch {
-            throw JSONLJobError.unreadable(input.path, error.localizedDescription)
+    /// Resuming into an output made from another input, model, configuration or shard would mix two jobs'
+    /// results in one file, which no later check could untangle; an output from before sidecars existed gets one.
+    private func adopt(_ manifest: JobManifest) throws {
+        guard let existing = try JobManifest.read(for: output) else {
+            try manifest.write(for: output)
+            return
         }
+        let sidecar = JobManifest.url(for: output).path
+        if let difference = existing.difference(from: manifest) {
+            throw JSONLJobError.differentJob(output.path, "\(sidecar) records a different \(difference) than this run's")
+        }
+        if existing.shard != manifest.shard {
+            let shown = { (s: JobManifest.ShardRecord?) in s.map { "\($0.index)/\($0.count)" } ?? "none" }
+            throw JSONLJobError.differentJob(output.path, "\(sidecar) records shard \(shown(existing.shard)), this run is shard \(shown(manifest.shard))")
+        }
+    }
+
+    /// Every non-blank line of `data` (the contents of `file`) parsed, in order, with ids checked to be unique.
+    static func readItems<Request>(_ data: Data, file: String,
+                                   parse: (_ object: [String: Any], _ line: Int) throws -> (id: String, request: Request)) throws -> [Item<Request>] {
         var items: [Item<Request>] = []
         var seen: [String: Int] = [:]
         var lineNumber = 0
@@ -145,22 +179,22 @@ public struct JSONLJob {
             if line.last == 0x0D { line = line.dropLast() }
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
             guard String(data: Data(line), encoding: .utf8) != nil else {
-                throw JSONLJobError.badLine(file: input.path, line: lineNumber, reason: "not valid UTF-8")
+                throw JSONLJobError.badLine(file: file, line: lineNumber, reason: "not valid UTF-8")
             }
             let object: Any
             do { object = try JSONSerialization.jsonObject(with: Data(line)) } catch {
-                throw JSONLJobError.badLine(file: input.path, line: lineNumber, reason: "not valid JSON")
+                throw JSONLJobError.badLine(file: file, line: lineNumber, reason: "not valid JSON")
             }
             guard let dict = object as? [String: Any] else {
-                throw JSONLJobError.badLine(file: input.path, line: lineNumber, reason: "expected a JSON object")
+                throw JSONLJobError.badLine(file: file, line: lineNumber, reason: "expected a JSON object")
             }
             let parsed: (id: String, request: Request)
             // Whatever the parser rejects (a field, a conversation's message, a tokenizer error) is this line's fault.
             do { parsed = try parse(dict, lineNumber) } catch {
-                throw JSONLJobError.badLine(file: input.path, line: lineNumber, reason: "\(error)")
+                throw JSONLJobError.badLine(file: file, line: lineNumber, reason: "\(error)")
             }
             if let first = seen[parsed.id] {
-                throw JSONLJobError.badLine(file: input.path, line: lineNumber, reason: "duplicate id \"\(parsed.id)\" (first on line \(first))")
+                throw JSONLJobError.badLine(file: file, line: lineNumber, reason: "duplicate id \"\(parsed.id)\" (first on line \(first))")
             }
             seen[parsed.id] = lineNumber
             items.append(Item(id: parsed.id, line: lineNumber, request: parsed.request))
@@ -179,9 +213,7 @@ public struct JSONLJob {
         for line in data.split(separator: 0x0A, omittingEmptySubsequences: false) {
             let end = offset + line.count
             let complete = end < data.count  // followed by a newline
-            if complete, !line.isEmpty,
-               let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
-               let id = object["id"].flatMap(JSONLFieldReader.idString) {
+            if complete, let id = Self.resultID(of: line) {
                 ids.insert(id)
                 keep = end + 1
             } else if complete && !line.isEmpty {
@@ -196,6 +228,12 @@ public struct JSONLJob {
         }
         return ids
     }
+
+    /// The id of one complete output line; nil when the line is empty, not a JSON object, or has no id.
+    static func resultID(of line: Data.SubSequence) -> String? {
+        guard !line.isEmpty, let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else { return nil }
+        return object["id"].flatMap(JSONLFieldReader.idString)
+    }
 }
 
 /// Errors of a JSONL job, each naming the file and, for input, the line.
@@ -207,6 +245,7 @@ public enum JSONLJobError: Error, CustomStringConvertible, Equatable {
     case corruptOutput(String, String)
     case badShard(String)
     case sameFile(String)
+    case differentJob(String, String)
 
     public var description: String {
         switch self {
@@ -217,6 +256,7 @@ public enum JSONLJobError: Error, CustomStringConvertible, Equatable {
         case let .corruptOutput(path, reason): return "\(path): \(reason)"
         case let .badShard(reason): return "--shard \(reason)"
         case let .sameFile(path): return "\(path) is both the input and the output: write the results to another file"
+        case let .differentJob(path, reason): return "\(path): cannot resume: \(reason); resuming would mix two jobs' results: remove the output and its .meta.json, or rerun with the original settings"
         }
     }
 }

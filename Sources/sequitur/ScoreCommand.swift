@@ -117,7 +117,9 @@ struct ScoreCommand: ParsableCommand {
     private func scoreRequests(_ rt: ModelRuntime, job: JSONLJob) throws {
         let splitter = rt.splitter
         let scorer = rt.makeScorer(batchSize: batchSize)
-        try run(job, label: "score",
+        // The strategy is recorded although the scorers agree: they agree to rounding, not to the bit.
+        let recipe = try rt.jobRecipe(command: "score", settings: ["scorer": .string(rt.configuration.scorer.rawValue)])
+        try run(job, label: "score", recipe: recipe,
                 parse: { object, _ in try ScoringInput.parse(object, splitter: splitter, model: rt.model) }) { batch in
             let results = try scorer.score(batch.map(\.request), model: rt.model)
             let tokens = batch.reduce(0) { $0 + $1.request.context.count + $1.request.continuation.count }
@@ -128,7 +130,8 @@ struct ScoreCommand: ParsableCommand {
     private func scoreConversations(_ rt: ModelRuntime, job: JSONLJob) throws {
         let renderer = try ChatTemplateConversationRenderer(gguf: rt.file, tokenizer: rt.tokenizer)
         let scorer = ConversationScorer(includeEndOfTurn: !excludeEndOfTurn, batchSize: batchSize)
-        try run(job, label: "conversations",
+        let recipe = try rt.jobRecipe(command: "score --conversations", settings: ["exclude_end_of_turn": .bool(excludeEndOfTurn)])
+        try run(job, label: "conversations", recipe: recipe,
                 parse: { object, _ in try ConversationInput.parse(object, scorer: scorer, renderer: renderer, model: rt.model) }) { batch in
             let scores = try scorer.score(layouts: batch.map(\.request), model: rt.model)
             let tokens = scores.reduce(0) { $0 + $1.fedTokenCount }
@@ -136,24 +139,10 @@ struct ScoreCommand: ParsableCommand {
         }
     }
 
-    private func run<Request, Line: Encodable>(_ job: JSONLJob, label: String,
+    private func run<Request, Line: Encodable>(_ job: JSONLJob, label: String, recipe: JobRecipe,
                                                parse: ([String: Any], Int) throws -> (id: String, request: Request),
                                                process: ([JSONLJob.Item<Request>]) throws -> (lines: [Line], tokens: Int)) throws {
-        Interrupt.install()
-        let bar = ProgressBar(label: label)
-        defer { bar.finish() }
-        let summary = try job.run(
-            batchSize: batchSize,
-            parse: parse,
-            progress: { bar.update(done: $0, total: $1, tokens: $2) },
-            shouldStop: { Interrupt.requested },
-            process: process
-        )
-        bar.finish()
-        var note = "\(summary.written) written, \(summary.skippedAsDone) already done"
-        if summary.skippedOtherShards > 0 { note += ", \(summary.skippedOtherShards) in other shards" }
-        FileHandle.standardError.write(Data("\(label): \(note)\(summary.interrupted ? " (interrupted: rerun with --resume)" : "")\n".utf8))
-        if summary.interrupted { throw ExitCode(130) }
+        try job.runFromCommandLine(label: label, recipe: recipe, batchSize: batchSize, parse: parse, process: process)
     }
 }
 
