@@ -15,6 +15,12 @@ struct CompareDecodersCommand: ParsableCommand {
             ŷ = argmax_y Pr(y|x) over the same outputs; each decoder's search-error rate is how often its best \
             output scores below that. Prompts whose exact search ran out of budget are left out of the rate and \
             counted separately.
+
+            With --output, --input is JSONL ({"id", "prompt"} lines, as for generate --input) and each prompt's \
+            result is one line: {"id", "prompt_tokens", "exact_logprob", "exact_proven", "decoders": \
+            [{"decoder", "logprob", "n_tokens", "found_exact_argmax"}]}, written by the same resumable, \
+            shardable job as score (--resume, --shard I/N, `sequitur merge`). Timings are left out of the lines \
+            so that a resumed or sharded run writes the same bytes as a single one.
             """
     )
 
@@ -24,6 +30,7 @@ struct CompareDecodersCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Most new tokens for every decoder.", valueName: "n")) var maxNewTokens = 8
     @Option(help: ArgumentHelp("Expansion budget of the reference exact search.", valueName: "n")) var maxExpansions = 20_000
     @Flag(help: "Print the table as JSON.") var json = false
+    @OptionGroup var batch: ResumableOutputOptions
 
     struct Row: Encodable {
         var decoder: String
@@ -60,17 +67,26 @@ struct CompareDecodersCommand: ParsableCommand {
         return c
     }
 
-    func run() throws {
-        let text = try String(contentsOf: URL(fileURLWithPath: input), encoding: .utf8)
-        let prompts = text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
-        guard !prompts.isEmpty else { throw CommandError("\(input): no prompts (one per line)") }
+    /// The runtime, the decoders to compare (by their spec), and the exact search they are compared with.
+    func contestants() throws -> (runtime: ModelRuntime, decoders: [(String, any Decoder)], exact: ExhaustiveDecoder) {
         let specs = decoders.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
         let rt = try runtime.runtime { $0.stop.maxNewTokens = maxNewTokens }
         let registry = DecoderRegistry.standard
         let built = try specs.map { ($0, try registry.make(try Self.parseSpec($0, registry: registry))) }
         // The reference must be exact search itself (its certificate says when the argmax is proven), not
         // whatever a registry calls by some name.
-        let exact = try ExhaustiveDecoder(maxExpansions: maxExpansions)
+        return (rt, built, try ExhaustiveDecoder(maxExpansions: maxExpansions))
+    }
+
+    func run() throws {
+        if let job = try batch.job(input: input) {
+            try runBatch(job)
+            return
+        }
+        let text = try String(contentsOf: URL(fileURLWithPath: input), encoding: .utf8)
+        let prompts = text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+        guard !prompts.isEmpty else { throw CommandError("\(input): no prompts (one per line)") }
+        let (rt, built, exact) = try contestants()
         let stop = rt.configuration.stop
 
         var best: [[Double]] = Array(repeating: [], count: built.count)

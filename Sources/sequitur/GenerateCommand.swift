@@ -11,15 +11,23 @@ struct GenerateCommand: ParsableCommand {
             sequitur generate --beams 4 --max-new-tokens 24 "Once upon a time"  beam search, 4-best
             sequitur generate --decoder exhaustive --max-new-tokens 6 "The cat sat on the"
             sequitur generate --decoder sampling --param temperature=0.8 --param seed=7 --chat "Write a haiku"
+            sequitur generate --input prompts.jsonl --output out.jsonl [--resume] [--shard I/N]
 
             Decoders that stream tokens (greedy, sampling) print them as they are chosen; the others print the \
             n-best with their scores (log Pr(y|x), and the length-penalised score beam search ranked by). \
             `sequitur decoders` lists every decoder's capabilities and parameters.
+
+            With --input, each line is {"id", "prompt"} and each output line is the --json object of that \
+            prompt with its id: {"id", "hypotheses", "certificate", "prompt_tokens"}. Lines are written whole; \
+            --resume skips ids already written and --shard I/N takes every N-th prompt (`sequitur merge` joins \
+            the shards).
             """
     )
 
     @OptionGroup var runtime: RuntimeOptions
-    @Argument(help: "The prompt ('-' reads standard input).") var prompt: String
+    @Argument(help: "The prompt ('-' reads standard input; omit it with --input).") var prompt: String?
+    @Option(help: ArgumentHelp("JSONL file of prompts, {\"id\", \"prompt\"} (with --output).", valueName: "file")) var input: String?
+    @OptionGroup var batch: ResumableOutputOptions
     @OptionGroup var decoding: DecodingOptions
     @Flag(help: "Wrap the prompt as a user message with the model's chat template.") var chat = false
     @Flag(help: "Print one JSON object with the hypotheses.") var json = false
@@ -39,6 +47,13 @@ struct GenerateCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let job = try batch.job(input: input) {
+            guard prompt == nil else { throw CommandError("give either PROMPT or --input, not both") }
+            try runBatch(job)
+            return
+        }
+        guard input == nil else { throw CommandError("--input needs --output FILE") }
+        guard let prompt else { throw CommandError("give a PROMPT, or --input PROMPTS.jsonl --output OUT.jsonl") }
         var promptText = prompt
         if prompt == "-" {
             guard let s = String(data: FileHandle.standardInput.readDataToEndOfFile(), encoding: .utf8) else {

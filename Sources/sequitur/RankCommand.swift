@@ -9,6 +9,7 @@ struct RankCommand: ParsableCommand {
         discussion: """
             sequitur rank "The capital of France is" Paris London Berlin
             sequitur rank --input questions.jsonl      (lines: {"id", "context", "choices": [...], "label"?})
+            sequitur rank --input questions.jsonl --output ranks.jsonl [--resume] [--shard I/N]
 
             Each choice is scored as " " + choice after the context (lm-evaluation-harness's target delimiter). \
             acc picks the highest total log-prob; acc_norm the highest log-prob per character of the choice (the \
@@ -22,6 +23,7 @@ struct RankCommand: ParsableCommand {
     @Option(help: ArgumentHelp("JSONL file of questions.", valueName: "file")) var input: String?
     @Option(help: ArgumentHelp("Text put between the context and each choice.", valueName: "text")) var delimiter = " "
     @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var batch: ResumableOutputOptions
 
     /// What the arguments ask for; `validate()` rejects a mix before the model loads and `run()` switches on it.
     enum Mode {
@@ -29,13 +31,17 @@ struct RankCommand: ParsableCommand {
         case question(context: String, choices: [String])
         /// A JSONL file of questions, one result line each on standard output.
         case questions(file: String)
+        /// A JSONL file of questions, one result line each in `--output`: resumable and shardable.
+        case questionsToFile(JSONLJob)
     }
 
     func mode() throws -> Mode {
         if let input {
             guard texts.isEmpty else { throw ValidationError("give either CONTEXT CHOICE... or --input, not both") }
+            if let job = try batch.job(input: input) { return .questionsToFile(job) }
             return .questions(file: input)
         }
+        _ = try batch.job(input: nil)
         guard let context = texts.first, texts.count >= 3 else { throw ValidationError("give a CONTEXT and at least two CHOICES, or --input FILE") }
         return .question(context: context, choices: Array(texts.dropFirst()))
     }
@@ -62,6 +68,8 @@ struct RankCommand: ParsableCommand {
             try rank(context: context, choices: choices, ranker: ranker, model: rt.model)
         case let .questions(file):
             try rank(file: file, ranker: ranker, model: rt.model)
+        case let .questionsToFile(job):
+            try rankBatch(job, ranker: ranker, runtime: rt)
         }
     }
 

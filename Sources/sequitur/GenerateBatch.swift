@@ -1,0 +1,50 @@
+import Foundation
+import Sequitur
+
+/// `generate --input PROMPTS.jsonl --output OUT.jsonl [--resume] [--shard I/N]`: every prompt decoded with the
+/// same decoder, one line each, through the same resumable, shardable job as `score`.
+extension GenerateCommand {
+    /// `{"id", "hypotheses", "certificate"?, "prompt_tokens"}`: the `--json` object of one prompt, with its id.
+    struct BatchLine: Encodable {
+        var id: String
+        var output: Output
+
+        private enum CodingKeys: String, CodingKey { case id }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(id, forKey: .id)
+            try output.encode(to: encoder)
+        }
+    }
+
+    func runBatch(_ job: JSONLJob) throws {
+        let rt = try runtime.runtime { try decoding.apply(to: &$0) }
+        let decoder = try rt.makeDecoder()
+        let stop = rt.configuration.stop
+        // A sampling decoder draws from its seed afresh for every prompt, so a line does not depend on which
+        // shard or batch it ran in, and the seed (a decoder parameter) is part of the recipe.
+        let recipe = try rt.jobRecipe(command: "generate", settings: [
+            "decoder": try ConfigValue(encoding: rt.configuration.decoder),
+            "stop": try ConfigValue(encoding: stop),
+            "chat": .bool(chat),
+        ])
+        // One prompt per batch: a decode takes long, and each finished line is then on disk before the next starts.
+        try job.runFromCommandLine(label: "generate", recipe: recipe, batchSize: 1, parse: { object, _ in
+            try PromptInput.parse(object, runtime: rt, chat: chat, stop: stop)
+        }) { batch in
+            var generated = 0
+            let lines = try batch.map { item -> BatchLine in
+                let result = try decoder.decode(DecodingRequest(prompt: item.request, stop: stop), model: rt.model)
+                generated += result.hypotheses.reduce(0) { $0 + $1.tokens.count }
+                let hypotheses = result.hypotheses.map {
+                    Output.Item(ids: $0.tokens, text: rt.tokenizer.decode($0.tokens, skipSpecial: true), score: $0.score,
+                                logprob: $0.logProb, token_logprobs: $0.tokenLogProbs, finish_reason: $0.finishReason.rawValue)
+                }
+                return BatchLine(id: item.id, output: Output(hypotheses: hypotheses, certificate: result.certificate.map(Self.describe),
+                                                             prompt_tokens: item.request.count))
+            }
+            return (lines, generated)
+        }
+    }
+}
