@@ -35,11 +35,19 @@ public struct JobManifest: Codable, Sendable, Equatable {
     public struct InputIdentity: Codable, Sendable, Hashable {
         public var sha256: String
         public var bytes: Int
+        public init(sha256: String, bytes: Int) {
+            self.sha256 = sha256
+            self.bytes = bytes
+        }
     }
 
     public struct ShardRecord: Codable, Sendable, Hashable {
         public var index: Int
         public var count: Int
+        public init(index: Int, count: Int) {
+            self.index = index
+            self.count = count
+        }
     }
 
     public init(recipe: JobRecipe, inputBytes: Data, shard: JSONLJob.Shard?) throws {
@@ -101,11 +109,11 @@ public struct JobManifest: Codable, Sendable, Equatable {
     public func difference(from other: JobManifest) -> String? {
         guard fingerprint != other.fingerprint else { return nil }
         var parts: [String] = []
-        if input != other.input { parts.append("the input (sha256 \(input.sha256.prefix(12))… vs \(other.input.sha256.prefix(12))…)") }
-        if model != other.model { parts.append("the model (\(model.bytes) bytes, sampled sha256 \(model.sampled_sha256.prefix(12))… vs \(other.model.bytes) bytes, \(other.model.sampled_sha256.prefix(12))…)") }
+        if input != other.input { parts.append("input (sha256 \(input.sha256.prefix(12))… vs \(other.input.sha256.prefix(12))…)") }
+        if model != other.model { parts.append("model (\(model.bytes) bytes, sampled sha256 \(model.sampled_sha256.prefix(12))… vs \(other.model.bytes) bytes, \(other.model.sampled_sha256.prefix(12))…)") }
         for key in Set(configuration.keys).union(other.configuration.keys).sorted() where configuration[key] != other.configuration[key] {
             parts.append("configuration \"\(key)\" (\(configuration[key]?.description ?? "unset") vs \(other.configuration[key]?.description ?? "unset"))")
         }
-        return parts.isEmpty ? "the fingerprint" : parts.joined(separator: ", ")
+        return parts.isEmpty ? "fingerprint" : parts.joined(separator: ", ")
     }
 }
