@@ -132,6 +132,14 @@ public struct JSONLJob {
     }
 
     private func readItems<Request>(parse: (_ object: [String: Any], _ line: Int) throws -> (id: String, request: Request)) throws -> [Item<Request>] {
+        try Self.readItems(of: input, parse: parse)
+    }
+
+    /// Every line of `input` parsed and checked (JSON, UTF-8, the parser's fields, unique ids) before any work,
+    /// so a bad line is reported, with its file and number, before a result is written. Blank lines are skipped.
+    public static func readItems<Request>(
+        of input: URL, parse: (_ object: [String: Any], _ line: Int) throws -> (id: String, request: Request)
+    ) throws -> [Item<Request>] {
         let data: Data
         do { data = try Data(contentsOf: input) } catch {
             throw JSONLJobError.unreadable(input.path, error.localizedDescription)
@@ -234,13 +242,29 @@ public struct JSONLFieldError: Error, CustomStringConvertible, Equatable {
 
 /// Typed reads of fields of a JSON object, with errors that name the field.
 public enum JSONLFieldReader {
-    /// Ids may be strings or integers; both are kept as strings.
+    /// Ids may be strings or integers; both are kept as strings, exactly as written: an integer of any size
+    /// keeps all its digits. Nil for anything else (see `idProblem`).
     public static func idString(_ value: Any) -> String? {
         if let s = value as? String { return s }
-        if let n = value as? NSNumber, !isBoolean(n), n.doubleValue == n.doubleValue.rounded() {
-            return String(n.int64Value)
+        guard let n = value as? NSNumber, !isBoolean(n) else { return nil }
+        // Foundation parses integers beyond 64 bits as NSDecimalNumber, whose digits are exact.
+        if let decimal = n as? NSDecimalNumber {
+            let digits = decimal.stringValue
+            return digits.allSatisfy({ $0.isNumber || $0 == "-" }) ? digits : nil
         }
-        return nil
+        switch String(cString: n.objCType) {
+        case "Q": return String(n.uint64Value)                  // 2⁶³ ... 2⁶⁴−1
+        case "q", "l", "i", "s": return String(n.int64Value)
+        default: return nil                                     // written with a fraction or an exponent
+        }
+    }
+
+    /// Why `value` is not an id, for the error message.
+    static func idProblem(_ value: Any) -> String {
+        if let n = value as? NSNumber, !isBoolean(n) {
+            return "\(n) is a number written with a fraction or an exponent; give ids as strings or as integers written digit by digit"
+        }
+        return "expected a string or an integer"
     }
 
     /// JSON `true`/`false` arrive as NSNumber too; a token id of `true` must be an error, not 1.
@@ -248,8 +272,17 @@ public enum JSONLFieldReader {
 
     public static func id(_ object: [String: Any]) throws -> String {
         guard let raw = object["id"] else { throw JSONLFieldError(field: "id", problem: "missing") }
-        guard let id = idString(raw) else { throw JSONLFieldError(field: "id", problem: "expected a string or an integer") }
+        guard let id = idString(raw) else { throw JSONLFieldError(field: "id", problem: idProblem(raw)) }
         return id
+    }
+
+    /// A JSON integer written as one (not `true`, not `1.0`), or nil.
+    public static func integer(_ value: Any) -> Int? {
+        guard let n = value as? NSNumber, !isBoolean(n), !(n is NSDecimalNumber) else { return nil }
+        switch String(cString: n.objCType) {
+        case "q", "l", "i", "s": return Int(exactly: n.int64Value)
+        default: return nil
+        }
     }
 
     public static func optionalString(_ object: [String: Any], _ field: String) throws -> String? {
