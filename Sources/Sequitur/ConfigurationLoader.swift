@@ -29,6 +29,7 @@ public enum ConfigurationLoader {
     public static func parse(_ text: String,
                              backendNames: [String] = BackendRegistry.standard.names) throws -> SequiturConfiguration {
         try ConfigurationTextScreen.check(text)
+        try ConfigurationDuplicateKeys.check(text)
         let tree: Any?
         do {
             tree = try Yams.load(yaml: text)
