@@ -172,6 +172,15 @@ public struct BeamSearchDecoder: Decoder {
             }
             let stop = everyCandidateFinished || next.isEmpty || !improvable
                 || (finished.count == numBeams && earlyStopping == .always)
+            if !stop, request.shouldStop?() == true {
+                // The caller stopped the search: the live beams join the finished ones, ranked by the same score.
+                let partial = next.map { $0.output.hypothesis(.interrupted, score: $0.candidate.sum / pow(Double(generated), lengthPenalty)) }
+                let ranked = (finished + partial).enumerated()
+                    .sorted { $0.element.score != $1.element.score ? $0.element.score > $1.element.score : $0.offset < $1.offset }
+                    .map(\.element)
+                return DecodingResult(hypotheses: Array(ranked.prefix(numReturnSequences)), promptLogProbs: prefill.promptLogProbs,
+                                      processedTokens: model.processedTokenCount - startCount)
+            }
             if stop {
                 if finished.count < numReturnSequences {
                     // Only with vocabularies too small to fill the beams: fall back on the best live beams.

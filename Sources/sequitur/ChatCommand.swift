@@ -49,13 +49,18 @@ struct ChatCommand: ParsableCommand {
             guard let transcript else { return }
             try ChatTranscript.save(session.messages, to: URL(fileURLWithPath: transcript))
         }
-        func round(_ send: (((TokenID, Float) -> Bool)?) throws -> ChatReply) throws {
+        func round(_ send: (((TokenID, Float) -> Bool)?, @escaping () -> Bool) throws -> ChatReply) throws {
             var detokenizer = StreamingDetokenizer(tokenizer: rt.tokenizer, skipSpecial: true)
             let reply = try send(streams ? { token, _ in
                 Self.write(detokenizer.append(token))
                 return !Interrupt.requested
-            } : nil)
+            } : nil, { Interrupt.requested })
             Self.write(streams ? detokenizer.finish() + "\n" : reply.text + "\n")
+            if reply.interrupted {
+                // The partial reply was shown but is not part of the conversation: the transcript ends with the
+                // user's turn, which the next `chat --transcript` answers afresh.
+                FileHandle.standardError.write(Data("[reply interrupted: not saved to the conversation]\n".utf8))
+            }
             if stats {
                 FileHandle.standardError.write(Data(("[prompt \(reply.promptTokenCount) tokens, \(reply.reusedTokenCount) from the cache; "
                     + "\(reply.processedTokens) processed; \(reply.hypothesis.tokens.count) generated, \(reply.hypothesis.finishReason.rawValue)]\n").utf8))
@@ -63,13 +68,14 @@ struct ChatCommand: ParsableCommand {
             try save()
         }
         // A loaded transcript that ends with the user's turn is answered first.
-        if session.messages.last?.role == "user" { try round { try session.respond(onToken: $0) } }
+        if session.messages.last?.role == "user" { try round { try session.respond(onToken: $0, shouldStop: $1) } }
         while !Interrupt.requested {
             if interactive { Self.write("> ") }
             guard let line = readLine(strippingNewline: true), !line.isEmpty else { break }
-            try round { try session.send(line, onToken: $0) }
+            try round { try session.send(line, onToken: $0, shouldStop: $1) }
         }
         try save()
+        if Interrupt.requested { throw ExitCode(130) }
     }
 
     static func write(_ text: String) {

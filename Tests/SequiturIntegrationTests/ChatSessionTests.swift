@@ -129,4 +129,19 @@ import Testing
         rejects(DecodingRequest(prompt: prompt, stop: stop, returnPromptLogProbs: true, prefixState: state),
                 "returnPromptLogProbs")
     }
+
+    /// A reply stopped by the caller is returned but not added: the conversation ends with the user's turn, so a
+    /// saved transcript never holds a truncated reply as if complete, and `respond()` answers it afresh.
+    @Test func anInterruptedReplyIsNotAddedToTheConversation() throws {
+        let session = try ChatSession(model: model, renderer: renderer, decoder: GreedyDecoder(), stop: stop)
+        var streamed = 0
+        let reply = try session.send(" hi", onToken: { _, _ in streamed += 1; return streamed < 2 })
+        #expect(reply.interrupted && reply.hypothesis.tokens.count == 2)
+        #expect(session.messages.last == .user(" hi"))
+        let answered = try session.respond()
+        #expect(!answered.interrupted && session.messages.suffix(2) == [.user(" hi"), .assistant(answered.text)])
+        let beam = try ChatSession(model: model, renderer: renderer, decoder: BeamSearchDecoder(numBeams: 2), stop: stop)
+        let stopped = try beam.send(" hi", shouldStop: { true })
+        #expect(stopped.interrupted && beam.messages.last == .user(" hi"))
+    }
 }
