@@ -16,7 +16,7 @@ public enum ConfigurationLoader {
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw ConfigurationError.unreadable(file: path, reason: "cannot read the file as UTF-8 text (\(error.localizedDescription))")
+            throw ConfigurationError.unreadable(file: path, reason: "cannot read the file as UTF-8 text: \(FileProblem.reason(error, path: path))")
         }
         do {
             return try parse(text, backendNames: backendNames)

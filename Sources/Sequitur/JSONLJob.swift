@@ -78,6 +78,7 @@ public struct JSONLJob {
         if input.resolvingSymlinksInPath().standardizedFileURL.path == output.resolvingSymlinksInPath().standardizedFileURL.path {
             throw JSONLJobError.sameFile(input.path)
         }
+        if FileProblem.isDirectory(output.path) { throw JSONLJobError.cannotWrite(output.path, "is a directory, not a file") }
         let items = try readItems(parse: parse)
         var done = Set<String>()
         let fm = FileManager.default
@@ -96,7 +97,7 @@ public struct JSONLJob {
         let pending = mine.filter { !done.contains($0.id) }
         let handle: FileHandle
         do { handle = try FileHandle(forWritingTo: output) } catch {
-            throw JSONLJobError.cannotWrite(output.path, error.localizedDescription)
+            throw JSONLJobError.cannotWrite(output.path, FileProblem.reason(error, path: output.path))
         }
         defer { try? handle.close() }
         try handle.seekToEnd()
@@ -122,7 +123,7 @@ public struct JSONLJob {
             do {
                 try handle.write(contentsOf: chunk)
                 try handle.synchronize()
-            } catch { throw JSONLJobError.cannotWrite(output.path, error.localizedDescription) }
+            } catch { throw JSONLJobError.cannotWrite(output.path, FileProblem.reason(error, path: output.path)) }
             written += batch.count
             tokens += result.tokens
             start += batch.count
@@ -142,7 +143,7 @@ public struct JSONLJob {
     ) throws -> [Item<Request>] {
         let data: Data
         do { data = try Data(contentsOf: input) } catch {
-            throw JSONLJobError.unreadable(input.path, error.localizedDescription)
+            throw JSONLJobError.unreadable(input.path, FileProblem.reason(error, path: input.path))
         }
         var items: [Item<Request>] = []
         var seen: [String: Int] = [:]
@@ -180,7 +181,7 @@ public struct JSONLJob {
     /// complete lines.
     private func repairAndReadDoneIDs() throws -> Set<String> {
         let data: Data
-        do { data = try Data(contentsOf: output) } catch { throw JSONLJobError.unreadable(output.path, error.localizedDescription) }
+        do { data = try Data(contentsOf: output) } catch { throw JSONLJobError.unreadable(output.path, FileProblem.reason(error, path: output.path)) }
         var keep = 0
         var ids = Set<String>()
         var offset = 0

@@ -16,7 +16,9 @@ struct ChatCommand: ParsableCommand {
             sequitur chat --decoder sampling --param temperature=0.7 --param seed=3
 
             --transcript FILE loads the conversation from FILE when it exists and saves it there (atomically) \
-            after every round, in the format `score --conversations` reads.
+            after every round, as one JSON line {"id", "messages"} whose id is the file's name: the line format \
+            `score --conversations FILE` reads, so transcripts are scored, or concatenated and scored, as they are. \
+            A reply cut off by Ctrl-C is not saved: the transcript then ends with the user's message.
             """
     )
 
@@ -31,9 +33,10 @@ struct ChatCommand: ParsableCommand {
         let renderer = try ChatTemplateConversationRenderer(gguf: rt.file, tokenizer: rt.tokenizer)
         var messages: [ChatMessage] = []
         if let transcript, FileManager.default.fileExists(atPath: transcript) {
-            do { messages = try ChatTranscript.load(from: URL(fileURLWithPath: transcript)) } catch {
-                throw CommandError("\(transcript): \(error)")
-            }
+            do { messages = try ChatTranscript.load(from: URL(fileURLWithPath: transcript)) }
+            catch let error as ChatTranscriptError { throw CommandError("\(transcript): \(error)") }
+            catch let error as ConversationError { throw CommandError("\(transcript): \(error)") }
+            catch { throw CommandError("\(transcript): cannot read: \(FileProblem.reason(error, path: transcript))") }
         }
         if let system {
             guard messages.isEmpty else { throw CommandError("--system starts a new conversation, but \(transcript ?? "the transcript") already has messages") }
@@ -47,7 +50,9 @@ struct ChatCommand: ParsableCommand {
         Interrupt.install()
         func save() throws {
             guard let transcript else { return }
-            try ChatTranscript.save(session.messages, to: URL(fileURLWithPath: transcript))
+            do { try ChatTranscript.save(session.messages, to: URL(fileURLWithPath: transcript)) } catch {
+                throw CommandError("\(transcript): cannot write: \(FileProblem.reason(error, path: transcript))")
+            }
         }
         func round(_ send: (((TokenID, Float) -> Bool)?, @escaping () -> Bool) throws -> ChatReply) throws {
             var detokenizer = StreamingDetokenizer(tokenizer: rt.tokenizer, skipSpecial: true)
