@@ -65,6 +65,20 @@ import Sequitur
         }
     }
 
+    /// Values are checked as the file is read, with their whole path (`stop.`, `decoder.parameters.`), so the
+    /// file's mistakes are told from a command line's flags.
+    @Test func outOfRangeValuesAreReportedWithTheirWholePath() {
+        #expect(throws: ConfigurationError.invalidValue(path: "stop.maxNewTokens", message: "must be at least 1, got -1")) {
+            try ConfigurationLoader.parse("stop: { maxNewTokens: -1 }")
+        }
+        #expect(throws: ConfigurationError.invalidValue(path: "decoder.parameters.numBeams", message: "must be at least 1, got 0")) {
+            try ConfigurationLoader.parse("decoder: { name: beam, parameters: { numBeams: 0 } }")
+        }
+        #expect(throws: ConfigurationError.invalidValue(path: "threads", message: "must be at least 1, got 0")) {
+            try ConfigurationLoader.parse("threads: 0")
+        }
+    }
+
     @Test func unknownKeysAndNamesListTheValidOnes() {
         #expect(throws: ConfigurationError.unknownKey(path: "stop", key: "maxNewTokns", valid: StopConditions.fieldNames)) {
             try ConfigurationLoader.parse("stop: { maxNewTokns: 3 }")
