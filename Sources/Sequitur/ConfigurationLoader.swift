@@ -11,24 +11,28 @@ public enum ConfigurationLoader {
     /// `backendNames` are the backends the caller can build (its `BackendRegistry`'s names), so a misspelt
     /// backend is reported with the file and field here rather than later, without them.
     public static func load(file path: String,
-                            backendNames: [String] = BackendRegistry.standard.names) throws -> SequiturConfiguration {
+                            backendNames: [String] = BackendRegistry.standard.names,
+                            decoders: DecoderRegistry = .standard) throws -> SequiturConfiguration {
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw ConfigurationError.unreadable(file: path, reason: "cannot read the file as UTF-8 text (\(error.localizedDescription))")
+            throw ConfigurationError.unreadable(file: path, reason: "cannot read the file as UTF-8 text: \(FileProblem.reason(error, path: path))")
         }
         do {
-            return try parse(text, backendNames: backendNames)
+            return try parse(text, backendNames: backendNames, decoders: decoders)
         } catch let error as ConfigurationError {
             throw ConfigurationError.inFile(file: path, error)
         }
     }
 
-    /// Parses configuration text (JSON or YAML).
+    /// Parses configuration text (JSON or YAML) and checks its values (`SequiturConfiguration.check`), the
+    /// decoder's parameters against `decoders`.
     public static func parse(_ text: String,
-                             backendNames: [String] = BackendRegistry.standard.names) throws -> SequiturConfiguration {
+                             backendNames: [String] = BackendRegistry.standard.names,
+                             decoders: DecoderRegistry = .standard) throws -> SequiturConfiguration {
         try ConfigurationTextScreen.check(text)
+        try ConfigurationDuplicateKeys.check(text)
         let tree: Any?
         do {
             tree = try Yams.load(yaml: text)
@@ -48,11 +52,14 @@ public enum ConfigurationLoader {
         try checkName(root["backend"], path: "backend", valid: backendNames)
         try checkName(root["scorer"], path: "scorer", valid: ScorerStrategy.allCases.map(\.rawValue))
         try checkScalarKinds(root)
+        let configuration: SequiturConfiguration
         do {
-            return try YAMLDecoder().decode(SequiturConfiguration.self, from: text)
+            configuration = try YAMLDecoder().decode(SequiturConfiguration.self, from: text)
         } catch let error as Swift.DecodingError {
             throw translate(error, root: root)
         }
+        try configuration.check(decoders: decoders)
+        return configuration
     }
 
     /// Booleans and integers must be written as such: the YAML decoder would otherwise read the string "yes"

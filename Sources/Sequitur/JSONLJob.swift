@@ -89,10 +89,9 @@ public struct JSONLJob {
         if input.resolvingSymlinksInPath().standardizedFileURL.path == output.resolvingSymlinksInPath().standardizedFileURL.path {
             throw JSONLJobError.sameFile(input.path)
         }
-        let data: Data
-        do { data = try Data(contentsOf: input) } catch {
-            throw JSONLJobError.unreadable(input.path, error.localizedDescription)
-        }
+        if FileProblem.isDirectory(output.path) { throw JSONLJobError.cannotWrite(output.path, "is a directory, not a file") }
+        // Read once: the same bytes are parsed and fingerprinted.
+        let data = try Self.contents(of: input)
         let items = try Self.readItems(data, file: input.path, parse: parse)
         let manifest = try recipe.map { try JobManifest(recipe: $0, inputBytes: data, shard: shard) }
         var done = Set<String>()
@@ -115,7 +114,7 @@ public struct JSONLJob {
         let pending = mine.filter { !done.contains($0.id) }
         let handle: FileHandle
         do { handle = try FileHandle(forWritingTo: output) } catch {
-            throw JSONLJobError.cannotWrite(output.path, error.localizedDescription)
+            throw JSONLJobError.cannotWrite(output.path, FileProblem.reason(error, path: output.path))
         }
         defer { try? handle.close() }
         try handle.seekToEnd()
@@ -141,7 +140,7 @@ public struct JSONLJob {
             do {
                 try handle.write(contentsOf: chunk)
                 try handle.synchronize()
-            } catch { throw JSONLJobError.cannotWrite(output.path, error.localizedDescription) }
+            } catch { throw JSONLJobError.cannotWrite(output.path, FileProblem.reason(error, path: output.path)) }
             written += batch.count
             tokens += result.tokens
             start += batch.count
@@ -164,6 +163,21 @@ public struct JSONLJob {
         if existing.shard != manifest.shard {
             let shown = { (s: JobManifest.ShardRecord?) in s.map { "\($0.index)/\($0.count)" } ?? "none" }
             throw JSONLJobError.differentJob(output.path, "\(sidecar) records shard \(shown(existing.shard)), this run is shard \(shown(manifest.shard))")
+        }
+    }
+
+    /// Every line of `input` parsed and checked (JSON, UTF-8, the parser's fields, unique ids) before any work,
+    /// so a bad line is reported, with its file and number, before a result is written. Blank lines are skipped.
+    public static func readItems<Request>(
+        of input: URL, parse: (_ object: [String: Any], _ line: Int) throws -> (id: String, request: Request)
+    ) throws -> [Item<Request>] {
+        try readItems(try contents(of: input), file: input.path, parse: parse)
+    }
+
+    /// The bytes of `url`, or an error that says why not (no such file, a directory) in words.
+    static func contents(of url: URL) throws -> Data {
+        do { return try Data(contentsOf: url) } catch {
+            throw JSONLJobError.unreadable(url.path, FileProblem.reason(error, path: url.path))
         }
     }
 
@@ -206,7 +220,7 @@ public struct JSONLJob {
     /// complete lines.
     private func repairAndReadDoneIDs() throws -> Set<String> {
         let data: Data
-        do { data = try Data(contentsOf: output) } catch { throw JSONLJobError.unreadable(output.path, error.localizedDescription) }
+        do { data = try Data(contentsOf: output) } catch { throw JSONLJobError.unreadable(output.path, FileProblem.reason(error, path: output.path)) }
         var keep = 0
         var ids = Set<String>()
         var offset = 0
@@ -274,13 +288,29 @@ public struct JSONLFieldError: Error, CustomStringConvertible, Equatable {
 
 /// Typed reads of fields of a JSON object, with errors that name the field.
 public enum JSONLFieldReader {
-    /// Ids may be strings or integers; both are kept as strings.
+    /// Ids may be strings or integers; both are kept as strings, exactly as written: an integer of any size
+    /// keeps all its digits. Nil for anything else (see `idProblem`).
     public static func idString(_ value: Any) -> String? {
         if let s = value as? String { return s }
-        if let n = value as? NSNumber, !isBoolean(n), n.doubleValue == n.doubleValue.rounded() {
-            return String(n.int64Value)
+        guard let n = value as? NSNumber, !isBoolean(n) else { return nil }
+        // Foundation parses integers beyond 64 bits as NSDecimalNumber, whose digits are exact.
+        if let decimal = n as? NSDecimalNumber {
+            let digits = decimal.stringValue
+            return digits.allSatisfy({ $0.isNumber || $0 == "-" }) ? digits : nil
         }
-        return nil
+        switch String(cString: n.objCType) {
+        case "Q": return String(n.uint64Value)                  // 2⁶³ ... 2⁶⁴−1
+        case "q", "l", "i", "s": return String(n.int64Value)
+        default: return nil                                     // written with a fraction or an exponent
+        }
+    }
+
+    /// Why `value` is not an id, for the error message.
+    static func idProblem(_ value: Any) -> String {
+        if let n = value as? NSNumber, !isBoolean(n) {
+            return "\(n) is a number written with a fraction or an exponent; give ids as strings or as integers written digit by digit"
+        }
+        return "expected a string or an integer"
     }
 
     /// JSON `true`/`false` arrive as NSNumber too; a token id of `true` must be an error, not 1.
@@ -288,8 +318,17 @@ public enum JSONLFieldReader {
 
     public static func id(_ object: [String: Any]) throws -> String {
         guard let raw = object["id"] else { throw JSONLFieldError(field: "id", problem: "missing") }
-        guard let id = idString(raw) else { throw JSONLFieldError(field: "id", problem: "expected a string or an integer") }
+        guard let id = idString(raw) else { throw JSONLFieldError(field: "id", problem: idProblem(raw)) }
         return id
+    }
+
+    /// A JSON integer written as one (not `true`, not `1.0`), or nil.
+    public static func integer(_ value: Any) -> Int? {
+        guard let n = value as? NSNumber, !isBoolean(n), !(n is NSDecimalNumber) else { return nil }
+        switch String(cString: n.objCType) {
+        case "q", "l", "i", "s": return Int(exactly: n.int64Value)
+        default: return nil
+        }
     }
 
     public static func optionalString(_ object: [String: Any], _ field: String) throws -> String? {

@@ -12,7 +12,8 @@ public struct ModelSummary: Codable, Sendable, Equatable {
     public struct Tensor: Codable, Sendable, Equatable {
         public var name: String
         public var type: String
-        /// GGUF `ne`, innermost first.
+        /// Outermost dimension first: `rows × columns` for a matrix, as transformers shows it and as every
+        /// Sequitur error writes shapes (GGUF's `ne` reversed, so `token_embd.weight` is vocabulary × d).
         public var shape: [Int]
         public var bytes: Int
     }
@@ -72,7 +73,7 @@ public struct ModelSummary: Codable, Sendable, Equatable {
             contextLength = try file.optionalInt(arch + ".context_length")
         }
         hyperparameters = hp
-        tensors = file.tensors.map { Tensor(name: $0.name, type: $0.type.description, shape: $0.dimensions, bytes: $0.byteCount) }
+        tensors = file.tensors.map { Tensor(name: $0.name, type: $0.type.description, shape: $0.dimensions.reversed(), bytes: $0.byteCount) }
         tensorCount = file.tensors.count
         parameterCount = file.tensors.reduce(0) { $0 + $1.elementCount }
         var shares: [String: TypeShare] = [:]

@@ -33,8 +33,7 @@ public enum ShardMerge {
         for path in [input.path] + shards.map(\.path) where samePath(path, output.path) {
             throw ShardMergeError.outputIsAnInput(output.path)
         }
-        let inputData: Data
-        do { inputData = try Data(contentsOf: input) } catch { throw JSONLJobError.unreadable(input.path, error.localizedDescription) }
+        let inputData = try JSONLJob.contents(of: input)
         let items = try JSONLJob.readItems(inputData, file: input.path) { object, _ in (try JSONLFieldReader.id(object), ()) }
         let inputIdentity = JobManifest.InputIdentity(sha256: SHA256.hex(of: inputData), bytes: inputData.count)
 
@@ -50,8 +49,7 @@ public enum ShardMerge {
         for (position, url) in shards.enumerated() {
             let index = manifests[position].shard?.index ?? 0
             let name = "\(url.path) (shard \(index)/\(count))"
-            let data: Data
-            do { data = try Data(contentsOf: url) } catch { throw JSONLJobError.unreadable(url.path, error.localizedDescription) }
+            let data = try JSONLJob.contents(of: url)
             // Checked before any line is read: a torn end means the shard is unfinished, whatever else is wrong.
             if let last = data.last, last != 0x0A {
                 throw ShardMergeError.tornLine(file: name, line: data.reduce(1) { $1 == 0x0A ? $0 + 1 : $0 })

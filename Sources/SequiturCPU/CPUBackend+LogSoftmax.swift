@@ -25,16 +25,20 @@ extension CPUBackend {
     }
 
     private static func answer(_ query: PositionQuery, row: UnsafeBufferPointer<Float>) -> PositionLogProbs {
-        var maximum = -Float.infinity, argmax = 0
-        for (i, v) in row.enumerated() where v > maximum {
-            maximum = v
-            argmax = i
+        var maximum = -Float.infinity, argmax = 0, sawNaN = false
+        for (i, v) in row.enumerated() {
+            if v > maximum {
+                maximum = v
+                argmax = i
+            } else if v.isNaN {
+                sawNaN = true
+            }
         }
         let logProb: (Float) -> Float
-        if maximum == .infinity {
-            // The limit of softmax as those logits grow: uniform over the +inf entries.
-            let logCount = Float(log(Double(row.lazy.filter { $0 == .infinity }.count)))
-            logProb = { $0 == .infinity ? -logCount : -.infinity }
+        if sawNaN || maximum == .infinity {
+            // NaN or +inf logits mean the model overflowed: no distribution, and NaN says so to every caller
+            // that checks finiteness (the model turns it into an error naming the layer).
+            logProb = { _ in .nan }
         } else if maximum == -.infinity {
             // Every token masked: no token is possible, so every log-prob is -inf (not -inf - -inf = NaN).
             logProb = { _ in -.infinity }

@@ -17,7 +17,7 @@ public final class CPUBackend: Backend {
     /// Whether the AVX2/FMA kernels run (else the portable C kernels, with the same results).
     public let usesSIMD: Bool
 
-    let ledger = MemoryLedger()
+    let ledger: MemoryLedger
     /// Per-thread scratch (matmul panels, attention scores), grown on demand; index = chunk index.
     private var scratch: [AlignedFloatBuffer] = []
     /// RoPE angles of the last (base, dimension) used.
@@ -28,8 +28,12 @@ public final class CPUBackend: Backend {
     /// - Parameters:
     ///   - threads: worker threads per op; nil means all active cores.
     ///   - allowSIMD: false forces the portable kernels (for testing that both paths agree).
-    public init(threads: Int? = nil, allowSIMD: Bool = true) {
+    /// `memoryLimit` bounds the bytes the backend allocates (activations, KV cache, copied weights; mapped
+    /// weights are the page cache's): past it an allocation throws `BackendError.outOfMemory`. By default it is
+    /// the machine's physical memory.
+    public init(threads: Int? = nil, allowSIMD: Bool = true, memoryLimit: Int? = nil) {
         self.threads = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        self.ledger = MemoryLedger(limit: memoryLimit ?? Int(clamping: ProcessInfo.processInfo.physicalMemory))
         self.usesSIMD = allowSIMD && sq_cpu_has_avx2_fma() != 0
     }
 

@@ -1,17 +1,30 @@
 import Foundation
 import SequiturCore
 
-/// Counts the bytes a `CPUBackend` owns right now, so `allocatedBytes` is honest.
+/// Counts the bytes a `CPUBackend` owns right now, so `allocatedBytes` is honest, and refuses to go past a
+/// limit (the machine's memory by default): Linux overcommits, so an allocation far beyond the machine would
+/// succeed and the zero-fill would end in the OOM killer, not in an error a caller can report.
 ///
 /// Buffers register on allocation and unregister in `deinit`, which may run on any thread; the lock makes
 /// that safe, hence `@unchecked Sendable`.
 final class MemoryLedger: @unchecked Sendable {
     private let lock = NSLock()
     private var bytes = 0
+    let limit: Int
+
+    init(limit: Int) { self.limit = limit }
 
     var total: Int { lock.withLock { bytes } }
 
-    func add(_ count: Int) { lock.withLock { bytes += count } }
+    /// Counts `count` more bytes, or returns false (counting nothing) when they would pass the limit.
+    func reserve(_ count: Int) -> Bool {
+        lock.withLock {
+            let (sum, overflow) = bytes.addingReportingOverflow(count)
+            guard !overflow, sum <= limit else { return false }
+            bytes = sum
+            return true
+        }
+    }
     func remove(_ count: Int) { lock.withLock { bytes -= count } }
 }
 
@@ -26,14 +39,17 @@ final class AlignedFloatBuffer: @unchecked Sendable {
     init(count: Int, ledger: MemoryLedger, backendName: String) throws {
         let (bytes, overflow) = max(count, 1).multipliedReportingOverflow(by: MemoryLayout<Float>.stride)
         var memory: UnsafeMutableRawPointer?
-        guard count >= 0, !overflow, posix_memalign(&memory, 64, bytes) == 0, let raw = memory else {
+        guard count >= 0, !overflow, ledger.reserve(bytes) else {
             throw BackendError.outOfMemory(backend: backendName, requestedBytes: overflow ? Int.max : bytes)
+        }
+        guard posix_memalign(&memory, 64, bytes) == 0, let raw = memory else {
+            ledger.remove(bytes)
+            throw BackendError.outOfMemory(backend: backendName, requestedBytes: bytes)
         }
         raw.initializeMemory(as: Float.self, repeating: 0, count: max(count, 1))
         self.pointer = raw.assumingMemoryBound(to: Float.self)
         self.count = count
         self.ledger = ledger
-        ledger.add(bytes)
     }
 
     deinit {

@@ -1,3 +1,4 @@
+import HeapModule
 import SequiturCore
 
 /// Beam search with the semantics of Hugging Face transformers 5.x `generate(do_sample=False, num_beams=k)`.
@@ -109,6 +110,16 @@ public struct BeamSearchDecoder: Decoder {
         let sum: Double
     }
 
+    /// A candidate with its place in the beam-major, best-first enumeration; `<` means ranks below.
+    private struct RankedCandidate: Comparable {
+        let candidate: Candidate
+        let order: Int
+        static func < (a: Self, b: Self) -> Bool {
+            a.candidate.sum != b.candidate.sum ? a.candidate.sum < b.candidate.sum : a.order > b.order
+        }
+        static func == (a: Self, b: Self) -> Bool { a.candidate.sum == b.candidate.sum && a.order == b.order }
+    }
+
     public func decode(_ request: DecodingRequest, model: any LanguageModel) throws -> DecodingResult {
         let plan = try DecodingPlan(request, model: model)
         // Every per-step array is sized by numBeams, so a width like 2^62 must be refused here, not overflow or
@@ -131,17 +142,22 @@ public struct BeamSearchDecoder: Decoder {
         var generated = 0
 
         while true {
-            var candidates: [Candidate] = []
+            // The best `keep` of all beams' candidates, kept in a bounded heap: a very wide beam never holds
+            // beams × vocabulary candidates at once. Equal sums rank in beam order, then each beam's best-first
+            // order, as a stable sort of the whole list would.
+            var best = Heap<RankedCandidate>()
+            var order = 0
             for (b, beam) in running.enumerated() {
                 for c in plan.bestTokens(in: beam.answer, history: beam.state.tokens, count: keep, excluding: beam.banned) {
-                    candidates.append(Candidate(beam: b, token: c.token, modelLogProb: c.modelLogProb,
-                                                sum: beam.sum + Double(c.rankLogProb)))
+                    best.insert(RankedCandidate(candidate: Candidate(beam: b, token: c.token, modelLogProb: c.modelLogProb,
+                                                                     sum: beam.sum + Double(c.rankLogProb)), order: order))
+                    order += 1
+                    if best.count > keep { _ = best.popMin() }
                 }
             }
-            // Stable sort: equal sums keep beam order, then each beam's best-first order.
-            let top = candidates.enumerated()
-                .sorted { $0.element.sum != $1.element.sum ? $0.element.sum > $1.element.sum : $0.offset < $1.offset }
-                .prefix(keep).map(\.element)
+            var top: [Candidate] = []
+            top.reserveCapacity(best.count)
+            while let next = best.popMax() { top.append(next.candidate) }
             generated += 1
 
             var next: [(candidate: Candidate, output: GrowingOutput)] = []
@@ -172,6 +188,15 @@ public struct BeamSearchDecoder: Decoder {
             }
             let stop = everyCandidateFinished || next.isEmpty || !improvable
                 || (finished.count == numBeams && earlyStopping == .always)
+            if !stop, request.shouldStop?() == true {
+                // The caller stopped the search: the live beams join the finished ones, ranked by the same score.
+                let partial = next.map { $0.output.hypothesis(.interrupted, score: $0.candidate.sum / pow(Double(generated), lengthPenalty)) }
+                let ranked = (finished + partial).enumerated()
+                    .sorted { $0.element.score != $1.element.score ? $0.element.score > $1.element.score : $0.offset < $1.offset }
+                    .map(\.element)
+                return DecodingResult(hypotheses: Array(ranked.prefix(numReturnSequences)), promptLogProbs: prefill.promptLogProbs,
+                                      processedTokens: model.processedTokenCount - startCount)
+            }
             if stop {
                 if finished.count < numReturnSequences {
                     // Only with vocabularies too small to fill the beams: fall back on the best live beams.
@@ -183,7 +208,13 @@ public struct BeamSearchDecoder: Decoder {
                                       promptLogProbs: prefill.promptLogProbs,
                                       processedTokens: model.processedTokenCount - startCount)
             }
-            running = try advance(running, to: next, keep: keep, plan: plan, model: model)
+            do {
+                running = try advance(running, to: next, keep: keep, plan: plan, model: model)
+            } catch let BackendError.outOfMemory(backend, bytes) where next.count > 1 {
+                // Every live beam holds its own KV blocks: say that the width is what ran out of memory.
+                throw DecodingError.invalidParameter(
+                    name: "numBeams", message: "the \(next.count) live beams of a \(numBeams)-wide search need more memory than backend \(backend) could allocate (\(bytes) bytes at once); use fewer beams")
+            }
         }
     }
 

@@ -55,18 +55,20 @@ public final class ChatSession {
     /// Adds a user message and returns the model's reply, which is appended as an assistant message. Empty
     /// content throws `ConversationError.emptyContent` with the index the message would have had.
     @discardableResult
-    public func send(_ content: String, onToken: ((TokenID, Float) -> Bool)? = nil) throws -> ChatReply {
+    public func send(_ content: String, onToken: ((TokenID, Float) -> Bool)? = nil,
+                     shouldStop: (() -> Bool)? = nil) throws -> ChatReply {
         guard !content.isEmpty else { throw ConversationError.emptyContent(messageIndex: messages.count) }
-        return try reply(to: messages + [.user(content)], onToken: onToken)
+        return try reply(to: messages + [.user(content)], onToken: onToken, shouldStop: shouldStop)
     }
 
     /// Replies to the conversation as it stands (after a loaded transcript that ends with a user message, say).
     @discardableResult
-    public func respond(onToken: ((TokenID, Float) -> Bool)? = nil) throws -> ChatReply {
-        try reply(to: messages, onToken: onToken)
+    public func respond(onToken: ((TokenID, Float) -> Bool)? = nil, shouldStop: (() -> Bool)? = nil) throws -> ChatReply {
+        try reply(to: messages, onToken: onToken, shouldStop: shouldStop)
     }
 
-    private func reply(to conversation: [ChatMessage], onToken: ((TokenID, Float) -> Bool)?) throws -> ChatReply {
+    private func reply(to conversation: [ChatMessage], onToken: ((TokenID, Float) -> Bool)?,
+                       shouldStop: (() -> Bool)?) throws -> ChatReply {
         let startCount = model.processedTokenCount
         let prompt = try renderer.tokenize(renderer.render(conversation, addGenerationPrompt: true)).tokens
         // The decoder checks the request too, but only after the new prompt tokens had been computed: run the
@@ -79,13 +81,15 @@ public final class ChatSession {
             _ = try model.extend([ExtensionRequest(state: state, tokens: Array(prompt[state.count..<(prompt.count - 1)]),
                                                    lastQuery: nil)])
         }
-        let request = DecodingRequest(prompt: prompt, stop: stop, processors: processors, onToken: onToken,
+        let request = DecodingRequest(prompt: prompt, stop: stop, processors: processors, onToken: onToken, shouldStop: shouldStop,
                                       prefixState: state)
         guard let best = try decoder.decode(request, model: model).best else {
             throw DecodingError.invalidParameter(name: "decoder", message: "\(decoder.name) returned no hypothesis")
         }
         let text = replyText(best)
-        messages = conversation + [.assistant(text)]
+        // An interrupted reply is not the model's answer: the conversation keeps the user's turn without it, so
+        // a saved transcript never passes a truncated reply off as complete and `respond()` can answer again.
+        messages = best.finishReason == .interrupted ? conversation : conversation + [.assistant(text)]
         history = state
         return ChatReply(text: text, hypothesis: best, promptTokenCount: prompt.count, reusedTokenCount: reused,
                          processedTokens: model.processedTokenCount - startCount)
@@ -104,7 +108,7 @@ public final class ChatSession {
 
 /// One round's reply, with what it cost.
 public struct ChatReply: Sendable {
-    /// The assistant message added to the conversation.
+    /// The assistant message added to the conversation (the partial text, not added, when `interrupted`).
     public var text: String
     /// The decoder's best hypothesis (its tokens, log-probs and finish reason).
     public var hypothesis: Hypothesis
@@ -114,6 +118,9 @@ public struct ChatReply: Sendable {
     public var reusedTokenCount: Int
     /// Tokens the model processed this round (new prompt tokens plus generation).
     public var processedTokens: Int
+
+    /// Whether the caller stopped the reply before it finished; it was not added to the conversation.
+    public var interrupted: Bool { hypothesis.finishReason == .interrupted }
 }
 
 extension String {

@@ -197,7 +197,9 @@ public struct ExhaustiveDecoder: Decoder {
             }
             let releasesParent = entry.rank + 1 == node.children.count
             var exhausted: String?
-            if expansions >= maxExpansions { exhausted = "maxExpansions (\(maxExpansions)) reached" }
+            let interrupted = request.shouldStop?() == true
+            if interrupted { exhausted = "interrupted" }
+            else if expansions >= maxExpansions { exhausted = "maxExpansions (\(maxExpansions)) reached" }
             else if liveStates + (releasesParent ? 0 : 1) > maxLiveStates {
                 exhausted = "maxLiveStates (\(maxLiveStates)) reached"
             }
@@ -205,8 +207,11 @@ public struct ExhaustiveDecoder: Decoder {
                 // Everything unexplored scores at most this entry's score: it was the queue's maximum.
                 let bestFound = found.first?.score
                 drainFinished(&heap, into: &found, plan: plan)
-                if found.isEmpty { found.append(output.hypothesis(.budget, score: entry.score)) }
-                return result(.budgetExhausted(expansions: expansions, bestFound: found.first?.finishReason == .budget ? bestFound : found.first?.score,
+                if found.isEmpty {
+                    found.append(output.hypothesis(interrupted ? .interrupted : .budget, score: entry.score))
+                }
+                let unfinished: Set<FinishReason> = [.budget, .interrupted]
+                return result(.budgetExhausted(expansions: expansions, bestFound: unfinished.contains(found.first!.finishReason) ? bestFound : found.first?.score,
                                                upperBound: entry.score, reason: exhausted))
             }
             let state = node.state!.fork()

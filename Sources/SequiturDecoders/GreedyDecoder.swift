@@ -5,7 +5,7 @@ import SequiturCore
 ///
 /// Greedy approximates `argmax_y Pr(y | x)` and can miss it: in the seeds' example it takes "warm" (−0.9) and
 /// ends on "warm mat" (−2.4) although "plush rug" scores −2.3. Tokens stream to `DecodingRequest.onToken` as
-/// they are chosen; when it returns false the hypothesis ends there with finish reason `.stopString`.
+/// they are chosen; when it returns false the hypothesis ends there with finish reason `.interrupted`.
 public struct GreedyDecoder: Decoder {
     public static let registryName = "greedy"
     static let summary = "the most likely token at each step (fast; can miss the best sequence)"

@@ -7,7 +7,7 @@ import SequiturCore
 /// Without logit processors and with `topK > 0`, the model is asked for its top `topK` log-probs only (top-p and
 /// min-p act inside that set); otherwise it sends full rows. `temperature: 0` is greedy.
 /// `Hypothesis.tokenLogProbs` are the model's log-probs, before temperature. Tokens stream to
-/// `DecodingRequest.onToken`; when it returns false the hypothesis ends there with finish reason `.stopString`.
+/// `DecodingRequest.onToken`; when it returns false the hypothesis ends there with finish reason `.interrupted`.
 public struct SamplingDecoder: Decoder {
     public static let registryName = "sampling"
     static let summary = "samples each token (temperature, top-k, top-p, min-p), reproducible from a seed"

@@ -26,8 +26,8 @@ extension DecodingPlan {
     /// `choose` gets the answer after the last token and the current state (prompt and output so far; its
     /// `tokens` are the processors' history). It may fork the state to look ahead but must not extend it.
     /// Apply the request's processors through `bestTokens` or `processed`. `onToken` is called exactly once per
-    /// chosen token, after the token is appended; when it returns false the hypothesis ends there as
-    /// `.stopString` (unless that token finished it anyway).
+    /// chosen token, after the token is appended; when it returns false, or `shouldStop` answers true before the
+    /// next model call, the hypothesis ends there as `.interrupted` (unless that token finished it anyway).
     ///
     /// Decoders that use the loop stream tokens: declare `DecoderCapabilities.streamsTokens`.
     public func decodeTokenByToken(model: any LanguageModel, query: PositionQuery,
@@ -41,8 +41,9 @@ extension DecodingPlan {
             let choice = try choose(answer, state)
             var finish = output.append(choice.token, logProb: choice.logProb, plan: self)
             if let onToken = request.onToken, !onToken(choice.token, choice.logProb), finish == nil {
-                finish = .stopString
+                finish = .interrupted
             }
+            if finish == nil, request.shouldStop?() == true { finish = .interrupted }
             if let finish {
                 return DecodingResult(hypotheses: [output.hypothesis(finish)], promptLogProbs: prefill.promptLogProbs,
                                       processedTokens: model.processedTokenCount - startCount)

@@ -16,15 +16,26 @@ import SequiturArchitectures
 public enum SyntheticModels {
     /// The bytes of a GGUF file holding a random llama model of `shape`; the same seed gives the same bytes.
     /// `overriding` replaces (or adds) metadata values, for files that are wrong in one known way: a block count
-    /// beyond the tensors, an architecture nobody registered, an implausible hyper-parameter.
+    /// beyond the tensors, an architecture nobody registered, an implausible hyper-parameter. `patching` edits
+    /// the named tensors (a NaN in a norm, a block scale or an embedding row, weights that overflow), for files
+    /// whose weights are wrong.
     public static func llamaGGUF(_ shape: SyntheticLlamaShape, seed: UInt64,
-                                 overriding: [String: GGUFValue] = [:]) throws -> [UInt8] {
-        try makeWriter(shape, seed: seed, overriding: overriding).serialized()
+                                 overriding: [String: GGUFValue] = [:],
+                                 patching: [String: TensorPatch] = [:]) throws -> [UInt8] {
+        try makeWriter(shape, seed: seed, overriding: overriding, patching: patching).serialized()
     }
 
-    /// Writes `llamaGGUF(shape, seed:)` to `url`.
-    public static func writeLlamaGGUF(_ shape: SyntheticLlamaShape, seed: UInt64, to url: URL) throws {
-        try makeWriter(shape, seed: seed).write(to: url)
+    /// Writes `llamaGGUF(shape, seed:, patching:)` to `url`.
+    public static func writeLlamaGGUF(_ shape: SyntheticLlamaShape, seed: UInt64, to url: URL,
+                                      patching: [String: TensorPatch] = [:]) throws {
+        try makeWriter(shape, seed: seed, patching: patching).write(to: url)
+    }
+
+    /// An edit of one tensor: of its float values, row-major with `columns` per row, before quantisation; or
+    /// of its stored bytes after (quantisation refuses non-finite values, so a NaN block scale is written here).
+    public enum TensorPatch: Sendable {
+        case values(@Sendable (_ values: inout [Float], _ columns: Int) -> Void)
+        case bytes(@Sendable (_ bytes: inout [UInt8]) -> Void)
     }
 
     /// The tensors of `shape` in the default model's file order.
@@ -58,7 +69,8 @@ public enum SyntheticModels {
     }
 
     private static func makeWriter(_ shape: SyntheticLlamaShape, seed: UInt64,
-                                   overriding: [String: GGUFValue] = [:]) throws -> GGUFWriter {
+                                   overriding: [String: GGUFValue] = [:],
+                                   patching: [String: TensorPatch] = [:]) throws -> GGUFWriter {
         let writer = try GGUFWriter()
         let base = metadata(shape, seed: seed)
         for (key, value) in base { try writer.addMetadata(key, overriding[key] ?? value) }
@@ -66,7 +78,10 @@ public enum SyntheticModels {
             try writer.addMetadata(key, value)
         }
         let specs = tensorSpecs(shape)
-        let data = try tensorData(specs, seed: seed)
+        if let unknown = patching.keys.sorted().first(where: { name in !specs.contains { $0.name == name } }) {
+            throw SyntheticModelError.noSuchTensor(unknown)
+        }
+        let data = try tensorData(specs, seed: seed, patching: patching)
         for (spec, bytes) in zip(specs, data) {
             try writer.addTensor(name: spec.name, dimensions: spec.rows == 1 ? [spec.columns] : [spec.columns, spec.rows],
                                  type: spec.type, bytes: bytes)
@@ -107,13 +122,32 @@ public enum SyntheticModels {
 
     /// Every tensor's random values, quantised to its type. Tensors are generated in parallel, each from its
     /// own stream (seed and tensor index), so the result does not depend on the thread count.
-    private static func tensorData(_ specs: [SyntheticTensor], seed: UInt64) throws -> [[UInt8]] {
+    private static func tensorData(_ specs: [SyntheticTensor], seed: UInt64,
+                                   patching: [String: TensorPatch]) throws -> [[UInt8]] {
         let results = SyntheticResults(count: specs.count)
         DispatchQueue.concurrentPerform(iterations: specs.count) { i in
             var random = SplitMix64(seed: seed &+ UInt64(i) &* 0x2545_F491_4F6C_DD1D)
-            results.store(i, Result { try Quantization.quantize(specs[i].values(&random), to: specs[i].type) })
+            var values = specs[i].values(&random)
+            let patch = patching[specs[i].name]
+            if case let .values(edit)? = patch { edit(&values, specs[i].columns) }
+            results.store(i, Result {
+                var bytes = try Quantization.quantize(values, to: specs[i].type)
+                if case let .bytes(edit)? = patch { edit(&bytes) }
+                return bytes
+            })
         }
         return try results.values.map { try $0!.get() }
+    }
+}
+
+/// Why a synthetic model could not be written.
+public enum SyntheticModelError: Error, CustomStringConvertible, Equatable {
+    case noSuchTensor(String)
+
+    public var description: String {
+        switch self {
+        case let .noSuchTensor(name): return "a synthetic llama model has no tensor '\(name)' to patch"
+        }
     }
 }
 

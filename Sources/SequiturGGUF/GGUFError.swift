@@ -106,7 +106,7 @@ public enum GGUFError: Error, CustomStringConvertible, Equatable {
             return "tensor '\(tensor)': dimension \(index) is \(value) at byte offset \(offset) "
                 + "(must be between 1 and 2^63-1)"
         case let .sizeOverflow(tensor, dimensions):
-            return "tensor '\(tensor)': size of dimensions \(dimensions) overflows"
+            return "tensor '\(tensor)': the size of its dimensions (GGUF ne, innermost first) \(dimensions) overflows"
         case let .unknownTensorType(tensor, id, offset):
             return "tensor '\(tensor)': unknown or unsupported tensor type id \(id) at byte offset \(offset)"
         case let .rowNotWholeBlocks(tensor, columns, type):

@@ -24,9 +24,20 @@ public struct MultipleChoiceRanker {
     /// Scores every choice and ranks them.
     public func rank(context: String, choices: [String], delimiter: String = " ",
                      model: any LanguageModel) throws -> MultipleChoiceRanking {
-        let requests = try choices.enumerated().map { i, choice in
+        try rank(requests(context: context, choices: choices, delimiter: delimiter), choices: choices, model: model)
+    }
+
+    /// The scoring request of each choice (`delimiter + choice` after `context`), split into tokens as
+    /// lm-evaluation-harness splits them; a caller can check them before any scoring starts.
+    public func requests(context: String, choices: [String], delimiter: String = " ") throws -> [ScoringRequest] {
+        try choices.enumerated().map { i, choice in
             try splitter.request(id: "choice \(i)", context: context, continuation: delimiter + choice)
         }
+    }
+
+    /// Scores `requests` (one per choice, from `requests(context:choices:delimiter:)`) and ranks them.
+    public func rank(_ requests: [ScoringRequest], choices: [String], model: any LanguageModel) throws -> MultipleChoiceRanking {
+        precondition(requests.count == choices.count, "one request per choice")
         let results = try scorer.score(requests, model: model)
         let scored = zip(choices, results).map { ScoredChoice(text: $0, result: $1) }
         return MultipleChoiceRanking(choices: scored)

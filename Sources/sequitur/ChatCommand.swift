@@ -16,7 +16,9 @@ struct ChatCommand: ParsableCommand {
             sequitur chat --decoder sampling --param temperature=0.7 --param seed=3
 
             --transcript FILE loads the conversation from FILE when it exists and saves it there (atomically) \
-            after every round, in the format `score --conversations` reads.
+            after every round, as one JSON line {"id", "messages"} whose id is the file's name: the line format \
+            `score --conversations FILE` reads, so transcripts are scored, or concatenated and scored, as they are. \
+            A reply cut off by Ctrl-C is not saved: the transcript then ends with the user's message.
             """
     )
 
@@ -31,9 +33,10 @@ struct ChatCommand: ParsableCommand {
         let renderer = try ChatTemplateConversationRenderer(gguf: rt.file, tokenizer: rt.tokenizer)
         var messages: [ChatMessage] = []
         if let transcript, FileManager.default.fileExists(atPath: transcript) {
-            do { messages = try ChatTranscript.load(from: URL(fileURLWithPath: transcript)) } catch {
-                throw CommandError("\(transcript): \(error)")
-            }
+            do { messages = try ChatTranscript.load(from: URL(fileURLWithPath: transcript)) }
+            catch let error as ChatTranscriptError { throw CommandError("\(transcript): \(error)") }
+            catch let error as ConversationError { throw CommandError("\(transcript): \(error)") }
+            catch { throw CommandError("\(transcript): cannot read: \(FileProblem.reason(error, path: transcript))") }
         }
         if let system {
             guard messages.isEmpty else { throw CommandError("--system starts a new conversation, but \(transcript ?? "the transcript") already has messages") }
@@ -47,15 +50,22 @@ struct ChatCommand: ParsableCommand {
         Interrupt.install()
         func save() throws {
             guard let transcript else { return }
-            try ChatTranscript.save(session.messages, to: URL(fileURLWithPath: transcript))
+            do { try ChatTranscript.save(session.messages, to: URL(fileURLWithPath: transcript)) } catch {
+                throw CommandError("\(transcript): cannot write: \(FileProblem.reason(error, path: transcript))")
+            }
         }
-        func round(_ send: (((TokenID, Float) -> Bool)?) throws -> ChatReply) throws {
+        func round(_ send: (((TokenID, Float) -> Bool)?, @escaping () -> Bool) throws -> ChatReply) throws {
             var detokenizer = StreamingDetokenizer(tokenizer: rt.tokenizer, skipSpecial: true)
             let reply = try send(streams ? { token, _ in
                 Self.write(detokenizer.append(token))
                 return !Interrupt.requested
-            } : nil)
+            } : nil, { Interrupt.requested })
             Self.write(streams ? detokenizer.finish() + "\n" : reply.text + "\n")
+            if reply.interrupted {
+                // The partial reply was shown but is not part of the conversation: the transcript ends with the
+                // user's turn, which the next `chat --transcript` answers afresh.
+                FileHandle.standardError.write(Data("[reply interrupted: not saved to the conversation]\n".utf8))
+            }
             if stats {
                 FileHandle.standardError.write(Data(("[prompt \(reply.promptTokenCount) tokens, \(reply.reusedTokenCount) from the cache; "
                     + "\(reply.processedTokens) processed; \(reply.hypothesis.tokens.count) generated, \(reply.hypothesis.finishReason.rawValue)]\n").utf8))
@@ -63,13 +73,14 @@ struct ChatCommand: ParsableCommand {
             try save()
         }
         // A loaded transcript that ends with the user's turn is answered first.
-        if session.messages.last?.role == "user" { try round { try session.respond(onToken: $0) } }
+        if session.messages.last?.role == "user" { try round { try session.respond(onToken: $0, shouldStop: $1) } }
         while !Interrupt.requested {
             if interactive { Self.write("> ") }
             guard let line = readLine(strippingNewline: true), !line.isEmpty else { break }
-            try round { try session.send(line, onToken: $0) }
+            try round { try session.send(line, onToken: $0, shouldStop: $1) }
         }
         try save()
+        if Interrupt.requested { throw ExitCode(130) }
     }
 
     static func write(_ text: String) {

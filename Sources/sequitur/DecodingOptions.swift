@@ -32,6 +32,29 @@ struct DecodingOptions: ParsableArguments {
         if showAllBeams { c.decoder = registry.returningEveryKeptHypothesis(c.decoder) }
         if let maxNewTokens { c.stop.maxNewTokens = maxNewTokens }
         c.stop.stopStrings += stopStrings
+        // The configuration file was checked when it was read, so what fails now is a flag's doing: say which.
+        do { try c.check(decoders: registry) } catch let error as ConfigurationError {
+            throw CommandError(flagWording(error, decoder: c.decoder.name, registry: registry))
+        }
+    }
+
+    /// `error` with its configuration path replaced by the flag that set it (`stop.maxNewTokens` is
+    /// `--max-new-tokens`, a width parameter is `--beams`, other decoder parameters `--param NAME`).
+    func flagWording(_ error: ConfigurationError, decoder name: String, registry: DecoderRegistry) -> String {
+        let text = error.description
+        let width = (try? registry.entry(named: name))?.widthParameter
+        let given = Set(parameters.compactMap { $0.split(separator: "=", maxSplits: 1).first.map(String.init) })
+        let flags: [(path: String, flag: String)] = [
+            ("stop.maxNewTokens", "--max-new-tokens"),
+        ] + (beams != nil ? width.map { [("decoder.parameters.\($0)", "--beams")] } ?? [] : [])
+          + given.sorted().map { ("decoder.parameters.\($0)", "--param \($0)") }
+        for (path, flag) in flags where text.hasPrefix(path + ":") {
+            return flag + text.dropFirst(path.count)
+        }
+        if case let .unknownKey(path, key, valid) = error, path == "decoder.parameters", given.contains(key) {
+            return "--param \(key): \(name) has no parameter '\(key)'; its parameters: \(valid.joined(separator: ", "))"
+        }
+        return decoder.map { "--decoder \($0): " + text } ?? text
     }
 
     /// A command-line value as the configuration would read it: integer, number, boolean, else text.

@@ -35,6 +35,8 @@ extension GenerateCommand {
         }) { batch in
             var generated = 0
             let lines = try batch.map { item -> BatchLine in
+                // No `shouldStop` here: a decode cut short would be written as a finished line that --resume then
+                // skips. Ctrl-C stops the job between prompts instead, with every written line whole.
                 let result = try decoder.decode(DecodingRequest(prompt: item.request, stop: stop), model: rt.model)
                 generated += result.hypotheses.reduce(0) { $0 + $1.tokens.count }
                 let hypotheses = result.hypotheses.map {

@@ -76,15 +76,16 @@ struct GenerateCommand: ParsableCommand {
         let streams = !json && dec.capabilities.contains(.streamsTokens)
         // Control tokens (the end-of-turn marker) end the output; they are not part of its text.
         var detokenizer = StreamingDetokenizer(tokenizer: rt.tokenizer, skipSpecial: true)
-        if streams {
-            Interrupt.install()
-            if !chat { FileHandle.standardOutput.write(Data(promptText.utf8)) }
-        }
+        // Ctrl-C stops every decoder at its next model call; what it has is printed, marked "interrupted", and
+        // the exit status is 130 as for any interrupted command.
+        Interrupt.install()
+        if streams, !chat { FileHandle.standardOutput.write(Data(promptText.utf8)) }
         let request = DecodingRequest(prompt: ids, stop: stop, onToken: streams ? { token, _ in
             FileHandle.standardOutput.write(Data(detokenizer.append(token).utf8))
             return !Interrupt.requested
-        } : nil)
+        } : nil, shouldStop: { Interrupt.requested })
         let result = try dec.decode(request, model: rt.model)
+        defer { if Interrupt.requested { Self.exitInterrupted() } }
         if streams {
             FileHandle.standardOutput.write(Data((detokenizer.finish() + "\n").utf8))
             if let best = result.best {
@@ -106,6 +107,12 @@ struct GenerateCommand: ParsableCommand {
             print("    " + (promptText + h.text).replacingOccurrences(of: "\n", with: "\n    "))
         }
         if let certificate { print("certificate: \(certificate)") }
+    }
+
+    /// Exit status 130 (128 + SIGINT) once the partial result is out, as a shell expects of an interrupted command.
+    static func exitInterrupted() -> Never {
+        try? FileHandle.standardOutput.synchronize()
+        Foundation.exit(130)
     }
 
     static func describe(_ c: SearchCertificate) -> String {

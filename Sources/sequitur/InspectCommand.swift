@@ -38,7 +38,7 @@ struct InspectCommand: ParsableCommand {
         }
         if !summary.tensors.isEmpty {
             line()
-            line("tensors")
+            line("tensors (shape: rows × columns, outermost first)")
             let shown = allTensors ? summary.tensors : summary.tensors.filter { !$0.name.hasPrefix("blk.") || $0.name.hasPrefix("blk.0.") }
             let width = max(24, shown.map(\.name.count).max() ?? 0)
             for t in shown {

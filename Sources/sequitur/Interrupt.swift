@@ -21,7 +21,7 @@ enum Interrupt {
             }
             flag.set()
             onFirst()
-            FileHandle.standardError.write(Data("\u{1B}[0m\ninterrupted: finishing the current batch (Ctrl-C again to quit now)\n".utf8))
+            FileHandle.standardError.write(Data("\u{1B}[0m\ninterrupted: stopping after the current step (Ctrl-C again to quit now)\n".utf8))
         }
         s.resume()
         source = s

@@ -50,7 +50,7 @@ struct PerplexityCommand: ParsableCommand {
 
     static func read(_ path: String) throws -> Data {
         do { return try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw CommandError("\(path): cannot read (\(error.localizedDescription))")
+            throw CommandError("\(path): cannot read: \(FileProblem.reason(error, path: path))")
         }
     }
 

@@ -88,32 +88,25 @@ struct RankCommand: ParsableCommand {
     }
 
     private func rank(file input: String, ranker: MultipleChoiceRanker, model: any LanguageModel) throws {
-        let data = try Data(contentsOf: URL(fileURLWithPath: input))
+        // Every line is read and checked first: a bad line anywhere stops the run before any result is printed.
+        let questions = try JSONLJob.readItems(of: URL(fileURLWithPath: input)) { object, _ in
+            try RankingInput.parse(object, ranker: ranker, delimiter: delimiter, model: model)
+        }
         var correct = 0, correctNorm = 0, labelled = 0
-        for (index, raw) in data.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
-            let lineNumber = index + 1
-            guard !raw.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) else { continue }
-            func fail(_ reason: String) -> JSONLJobError { .badLine(file: input, line: lineNumber, reason: reason) }
-            guard let o = (try? JSONSerialization.jsonObject(with: Data(raw))) as? [String: Any] else { throw fail("not a JSON object") }
-            let id: String
-            do { id = try JSONLFieldReader.id(o) } catch { throw fail("\(error)") }
-            guard let context = o["context"] as? String else { throw fail("field \"context\": expected a string") }
-            guard let choices = o["choices"] as? [String], choices.count >= 2 else { throw fail("field \"choices\": expected a list of at least two strings") }
-            var label: Int?
-            if let l = o["label"] {
-                guard let n = l as? Int, choices.indices.contains(n) else { throw fail("field \"label\": expected a choice index 0..<\(choices.count)") }
-                label = n
-            }
+        for item in questions {
+            let question = item.request
             let ranking: MultipleChoiceRanking
-            do { ranking = try ranker.rank(context: context, choices: choices, delimiter: delimiter, model: model) } catch { throw fail("\(error)") }
-            if let label {
+            do { ranking = try ranker.rank(question.requests, choices: question.choices, model: model) } catch {
+                throw JSONLJobError.badLine(file: input, line: item.line, reason: "\(error)")
+            }
+            if let label = question.label {
                 labelled += 1
                 if ranking.bestByLogProb == label { correct += 1 }
                 if ranking.bestByLogProbPerCharacter == label { correctNorm += 1 }
             }
-            try printJSON(Line(id: id, choices: choices, logprobs: ranking.choices.map(\.logProb), acc_prediction: ranking.bestByLogProb,
-                               acc_norm_prediction: ranking.bestByLogProbPerCharacter, per_byte_prediction: ranking.bestByLogProbPerByte,
-                               label: label), pretty: false)
+            try printJSON(Line(id: item.id, choices: question.choices, logprobs: ranking.choices.map(\.logProb),
+                               acc_prediction: ranking.bestByLogProb, acc_norm_prediction: ranking.bestByLogProbPerCharacter,
+                               per_byte_prediction: ranking.bestByLogProbPerByte, label: question.label), pretty: false)
         }
         if labelled > 0 {
             FileHandle.standardError.write(Data(String(format: "acc %.4f  acc_norm %.4f  over %d labelled questions\n",

@@ -36,7 +36,25 @@ struct RuntimeOptions: ParsableArguments {
     func runtime(adjust: (inout SequiturConfiguration) throws -> Void = { _ in }) throws -> ModelRuntime {
         var c = try configuration()
         try adjust(&c)
-        return try ModelRuntime(configuration: c, backends: CommandLineRegistries.backends,
-                                architectures: CommandLineRegistries.architectures)
+        do {
+            return try ModelRuntime(configuration: c, backends: CommandLineRegistries.backends,
+                                    architectures: CommandLineRegistries.architectures)
+        } catch where Self.isTheModelFilesFault(error) {
+            // These checks run after the file is parsed, on its metadata and tensors: name the file, as the
+            // parser's own errors do.
+            let path = (try? ModelLocator.resolve(c.model).path) ?? c.model ?? "the model file"
+            throw CommandError("\(path): \(error)")
+        }
+    }
+
+    /// Whether `error` is about the model file's contents (its architecture, tokenizer, hyper-parameters,
+    /// tensors), not about the backend or the machine.
+    static func isTheModelFilesFault(_ error: any Error) -> Bool {
+        switch error {
+        case is ArchitectureError, is LlamaModelError, is TokenizerError, is QuantizationError: return true
+        case LanguageModelError.nonFiniteWeight: return true
+        case BackendError.unsupportedWeightType, BackendError.shapeMismatch: return true
+        default: return false
+        }
     }
 }

@@ -69,6 +69,20 @@ import Testing
         #expect(answers[1].fullRow == allMasked)
     }
 
+    /// NaN or +inf logits mean the model overflowed: every answer of the row is NaN, which the model turns into
+    /// an error naming the layer; a finite row beside it is unaffected.
+    @Test func nanOrPositiveInfinityMakeTheWholeRowNaN() throws {
+        let rows: [Float] = [0, .nan, 1, 2,   .infinity, 0, 1, 2,   .nan, .nan, .nan, .nan,   0, 1, 2, 3]
+        let answers = try backend.logSoftmax(try backend.makeActivations(rows: 4, columns: 4, values: rows),
+                                             queries: Array(repeating: PositionQuery(targets: [0, 3], topK: 2, fullRow: true), count: 4))
+        for answer in answers.prefix(3) {
+            #expect(answer.argmaxLogProb.isNaN)
+            #expect(answer.targetLogProbs.allSatisfy(\.isNaN) && answer.topK.allSatisfy(\.logProb.isNaN))
+            #expect(answer.fullRow.allSatisfy { $0.isNaN })
+        }
+        #expect(answers[3].fullRow.allSatisfy { $0.isFinite } && answers[3].argmax == 3)
+    }
+
     @Test func rejectsBadQueries() throws {
         let logits = try backend.makeActivations(rows: 1, columns: 7, values: [1, 2, 3, 4, 5, 6, 7])
         #expect(throws: BackendError.self) { try backend.logSoftmax(logits, queries: [.target(7)]) }

@@ -23,4 +23,11 @@ import SequiturCore
         #expect(lp[0] == -.infinity)
         #expect(abs(lp[1] - Float(log(0.5))) < 1e-6)
     }
+
+    @Test func aRowWithNaNOrPositiveInfinityIsNoDistribution() {
+        for row: [Float] in [[0, .nan, 1], [.infinity, 0, 1], [.nan], [-.infinity, .infinity]] {
+            let normalised = LogProbMath.logSoftmax(row)
+            #expect(normalised.allSatisfy { $0.isNaN }, "\(row)")
+        }
+    }
 }

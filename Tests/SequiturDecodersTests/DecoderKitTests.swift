@@ -110,7 +110,7 @@ struct ForbidAll: LogitProcessor {
         for forksAhead in [false, true] {
             let calls = Calls()
             let early = try KitGreedyDecoder(forksAhead: forksAhead).decode(stoppingAfterThree(calls), model: model).best!
-            #expect(calls.tokens == early.tokens && early.tokens.count == 3 && early.finishReason == .stopString)
+            #expect(calls.tokens == early.tokens && early.tokens.count == 3 && early.finishReason == .interrupted)
             let all = Calls()
             let full = try KitGreedyDecoder(forksAhead: forksAhead).decode(
                 DecodingRequest(prompt: prompt, stop: stop, onToken: { token, _ in all.tokens.append(token); return true }), model: model).best!

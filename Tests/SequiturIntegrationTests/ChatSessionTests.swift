@@ -67,6 +67,13 @@ import Testing
         #expect(loaded == first.messages)
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any]
         #expect((json?["messages"] as? [[String: String]])?.first == ["role": "system", "content": " you are terse"])
+        // One JSON line whose id is the file's name: `score --conversations` reads the transcript as it is.
+        let text = try String(contentsOf: url, encoding: .utf8)
+        #expect(text.hasSuffix("}\n") && text.dropLast().allSatisfy { $0 != "\n" } && json?["id"] as? String == "transcript")
+        let scored = try JSONLJob.readItems(of: url) { object, _ in
+            try ConversationInput.parse(object, scorer: ConversationScorer(), renderer: renderer, model: model)
+        }
+        #expect(scored.map(\.id) == ["transcript"] && scored.first?.request.turns.count == 2)
 
         // The loaded session has no cached history: its first round feeds everything, and replies the same.
         let resumed = try ChatSession(model: model, renderer: renderer, decoder: GreedyDecoder(), stop: stop, messages: loaded)
@@ -128,5 +135,35 @@ import Testing
         rejects(DecodingRequest(prompt: [0, 5, 6], stop: stop, prefixState: state), "prefixState")
         rejects(DecodingRequest(prompt: prompt, stop: stop, returnPromptLogProbs: true, prefixState: state),
                 "returnPromptLogProbs")
+    }
+
+    /// What is not a transcript says so, not a decoder's debug text.
+    @Test func textThatIsNotATranscriptIsNamedAsSuch() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("chat-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: url) }
+        for (text, start) in [("{", "not a chat transcript: not valid JSON"), ("[1]", "not a chat transcript: the JSON is not an object")] {
+            try text.write(to: url, atomically: true, encoding: .utf8)
+            do {
+                _ = try ChatTranscript.load(from: url)
+                Issue.record("\(text) loaded")
+            } catch {
+                #expect("\(error)".hasPrefix(start), "\(error)")
+            }
+        }
+    }
+
+    /// A reply stopped by the caller is returned but not added: the conversation ends with the user's turn, so a
+    /// saved transcript never holds a truncated reply as if complete, and `respond()` answers it afresh.
+    @Test func anInterruptedReplyIsNotAddedToTheConversation() throws {
+        let session = try ChatSession(model: model, renderer: renderer, decoder: GreedyDecoder(), stop: stop)
+        var streamed = 0
+        let reply = try session.send(" hi", onToken: { _, _ in streamed += 1; return streamed < 2 })
+        #expect(reply.interrupted && reply.hypothesis.tokens.count == 2)
+        #expect(session.messages.last == .user(" hi"))
+        let answered = try session.respond()
+        #expect(!answered.interrupted && session.messages.suffix(2) == [.user(" hi"), .assistant(answered.text)])
+        let beam = try ChatSession(model: model, renderer: renderer, decoder: BeamSearchDecoder(numBeams: 2), stop: stop)
+        let stopped = try beam.send(" hi", shouldStop: { true })
+        #expect(stopped.interrupted && beam.messages.last == .user(" hi"))
     }
 }

@@ -125,6 +125,19 @@ struct OpenCLKernelTests {
         #expect(answers[0].topK.map(\.token) == [2, 3])
         #expect(answers[1].argmaxLogProb == -.infinity)
     }
+
+    @Test("NaN or +inf logits make the whole row NaN, as on the CPU")
+    func logSoftmaxOverflowedRows() throws {
+        let logits: [Float] = [0, .nan, 1, 2, .infinity, 0, 1, 2, 0, 1, 2, 3]
+        let t = try backend.makeActivations(rows: 3, columns: 4, values: logits)
+        let query = PositionQuery(targets: [0, 3], topK: 2, fullRow: true)
+        let answers = try backend.logSoftmax(t, queries: [query, query, query])
+        for answer in answers.prefix(2) {
+            #expect(answer.argmaxLogProb.isNaN && answer.targetLogProbs.allSatisfy { $0.isNaN })
+            #expect(answer.topK.allSatisfy(\.logProb.isNaN) && answer.fullRow.allSatisfy { $0.isNaN })
+        }
+        #expect(answers[2].fullRow.allSatisfy { $0.isFinite } && answers[2].argmax == 3)
+    }
 }
 
 /// The wrapper's error reporting and device listing.

@@ -71,4 +71,17 @@ struct TinyModelTests {
             }
         }
     }
+
+    @Test("activations that overflow are named by layer and position on OpenCL as on the CPU")
+    func overflowIsLocatedOnBothBackends() throws {
+        let file = try GGUFFile(bytes: SyntheticModels.llamaGGUF(.tiny, seed: 41, patching: [
+            LlamaTensorName.block(1, .attentionNorm): .values { values, _ in for i in values.indices { values[i] = 3e38 } },
+        ]))
+        let overflowing = try ModelPair(file: file) { NumberedVocabulary(count: try LlamaHyperparameters(file: $0).vocabularySize) }
+        for model in overflowing.both {
+            #expect(throws: LanguageModelError.nonFiniteActivations(stage: "layer 1 (attention)", request: 0, position: 0)) {
+                try model.extend([ExtensionRequest(state: model.makeState(), tokens: Self.tokens(5, seed: 3))])
+            }
+        }
+    }
 }

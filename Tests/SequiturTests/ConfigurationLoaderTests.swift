@@ -51,6 +51,34 @@ import Sequitur
                 == StopConditions(maxNewTokens: 12, stopOnEndToken: false))
     }
 
+    /// The YAML decoder keeps the last of two equal keys; a configuration refuses them, naming both lines.
+    @Test func aKeyGivenTwiceInOneMappingIsRefusedWithBothLines() {
+        #expect(throws: ConfigurationError.invalidValue(path: "stop.maxNewTokens", message: "given twice, on line 3 and on line 5; keep one")) {
+            try ConfigurationLoader.parse("threads: 2\nstop:\n  maxNewTokens: 5\n  stopOnEndToken: true\n  maxNewTokens: 7\n")
+        }
+        #expect(throws: ConfigurationError.invalidValue(path: "threads", message: "given twice, on line 1 and on line 2; keep one")) {
+            try ConfigurationLoader.parse("{\"threads\": 2,\n \"threads\": 3}")
+        }
+        // The same key in two different mappings is no repetition.
+        #expect(throws: Never.self) {
+            try ConfigurationLoader.parse("decoder:\n  name: beam\n  parameters:\n    numBeams: 2\nstop:\n  maxNewTokens: 3\n")
+        }
+    }
+
+    /// Values are checked as the file is read, with their whole path (`stop.`, `decoder.parameters.`), so the
+    /// file's mistakes are told from a command line's flags.
+    @Test func outOfRangeValuesAreReportedWithTheirWholePath() {
+        #expect(throws: ConfigurationError.invalidValue(path: "stop.maxNewTokens", message: "must be at least 1, got -1")) {
+            try ConfigurationLoader.parse("stop: { maxNewTokens: -1 }")
+        }
+        #expect(throws: ConfigurationError.invalidValue(path: "decoder.parameters.numBeams", message: "must be at least 1, got 0")) {
+            try ConfigurationLoader.parse("decoder: { name: beam, parameters: { numBeams: 0 } }")
+        }
+        #expect(throws: ConfigurationError.invalidValue(path: "threads", message: "must be at least 1, got 0")) {
+            try ConfigurationLoader.parse("threads: 0")
+        }
+    }
+
     @Test func unknownKeysAndNamesListTheValidOnes() {
         #expect(throws: ConfigurationError.unknownKey(path: "stop", key: "maxNewTokns", valid: StopConditions.fieldNames)) {
             try ConfigurationLoader.parse("stop: { maxNewTokns: 3 }")

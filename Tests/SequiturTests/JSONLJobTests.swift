@@ -51,6 +51,29 @@ import Sequitur
         #expect(lines.map { $0["sum"] as! Int } == (0 ..< 10).map { Int($0) + 1 })
     }
 
+    /// Integer ids keep every digit, at any size; numbers written with a fraction or an exponent are refused
+    /// by name instead of being rounded into another line's id.
+    @Test func numericIdsAreKeptExactlyAsWrittenOrRefused() throws {
+        func id(_ literal: String) throws -> String {
+            try JSONLFieldReader.id(JSONSerialization.jsonObject(with: Data(#"{"id": \#(literal)}"#.utf8)) as! [String: Any])
+        }
+        for literal in ["7", "-1", "0", "9007199254740993", "9223372036854775807", "9223372036854775808",
+                        "-9223372036854775808", "12345678901234567890", "100000000000000000000000"] {
+            #expect(try id(literal) == literal)
+        }
+        #expect(try id(#""1e19""#) == "1e19")
+        for literal in ["1e19", "1.0", "1.5", "1E2"] {
+            #expect(throws: JSONLFieldError.self, "\(literal)") { try id(literal) }
+        }
+        #expect(throws: JSONLFieldError(field: "id", problem: "expected a string or an integer")) { try id("true") }
+        // Two ids that differ only beyond 2⁵³ are two ids, not a false duplicate.
+        let f = try Fixture()
+        let input = try f.write("in.jsonl", #"{"id": 9007199254740992, "ids": [1]}"# + "\n" + #"{"id": 9007199254740993, "ids": [2]}"# + "\n")
+        let output = f.dir.appendingPathComponent("out.jsonl")
+        _ = try JSONLJob(input: input, output: output, resume: false, shard: nil).run(batchSize: 2, parse: Self.parse, process: Self.process)
+        #expect(try f.lines(output).map { $0["id"] as! String } == ["9007199254740992", "9007199254740993"])
+    }
+
     @Test func refusesTheInputAsItsOwnOutputEvenWithResume() throws {
         let f = try Fixture()
         let input = try f.write("in.jsonl", #"{"id": 1, "ids": [1]}"# + "\n")

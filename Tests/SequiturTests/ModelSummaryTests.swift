@@ -28,6 +28,9 @@ enum DefaultModel {
         #expect(s.tokenizer?.vocabularySize == 49_152)
         #expect(s.tokenizer?.preTokenizer == "smollm")
         #expect(s.tokenizer?.hasChatTemplate == true)
+        // Shapes are rows × columns, as the shape errors write them: the embedding is vocabulary × d.
+        #expect(s.tensors.first { $0.name == "token_embd.weight" }?.shape == [49_152, 576])
+        #expect(s.tensors.first { $0.name == "blk.0.ffn_down.weight" }?.shape == [576, 1536])
         #expect(s.quantization.map(\.tensors).reduce(0, +) == 272)
         #expect(s.quantization.first?.type == "Q4_1")
     }

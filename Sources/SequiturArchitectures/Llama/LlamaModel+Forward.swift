@@ -3,7 +3,21 @@ import SequiturCore
 extension LlamaModel {
     /// One forward pass over `chunk` (tokens of any mix of sequences, each sequence's tokens in order and
     /// their blocks already writable). Writes their keys and values to the cache and answers their queries.
+    /// An answer holding NaN or an infinity is an error naming where the non-finite values first appeared.
     func forward(_ chunk: ArraySlice<PendingToken>, states: [LlamaSequenceState]) throws -> [PositionLogProbs?] {
+        let x = try runLayers(chunk, states: states, inspect: nil)
+        let answers = try outputHead(x, chunk: chunk)
+        if let row = answers.firstIndex(where: { $0.map { !$0.isFinite } ?? false }) {
+            throw try locateNonFiniteValues(chunk, states: states, queriedRow: row)
+        }
+        return answers
+    }
+
+    /// Runs the embedding and every layer over `chunk`, returning the residual stream. `inspect`, when given,
+    /// sees the residual stream after the embedding and after each sub-layer (the diagnosis of non-finite
+    /// values uses it; the normal path passes nil and pays nothing).
+    func runLayers(_ chunk: ArraySlice<PendingToken>, states: [LlamaSequenceState],
+                   inspect: ((_ stage: String, _ x: DeviceTensor) throws -> Void)?) throws -> DeviceTensor {
         let hp = hyperparameters
         let batch = attentionBatch(for: chunk, states: states)
         let s = try scratch.value(rows: chunk.count) {
@@ -14,6 +28,7 @@ extension LlamaModel {
         let scale = 1 / Float(hp.headDimension).squareRoot()
 
         try backend.embed(tokens: chunk.map(\.token), table: weights.tokenEmbedding, into: s.x)
+        try inspect?("the token embedding", s.x)
         for (l, w) in weights.layers.enumerated() {
             // Attention sub-layer.
             try backend.rmsNorm(s.x, weight: w.attentionNorm, epsilon: hp.rmsEpsilon, into: s.normed)
@@ -30,6 +45,7 @@ extension LlamaModel {
                                   into: s.attention)
             try backend.matmul(s.attention, weight: w.attentionOutput, into: s.projected)
             try backend.add(s.x, s.projected, into: s.x)
+            try inspect?("layer \(l) (attention)", s.x)
             // Feed-forward sub-layer (SwiGLU).
             try backend.rmsNorm(s.x, weight: w.feedForwardNorm, epsilon: hp.rmsEpsilon, into: s.normed)
             try backend.matmul(s.normed, weight: w.gate, into: s.gate)
@@ -37,8 +53,9 @@ extension LlamaModel {
             try backend.siluMul(gate: s.gate, up: s.up, into: s.activated)
             try backend.matmul(s.activated, weight: w.down, into: s.projected)
             try backend.add(s.x, s.projected, into: s.x)
+            try inspect?("layer \(l) (feed-forward)", s.x)
         }
-        return try outputHead(s.x, chunk: chunk)
+        return s.x
     }
 
     /// Final norm, output head and log-softmax for the positions of `chunk` that carry a query, at most

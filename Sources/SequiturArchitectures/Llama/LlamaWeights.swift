@@ -30,6 +30,7 @@ struct LlamaWeights {
         func load(_ name: String, rows: Int, columns: Int) throws -> DeviceTensor {
             guard let w = try lookup(name) else { throw LlamaModelError.missingTensor(name: name) }
             try Self.check(w, name: name, rows: rows, columns: columns)
+            try Self.checkFinite(w)
             return try backend.upload(w)
         }
         let d = hp.embeddingLength
@@ -54,10 +55,17 @@ struct LlamaWeights {
         outputNorm = try load(N.outputNorm, rows: 1, columns: d)
         if let head = try lookup(N.outputHead) {
             try Self.check(head, name: N.outputHead, rows: hp.vocabularySize, columns: d)
+            try Self.checkFinite(head)
             outputHead = try backend.upload(head)
         } else {
             outputHead = tokenEmbedding   // tied embeddings
         }
+    }
+
+    /// A NaN or infinity in a weight would reach every log-prob that reads it; refusing the file at load
+    /// names the tensor, where a wrong score later could name nothing.
+    private static func checkFinite(_ w: WeightTensor) throws {
+        if let bad = w.firstNonFiniteValue() { throw LanguageModelError.nonFiniteWeight(bad) }
     }
 
     private static func check(_ w: WeightTensor, name: String, rows: Int, columns: Int) throws {

@@ -8,8 +8,12 @@ public struct DecodingRequest {
     public var processors: [any LogitProcessor]
     /// Called once with each token (and the model's log-prob of it) as it is chosen, by decoders that declare
     /// `DecoderCapabilities.streamsTokens` (greedy, sampling). Return false to stop early: the hypothesis ends
-    /// at that token with finish reason `.stopString`.
+    /// at that token with finish reason `.interrupted`.
     public var onToken: ((TokenID, Float) -> Bool)?
+    /// Polled by every built-in decoder before each model call. Once it answers true the decoder stops and
+    /// returns what it has: finished hypotheses as they are, unfinished ones with finish reason `.interrupted`,
+    /// and exact search a `budgetExhausted` certificate whose reason is "interrupted" (its bound still holds).
+    public var shouldStop: (() -> Bool)?
     /// A state that already holds the start of `prompt` (a chat history, say), so the model is fed only the
     /// rest: `prefixState.tokens` must be a proper prefix of `prompt` (at least the last prompt token is fed, for
     /// the next-token distribution). Decoders fork it and never extend it, so one prefix serves many requests.
@@ -21,12 +25,13 @@ public struct DecodingRequest {
 
     public init(prompt: [TokenID], stop: StopConditions = StopConditions(), returnPromptLogProbs: Bool = false,
                 processors: [any LogitProcessor] = [], onToken: ((TokenID, Float) -> Bool)? = nil,
-                prefixState: SequenceState? = nil) {
+                shouldStop: (() -> Bool)? = nil, prefixState: SequenceState? = nil) {
         self.prompt = prompt
         self.stop = stop
         self.returnPromptLogProbs = returnPromptLogProbs
         self.processors = processors
         self.onToken = onToken
+        self.shouldStop = shouldStop
         self.prefixState = prefixState
     }
 }

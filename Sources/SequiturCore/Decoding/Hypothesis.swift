@@ -8,6 +8,9 @@ public enum FinishReason: String, Sendable, Codable, Hashable {
     case stopString = "stop"
     /// The search ran out of budget before this hypothesis finished.
     case budget
+    /// The caller stopped the decoder before this hypothesis finished: `DecodingRequest.onToken` returned false
+    /// or `DecodingRequest.shouldStop` answered true (Ctrl-C, a closed connection).
+    case interrupted
 }
 
 /// One decoded output `y` for a prompt `x`, with its score `log Pr(y | x) = Σ_i log Pr(y_i | x, y_<i)`.

@@ -9,8 +9,11 @@ public enum LogProbMath {
         return m + Float(log(sum))
     }
 
-    /// `x_i − logSumExp(x)`, never computing `-inf − -inf`.
+    /// `x_i − logSumExp(x)`, never computing `-inf − -inf`. A row holding NaN or `+inf` is no distribution
+    /// (a model that overflowed), so every entry comes back NaN and callers that check finiteness see it; an
+    /// all-`-inf` row (every token masked) gives all `-inf`.
     public static func logSoftmax(_ values: [Float]) -> [Float] {
+        if values.contains(where: { $0.isNaN || $0 == .infinity }) { return values.map { _ in .nan } }
         let lse = logSumExp(values)
         guard lse.isFinite else { return values.map { _ in -.infinity } }
         return values.map { $0 - lse }

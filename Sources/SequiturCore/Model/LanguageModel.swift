@@ -22,7 +22,8 @@ public protocol LanguageModel: AnyObject {
     /// the tokens it was given.)
     func makeState() -> SequenceState
     /// Appends each request's tokens to its state and answers its queries. Requests must name distinct states.
-    /// Results are bitwise identical whatever else is in the batch.
+    /// Results are bitwise identical whatever else is in the batch. Every returned log-prob is finite or `-inf`
+    /// (a token the model rules out); a model whose computation overflows throws rather than return NaN.
     func extend(_ requests: [ExtensionRequest]) throws -> [ExtensionResult]
     /// Tokens processed by forward passes since the model was made (prefill and decode alike). Tests use it to
     /// prove that forks and cached histories are not recomputed.
@@ -35,6 +36,11 @@ public enum LanguageModelError: Error, CustomStringConvertible, Equatable {
     case contextOverflow(length: Int, contextLength: Int)
     case foreignState
     case duplicateState(index: Int)
+    /// The forward pass produced NaN or an infinity: `stage` says where it first appeared ("layer 3
+    /// (feed-forward)", "the output head"), for the token at `position` of request `request` of the batch.
+    case nonFiniteActivations(stage: String, request: Int, position: Int)
+    /// A weight holds NaN or an infinity (found when the model is loaded).
+    case nonFiniteWeight(NonFiniteWeight)
 
     public var description: String {
         switch self {
@@ -46,6 +52,10 @@ public enum LanguageModelError: Error, CustomStringConvertible, Equatable {
             return "a sequence state made by another model was passed to extend"
         case let .duplicateState(index):
             return "request \(index) extends a state that an earlier request in the same batch also extends"
+        case let .nonFiniteActivations(stage, request, position):
+            return "the model produced non-finite values (NaN or infinity) in \(stage) at position \(position) of request \(request): its weights or hyper-parameters are corrupt, or overflow float32"
+        case let .nonFiniteWeight(weight):
+            return weight.description
         }
     }
 }

@@ -75,8 +75,16 @@ func checkRequestRules(lookahead: any Decoder, greedyTwin: any Decoder, greedy: 
     }
     let calls = CallCounter()
     let early = try lookahead.decode(stoppingAtFourthToken(calls), model: model).best!
-    guard calls.count == 4, early.tokens == Array(full.tokens.prefix(4)), early.finishReason == .stopString else {
+    guard calls.count == 4, early.tokens == Array(full.tokens.prefix(4)), early.finishReason == .interrupted else {
         fail("onToken returning false after 4 tokens: \(calls.count) calls, \(early.tokens.count) tokens (\(early.finishReason))")
+    }
+    // `shouldStop` (Ctrl-C) is polled before each model call: answering true on the second poll ends the
+    // output after its second token, marked as interrupted.
+    let polls = CallCounter()
+    let interrupted = try lookahead.decode(DecodingRequest(prompt: prompt, stop: stop, shouldStop: { polls.count += 1; return polls.count >= 2 }),
+                                       model: model).best!
+    guard interrupted.tokens == Array(full.tokens.prefix(2)), interrupted.finishReason == FinishReason.interrupted else {
+        fail("shouldStop answering true on its second poll: \(interrupted.tokens.count) tokens (\(interrupted.finishReason))")
     }
     try expectTwinsAgree("onToken") { stoppingAtFourthToken() }
     print("  onToken: \(streamed.count) calls for \(full.tokens.count) tokens; returning false stopped at 4")
