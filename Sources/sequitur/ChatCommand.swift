@@ -80,7 +80,7 @@ struct ChatCommand: ParsableCommand {
             try round { try session.send(line, onToken: $0, shouldStop: $1) }
         }
         try save()
-        if Interrupt.requested { throw ExitCode(130) }
+        if Interrupt.requested { throw ExitCode(Interrupt.exitStatus) }
     }
 
     static func write(_ text: String) {

@@ -109,10 +109,10 @@ struct GenerateCommand: ParsableCommand {
         if let certificate { print("certificate: \(certificate)") }
     }
 
-    /// Exit status 130 (128 + SIGINT) once the partial result is out, as a shell expects of an interrupted command.
+    /// Exit status 128 + the signal (130 for Ctrl-C) once the partial result is out, as a shell expects of an interrupted command.
     static func exitInterrupted() -> Never {
         try? FileHandle.standardOutput.synchronize()
-        Foundation.exit(130)
+        Foundation.exit(Interrupt.exitStatus)
     }
 
     static func describe(_ c: SearchCertificate) -> String {

@@ -25,6 +25,6 @@ extension JSONLJob {
         var note = "\(summary.written) written, \(summary.skippedAsDone) already done"
         if summary.skippedOtherShards > 0 { note += ", \(summary.skippedOtherShards) in other shards" }
         FileHandle.standardError.write(Data("\(label): \(note)\(summary.interrupted ? " (interrupted: rerun with --resume)" : "")\n".utf8))
-        if summary.interrupted { throw ExitCode(130) }
+        if summary.interrupted { throw ExitCode(Interrupt.exitStatus) }
     }
 }
