@@ -26,7 +26,8 @@ struct ScoreCommand: ParsableCommand {
 
             Output lines are written whole and flushed batch by batch; --resume skips ids already written (and \
             cuts a torn last line). --shard I/N takes every N-th request starting at I, so N jobs together cover \
-            the input and their outputs concatenate.
+            the input; `sequitur merge` joins their outputs in input order after checking that every id is there \
+            once and every shard came from the same input, model and configuration (docs/cluster.md).
             """
     )
 
