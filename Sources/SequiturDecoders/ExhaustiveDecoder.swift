@@ -133,13 +133,17 @@ public struct ExhaustiveDecoder: Decoder {
         let children: [TokenLogProb]
         /// The model's own row, kept only when processors changed the ranking log-probs.
         let modelRow: [Float]?
+        /// The processors as they stand on this node's branch; each child takes a fork that accepted its token.
+        let processors: LogitProcessorChain
 
-        init(state: SequenceState, output: GrowingOutput, sum: Double, answer: PositionLogProbs, plan: DecodingPlan) {
+        init(state: SequenceState, output: GrowingOutput, sum: Double, answer: PositionLogProbs, plan: DecodingPlan,
+             processors: LogitProcessorChain) {
             self.state = state
             self.output = output
             self.sum = sum
+            self.processors = processors
             if plan.needsFullRows {
-                children = RowSelection.sorted(plan.processed(answer.fullRow, history: state.tokens))
+                children = RowSelection.sorted(plan.processed(answer.fullRow, history: state.tokens, processors: processors))
                 modelRow = answer.fullRow
             } else {
                 children = RowSelection.sorted(answer.fullRow)
@@ -175,7 +179,8 @@ public struct ExhaustiveDecoder: Decoder {
             heap.insert(Frontier(score: node.sum + Double(node.children[rank].logProb), order: pushes, node: node, rank: rank))
             pushes += 1
         }
-        let root = Expanded(state: prefill.state, output: plan.emptyOutput(), sum: 0, answer: prefill.last, plan: plan)
+        let root = Expanded(state: prefill.state, output: plan.emptyOutput(), sum: 0, answer: prefill.last, plan: plan,
+                            processors: plan.startProcessors())
         if !root.children.isEmpty { push(root, 0) }
         var expansions = 1
         var liveStates = 1
@@ -219,7 +224,8 @@ public struct ExhaustiveDecoder: Decoder {
             let answer = try model.extend([ExtensionRequest(state: state, tokens: [child.token], lastQuery: .full)])[0].last!
             expansions += 1
             liveStates += 1
-            let expanded = Expanded(state: state, output: output, sum: entry.score, answer: answer, plan: plan)
+            let expanded = Expanded(state: state, output: output, sum: entry.score, answer: answer, plan: plan,
+                                    processors: node.processors.accepting(child.token))
             if expanded.children.isEmpty { expanded.state = nil; liveStates -= 1 } else { push(expanded, 0) }
         }
         return result(.provenOptimal(expansions: expansions))
