@@ -14,7 +14,7 @@ struct SequiturCommand: ParsableCommand {
             """,
         subcommands: [
             GenerateCommand.self, ChatCommand.self, ScoreCommand.self, RankCommand.self, PerplexityCommand.self,
-            CompareDecodersCommand.self, DecodersCommand.self, TokenizeCommand.self, InspectCommand.self,
+            CompareDecodersCommand.self, ProcessorsCommand.self, DecodersCommand.self, ProcessorsCommand.self, TokenizeCommand.self, InspectCommand.self,
             BenchCommand.self, DevicesCommand.self, CheckKernelsCommand.self,
         ]
     )

@@ -21,8 +21,8 @@ public struct ParameterSpec: Sendable, Hashable {
             case .string: return "string"
             case let .choice(options): return options.joined(separator: "|")
             case .integerList: return "list of integers"
-            case .integerLists: return "list of lists of integers"
-            case .integerToNumber: return "mapping integer → number"
+            case .integerLists: return "lists of integers"
+            case .integerToNumber: return "integer → number"
             }
         }
     }
