@@ -9,8 +9,9 @@ import SequiturCore
 /// ```swift
 /// func decode(_ request: DecodingRequest, model: any LanguageModel) throws -> DecodingResult {
 ///     let plan = try DecodingPlan(request, model: model)          // same checks, same errors
-///     return try plan.decodeTokenByToken(model: model, query: plan.query(topK: 1)) { answer, state in
-///         let best = plan.bestTokens(in: answer, history: state.tokens, count: 1)   // processors applied
+///     return try plan.decodeTokenByToken(model: model, query: plan.query(topK: 1)) { answer, state, processors in
+///         // processors: the request's, as they stand on this branch (started on the prompt, told each token)
+///         let best = plan.bestTokens(in: answer, history: state.tokens, count: 1, processors: processors)
 ///         guard let first = best.first else { throw DecodingError.everyTokenForbidden }
 ///         return TokenChoice(token: first.token, logProb: first.modelLogProb)
 ///     }
