@@ -148,3 +148,17 @@ struct BranchFollower: LogitProcessor {
         #expect(model.extensionLog.isEmpty)
     }
 }
+
+@Suite struct ExhaustiveProcessorTests {
+    /// Exact search's certificate holds only while scores fall as a sequence grows: a processor that lifts a
+    /// log-prob above zero is refused, not answered with a false proof.
+    @Test func aScoreRaisedAboveZeroIsRefused() throws {
+        let model = RandomLanguageModel(seed: 8, vocabularySize: 5)
+        let request = DecodingRequest(prompt: [1, 2], stop: StopConditions(maxNewTokens: 3),
+                                      processors: [try LogitBiasProcessor(bias: [0: 50])])
+        #expect(throws: DecodingError.self) { try ExhaustiveDecoder().decode(request, model: model) }
+        var penalised = request
+        penalised.processors = [try RepetitionPenaltyProcessor(penalty: 1.5)]
+        #expect(try ExhaustiveDecoder().decode(penalised, model: model).certificate?.isProvenOptimal == true)
+    }
+}

@@ -24,8 +24,9 @@
 /// ```
 ///
 /// A struct holding only values needs no `fork()` of its own: the default returns a copy. A class must return
-/// an independent copy. Scores of returned hypotheses stay the model's own log-probs: processors steer the
-/// choice, they do not rewrite `log Pr(y | x)`.
+/// an independent copy. A hypothesis's `tokenLogProbs` and `logProb` stay the model's own: processors steer the
+/// choice, they do not rewrite `log Pr(y | x)`. (Beam and exhaustive search rank by the processed scores, so
+/// their `Hypothesis.score` sums those, as transformers' `sequences_scores` does.)
 public protocol LogitProcessor: Sendable {
     /// Called once per decode, before the first step, with the whole prompt, the vocabulary size and the tokens
     /// that end a hypothesis. The default does nothing.
