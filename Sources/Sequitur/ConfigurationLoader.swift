@@ -12,7 +12,8 @@ public enum ConfigurationLoader {
     /// backend is reported with the file and field here rather than later, without them.
     public static func load(file path: String,
                             backendNames: [String] = BackendRegistry.standard.names,
-                            decoders: DecoderRegistry = .standard) throws -> SequiturConfiguration {
+                            decoders: DecoderRegistry = .standard,
+                            processors: ProcessorRegistry = .standard) throws -> SequiturConfiguration {
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
@@ -20,17 +21,18 @@ public enum ConfigurationLoader {
             throw ConfigurationError.unreadable(file: path, reason: "cannot read the file as UTF-8 text: \(FileProblem.reason(error, path: path))")
         }
         do {
-            return try parse(text, backendNames: backendNames, decoders: decoders)
+            return try parse(text, backendNames: backendNames, decoders: decoders, processors: processors)
         } catch let error as ConfigurationError {
             throw ConfigurationError.inFile(file: path, error)
         }
     }
 
     /// Parses configuration text (JSON or YAML) and checks its values (`SequiturConfiguration.check`), the
-    /// decoder's parameters against `decoders`.
+    /// decoder's parameters against `decoders` and each processor's against `processors`.
     public static func parse(_ text: String,
                              backendNames: [String] = BackendRegistry.standard.names,
-                             decoders: DecoderRegistry = .standard) throws -> SequiturConfiguration {
+                             decoders: DecoderRegistry = .standard,
+                             processors: ProcessorRegistry = .standard) throws -> SequiturConfiguration {
         try ConfigurationTextScreen.check(text)
         try ConfigurationDuplicateKeys.check(text)
         let tree: Any?
@@ -49,6 +51,18 @@ public enum ConfigurationLoader {
         if let stop = root["stop"] as? [String: Any] {
             try checkKeys(stop, allowed: StopConditions.fieldNames, path: "stop")
         }
+        if let list = root["processors"] {
+            guard let entries = list as? [Any] else {
+                throw ConfigurationError.typeMismatch(path: "processors", expected: "a list of {name, parameters}", got: describe(list))
+            }
+            for (i, entry) in entries.enumerated() {
+                guard let mapping = entry as? [String: Any] else {
+                    throw ConfigurationError.typeMismatch(path: "processors[\(i)]", expected: "a mapping with name and parameters",
+                                                          got: describe(entry))
+                }
+                try checkKeys(mapping, allowed: ProcessorConfiguration.fieldNames, path: "processors[\(i)]")
+            }
+        }
         try checkName(root["backend"], path: "backend", valid: backendNames)
         try checkName(root["scorer"], path: "scorer", valid: ScorerStrategy.allCases.map(\.rawValue))
         try checkScalarKinds(root)
@@ -58,7 +72,7 @@ public enum ConfigurationLoader {
         } catch let error as Swift.DecodingError {
             throw translate(error, root: root)
         }
-        try configuration.check(decoders: decoders)
+        try configuration.check(decoders: decoders, processors: processors)
         return configuration
     }
 

@@ -43,6 +43,12 @@ public final class ModelRuntime {
         try registry.make(configuration.decoder)
     }
 
+    /// The configured logit processors, in order, from `registry` (the standard one unless code outside
+    /// registered its own): what goes in `DecodingRequest.processors`.
+    public func makeProcessors(registry: ProcessorRegistry = .standard) throws -> [any LogitProcessor] {
+        try registry.make(configuration.processors)
+    }
+
     /// The configured scorer.
     public func makeScorer(batchSize: Int = 16) -> any Scorer {
         SequiturScoring.makeScorer(configuration.scorer, batchSize: batchSize)

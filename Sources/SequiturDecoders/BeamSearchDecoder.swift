@@ -20,9 +20,11 @@ import SequiturCore
 /// `sequences_scores` in transformers correspond to `Hypothesis.score` here.
 ///
 /// Beams share their prefix through forked states, and all live beams advance in ONE batched `extend` per step
-/// that asks each for its top `2k` log-probs (no full rows). No-repeat-n-gram bans are known before the step
-/// (the n-grams in prompt + output), so each beam asks for `2k + (its banned count)` so that `2k` allowed
-/// candidates always come back; only logit processors make it ask for full rows. Ties between equal scores go
+/// that asks each for its top `2k` log-probs (no full rows). Each beam holds its own fork of the request's logit
+/// processors (`noRepeatNgramSize` adds a `NoRepeatNGramProcessor` to them), told the tokens of that beam
+/// only. When every processor only bans tokens (`TokenBanningProcessor`: no-repeat-n-gram, bad words, minimum
+/// new tokens, suppressed tokens), the bans are known before the step, so each beam asks for `2k + (its banned
+/// count)` so that `2k` allowed candidates always come back; other processors make it ask for full rows. Ties between equal scores go
 /// to the lower beam, then the lower token id (transformers leaves tie order to `torch.topk`).
 public struct BeamSearchDecoder: Decoder {
     /// When to stop once `numBeams` hypotheses have finished.
@@ -50,7 +52,7 @@ public struct BeamSearchDecoder: Decoder {
                       help: "true: stop when numBeams hypotheses finished; false: transformers' heuristic; never: exact bound"),
         ParameterSpec("numReturnSequences", .integer, default: 1, help: "hypotheses returned (≤ numBeams), best first"),
         ParameterSpec("noRepeatNgramSize", .integer, default: 0,
-                      help: "forbid any n-gram of this size from occurring twice in prompt + output (0: off)"),
+                      help: "forbid any n-gram of this size from occurring twice in prompt + output (0: off; the no-repeat-ngram processor)"),
     ]
 
     public let numBeams: Int
@@ -94,13 +96,13 @@ public struct BeamSearchDecoder: Decoder {
     }
 
     /// A live beam: its state (the prompt and its tokens consumed), its output so far, the running sum of
-    /// log-probs it is ranked by, the model's answer after its last token, and the tokens it may not take next.
+    /// log-probs it is ranked by, the model's answer after its last token, and its own processors.
     private struct Beam {
         var state: SequenceState
         var output: GrowingOutput
         var sum: Double
         var answer: PositionLogProbs
-        var banned: Set<TokenID>
+        var processors: LogitProcessorChain
     }
 
     private struct Candidate {
@@ -121,6 +123,8 @@ public struct BeamSearchDecoder: Decoder {
     }
 
     public func decode(_ request: DecodingRequest, model: any LanguageModel) throws -> DecodingResult {
+        var request = request
+        if noRepeatNgramSize > 0 { request.processors.append(try NoRepeatNGramProcessor(size: noRepeatNgramSize)) }
         let plan = try DecodingPlan(request, model: model)
         // Every per-step array is sized by numBeams, so a width like 2^62 must be refused here, not overflow or
         // exhaust memory. No beam search can fill more beams than there are distinct outputs.
@@ -133,10 +137,10 @@ public struct BeamSearchDecoder: Decoder {
             throw DecodingError.invalidParameter(name: "numBeams", message: "\(numBeams) is too many beams to rank candidates for")
         }
         let startCount = model.processedTokenCount
-        let promptBans = bannedTokens(after: request.prompt)
-        let prefill = try plan.prefill(model: model, lastQuery: query(keep: keep, banned: promptBans.count, plan: plan))
+        let processors = plan.startProcessors()
+        let prefill = try plan.prefill(model: model, lastQuery: query(keep: keep, processors: processors, history: request.prompt))
         var running = [Beam(state: prefill.state, output: plan.emptyOutput(), sum: 0, answer: prefill.last,
-                            banned: promptBans)]
+                            processors: processors)]
         var finished: [Hypothesis] = []   // best first, at most numBeams
         var improvable = true
         var generated = 0
@@ -148,7 +152,7 @@ public struct BeamSearchDecoder: Decoder {
             var best = Heap<RankedCandidate>()
             var order = 0
             for (b, beam) in running.enumerated() {
-                for c in plan.bestTokens(in: beam.answer, history: beam.state.tokens, count: keep, excluding: beam.banned) {
+                for c in plan.bestTokens(in: beam.answer, history: beam.state.tokens, count: keep, processors: beam.processors) {
                     best.insert(RankedCandidate(candidate: Candidate(beam: b, token: c.token, modelLogProb: c.modelLogProb,
                                                                      sum: beam.sum + Double(c.rankLogProb)), order: order))
                     order += 1
@@ -224,20 +228,21 @@ public struct BeamSearchDecoder: Decoder {
                          plan: DecodingPlan, model: any LanguageModel) throws -> [Beam] {
         var claimed = Set<Int>()
         var states: [SequenceState] = []
-        var bans: [Set<TokenID>] = []
+        var chains: [LogitProcessorChain] = []
         for n in next {
-            let parent = running[n.candidate.beam].state
-            states.append(claimed.insert(n.candidate.beam).inserted ? parent : parent.fork())
-            bans.append(bannedTokens(after: parent.tokens + [n.candidate.token]))
+            let parent = running[n.candidate.beam]
+            states.append(claimed.insert(n.candidate.beam).inserted ? parent.state : parent.state.fork())
+            chains.append(parent.processors.accepting(n.candidate.token))
         }
         let requests = next.indices.map {
             ExtensionRequest(state: states[$0], tokens: [next[$0].candidate.token],
-                             lastQuery: query(keep: keep, banned: bans[$0].count, plan: plan))
+                             lastQuery: query(keep: keep, processors: chains[$0],
+                                              history: running[next[$0].candidate.beam].state.tokens + [next[$0].candidate.token]))
         }
         let results = try model.extend(requests)
         return next.indices.map {
             Beam(state: states[$0], output: next[$0].output, sum: next[$0].candidate.sum,
-                 answer: results[$0].last!, banned: bans[$0])
+                 answer: results[$0].last!, processors: chains[$0])
         }
     }
 
@@ -264,24 +269,11 @@ public struct BeamSearchDecoder: Decoder {
         return total
     }
 
-    /// The top `keep + banned` leave `keep` allowed candidates after the bans (full rows under processors).
-    private func query(keep: Int, banned: Int, plan: DecodingPlan) -> PositionQuery {
-        plan.query(topK: keep + banned)
-    }
-
-    /// Tokens that would repeat an n-gram of `history` (transformers' `NoRepeatNGramLogitsProcessor`: the last
-    /// n−1 tokens followed by any token that followed them before).
-    func bannedTokens(after history: [TokenID]) -> Set<TokenID> {
-        let n = noRepeatNgramSize
-        guard n > 0 else { return [] }
-        if n == 1 { return Set(history) }
-        guard history.count >= n else { return [] }
-        let tail = history.suffix(n - 1)
-        var banned = Set<TokenID>()
-        for start in 0...(history.count - n) where history[start..<(start + n - 1)].elementsEqual(tail) {
-            banned.insert(history[start + n - 1])
-        }
-        return banned
+    /// What a beam asks the model for: full rows when a processor must see them, else the top `keep` plus as
+    /// many as its banning processors forbid after `history`, which leaves `keep` allowed candidates.
+    private func query(keep: Int, processors: LogitProcessorChain, history: [TokenID]) -> PositionQuery {
+        if processors.needsFullRows { return .full }
+        return PositionQuery(topK: keep + (processors.isEmpty ? 0 : processors.bannedTokens(history: history).count))
     }
 }
 

@@ -107,15 +107,7 @@ public struct DecoderRegistry: Sendable {
     /// `configuration` with each parameter validated against `specs` and every missing one set to its default.
     public static func complete(_ configuration: DecoderConfiguration,
                                 against specs: [ParameterSpec]) throws -> DecoderConfiguration {
-        let byName = Dictionary(uniqueKeysWithValues: specs.map { ($0.name, $0) })
-        var parameters: [String: ConfigValue] = [:]
-        for key in configuration.parameters.keys.sorted() {
-            guard let spec = byName[key] else {
-                throw ConfigurationError.unknownKey(path: "decoder.parameters", key: key, valid: specs.map(\.name))
-            }
-            parameters[key] = try spec.validate(configuration.parameters[key]!, path: "decoder.parameters.\(key)")
-        }
-        for spec in specs where parameters[spec.name] == nil { parameters[spec.name] = spec.defaultValue }
+        let parameters = try ParameterSpec.complete(configuration.parameters, against: specs, path: "decoder.parameters")
         return DecoderConfiguration(name: configuration.name, parameters: parameters)
     }
 }

@@ -9,8 +9,9 @@ import SequiturCore
 /// ```swift
 /// func decode(_ request: DecodingRequest, model: any LanguageModel) throws -> DecodingResult {
 ///     let plan = try DecodingPlan(request, model: model)          // same checks, same errors
-///     return try plan.decodeTokenByToken(model: model, query: plan.query(topK: 1)) { answer, state in
-///         let best = plan.bestTokens(in: answer, history: state.tokens, count: 1)   // processors applied
+///     return try plan.decodeTokenByToken(model: model, query: plan.query(topK: 1)) { answer, state, processors in
+///         // processors: the request's, as they stand on this branch (started on the prompt, told each token)
+///         let best = plan.bestTokens(in: answer, history: state.tokens, count: 1, processors: processors)
 ///         guard let first = best.first else { throw DecodingError.everyTokenForbidden }
 ///         return TokenChoice(token: first.token, logProb: first.modelLogProb)
 ///     }
@@ -19,7 +20,8 @@ import SequiturCore
 ///
 /// A decoder that grows several hypotheses (beam search) uses the parts instead of the loop: `prefill` for
 /// the prompt (forking `prefixState` when there is one), `emptyOutput()` and `GrowingOutput.append` for the
-/// stop conditions, `bestTokens` or `processed` for the processors.
+/// stop conditions, `startProcessors()` for a chain it forks per beam, and `bestTokens` or `processed` with
+/// each beam's chain for the processors.
 public struct DecodingPlan {
     public let request: DecodingRequest
     public let vocabulary: any Vocabulary
@@ -52,6 +54,12 @@ public struct DecodingPlan {
                                               contextLength: model.contextLength)
         }
         try checkRange(request.stop.extraEndTokens)
+        for p in request.processors {
+            if let t = p.referencedTokens.first(where: { $0 < 0 || Int($0) >= vocabularySize }) {
+                throw DecodingError.invalidParameter(
+                    name: "processors", message: "\(type(of: p)) names token \(t), outside the vocabulary of \(vocabularySize) tokens")
+            }
+        }
         if let prefix = request.prefixState {
             guard prefix.count < request.prompt.count, request.prompt.starts(with: prefix.tokens) else {
                 throw DecodingError.invalidParameter(
@@ -104,29 +112,58 @@ public struct DecodingPlan {
         return Prefill(state: state, last: result.last!, promptLogProbs: promptLogProbs)
     }
 
-    /// `row` after the request's logit processors, in order, given the tokens so far (prompt included).
-    public func processed(_ row: [Float], history: [TokenID]) -> [Float] {
+    /// The request's processors, copied and started on the prompt: one chain per decode, forked per branch
+    /// (see `LogitProcessor`). The token-by-token loop keeps one and tells it each chosen token.
+    public func startProcessors() -> LogitProcessorChain {
+        LogitProcessorChain(request.processors, start: ProcessorStart(prompt: request.prompt, vocabularySize: vocabulary.count,
+                                                                      endTokens: endTokens))
+    }
+
+    /// A chain started on the prompt that has accepted the tokens of `history` after it: what a caller that
+    /// keeps no chain of its own gets. Correct for any processor, at the cost of replaying the branch.
+    func replayedProcessors(history: [TokenID]) -> LogitProcessorChain {
+        var chain = startProcessors()
+        for t in history.dropFirst(request.prompt.count) { chain.accept(t) }
+        return chain
+    }
+
+    /// `row` after `processors` (the branch's chain), in order, given the tokens so far (prompt included).
+    public func processed(_ row: [Float], history: [TokenID], processors: LogitProcessorChain) -> [Float] {
         var row = row
-        for p in request.processors { p.process(&row, history: history) }
+        processors.process(&row, history: history)
         return row
     }
 
-    /// The `count` best allowed next tokens of `answer`, best first: ranked after the processors (when there
-    /// are any; `answer` must then hold the full row, see `query(topK:)`), never a forbidden (`-inf`) or
-    /// `excluding` token, ties to the lower id. Each carries the model's own log-prob too, which is what a
-    /// hypothesis records: processors steer the choice, they do not rewrite `log Pr(y | x)`. Empty when every
-    /// token is forbidden.
+    /// `row` after the request's processors, replayed over `history` (prefer passing the branch's chain).
+    public func processed(_ row: [Float], history: [TokenID]) -> [Float] {
+        processed(row, history: history, processors: replayedProcessors(history: history))
+    }
+
+    /// The `count` best allowed next tokens of `answer`, best first: ranked after `processors` (the branch's
+    /// chain; `answer` must then hold the full row, see `query(topK:)`, unless every processor only bans tokens
+    /// and the query asked for `count` plus the banned count), never a forbidden (`-inf`) or `excluding` token,
+    /// ties to the lower id. Each carries the model's own log-prob too, which is what a hypothesis records:
+    /// processors steer the choice, they do not rewrite `log Pr(y | x)`. Empty when every token is forbidden.
     public func bestTokens(in answer: PositionLogProbs, history: [TokenID], count: Int,
-                           excluding banned: Set<TokenID> = []) -> [RankedToken] {
-        if needsFullRows {
-            var row = processed(answer.fullRow, history: history)
+                           processors: LogitProcessorChain, excluding banned: Set<TokenID> = []) -> [RankedToken] {
+        if processors.needsFullRows || (!processors.isEmpty && !answer.fullRow.isEmpty) {
+            var row = processed(answer.fullRow, history: history, processors: processors)
             for t in banned { row[Int(t)] = -.infinity }
             return RowSelection.topK(row, count).map {
                 RankedToken(token: $0.token, rankLogProb: $0.logProb, modelLogProb: answer.fullRow[Int($0.token)])
             }
         }
+        let banned = processors.isEmpty ? banned : banned.union(processors.bannedTokens(history: history))
         return answer.topK.lazy.filter { !banned.contains($0.token) && $0.logProb > -.infinity }
             .prefix(count).map { RankedToken(token: $0.token, rankLogProb: $0.logProb, modelLogProb: $0.logProb) }
+    }
+
+    /// `bestTokens` with the request's processors replayed over `history`: for decoders that keep no chain.
+    public func bestTokens(in answer: PositionLogProbs, history: [TokenID], count: Int,
+                           excluding banned: Set<TokenID> = []) -> [RankedToken] {
+        bestTokens(in: answer, history: history, count: count,
+                   processors: replayedProcessors(history: history),
+                   excluding: banned)
     }
 }
 

@@ -133,14 +133,25 @@ public struct ExhaustiveDecoder: Decoder {
         let children: [TokenLogProb]
         /// The model's own row, kept only when processors changed the ranking log-probs.
         let modelRow: [Float]?
+        /// The processors as they stand on this node's branch; each child takes a fork that accepted its token.
+        let processors: LogitProcessorChain
 
-        init(state: SequenceState, output: GrowingOutput, sum: Double, answer: PositionLogProbs, plan: DecodingPlan) {
+        init(state: SequenceState, output: GrowingOutput, sum: Double, answer: PositionLogProbs, plan: DecodingPlan,
+             processors: LogitProcessorChain) throws {
             self.state = state
             self.output = output
             self.sum = sum
+            self.processors = processors
             if plan.needsFullRows {
-                children = RowSelection.sorted(plan.processed(answer.fullRow, history: state.tokens))
+                children = RowSelection.sorted(plan.processed(answer.fullRow, history: state.tokens, processors: processors))
                 modelRow = answer.fullRow
+                // The proof that the first finished pop is the best rests on scores only falling as a sequence
+                // grows; a processor that raises a score above 0 (a positive bias, a penalty below 1) breaks it.
+                if let best = children.first, best.logProb > 0 {
+                    throw DecodingError.invalidParameter(
+                        name: "processors",
+                        message: "exhaustive search needs every processed log-prob ≤ 0 (its proof assumes scores only fall as a sequence grows), but the processors raised token \(best.token) to \(best.logProb)")
+                }
             } else {
                 children = RowSelection.sorted(answer.fullRow)
                 modelRow = nil
@@ -175,7 +186,8 @@ public struct ExhaustiveDecoder: Decoder {
             heap.insert(Frontier(score: node.sum + Double(node.children[rank].logProb), order: pushes, node: node, rank: rank))
             pushes += 1
         }
-        let root = Expanded(state: prefill.state, output: plan.emptyOutput(), sum: 0, answer: prefill.last, plan: plan)
+        let root = try Expanded(state: prefill.state, output: plan.emptyOutput(), sum: 0, answer: prefill.last, plan: plan,
+                            processors: plan.startProcessors())
         if !root.children.isEmpty { push(root, 0) }
         var expansions = 1
         var liveStates = 1
@@ -219,7 +231,8 @@ public struct ExhaustiveDecoder: Decoder {
             let answer = try model.extend([ExtensionRequest(state: state, tokens: [child.token], lastQuery: .full)])[0].last!
             expansions += 1
             liveStates += 1
-            let expanded = Expanded(state: state, output: output, sum: entry.score, answer: answer, plan: plan)
+            let expanded = try Expanded(state: state, output: output, sum: entry.score, answer: answer, plan: plan,
+                                    processors: node.processors.accepting(child.token))
             if expanded.children.isEmpty { expanded.state = nil; liveStates -= 1 } else { push(expanded, 0) }
         }
         return result(.provenOptimal(expansions: expansions))

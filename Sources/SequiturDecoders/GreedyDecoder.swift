@@ -25,15 +25,15 @@ public struct GreedyDecoder: Decoder {
     public func decode(_ request: DecodingRequest, model: any LanguageModel) throws -> DecodingResult {
         let plan = try DecodingPlan(request, model: model)
         return try plan.decodeTokenByToken(model: model, query: plan.needsFullRows ? .full : .argmax) {
-            try choose($0, plan: plan, history: $1.tokens)
+            try choose($0, plan: plan, history: $1.tokens, processors: $2)
         }
     }
 
     /// The argmax, after the processors when there are any; the log-prob reported is always the model's own.
     private func choose(_ answer: PositionLogProbs, plan: DecodingPlan,
-                        history: [TokenID]) throws -> TokenChoice {
+                        history: [TokenID], processors: LogitProcessorChain) throws -> TokenChoice {
         guard plan.needsFullRows else { return TokenChoice(token: answer.argmax, logProb: answer.argmaxLogProb) }
-        guard let token = RowSelection.argmax(plan.processed(answer.fullRow, history: history)) else {
+        guard let token = RowSelection.argmax(plan.processed(answer.fullRow, history: history, processors: processors)) else {
             throw DecodingError.everyTokenForbidden
         }
         return TokenChoice(token: token, logProb: answer.fullRow[Int(token)])

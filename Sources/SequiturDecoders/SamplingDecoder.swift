@@ -68,17 +68,17 @@ public struct SamplingDecoder: Decoder {
         else { query = .full }
         var rng = SeededRandomNumberGenerator(seed: seed)
         return try plan.decodeTokenByToken(model: model, query: query) {
-            let (token, logProb) = try draw(from: $0, plan: plan, history: $1.tokens, rng: &rng)
+            let (token, logProb) = try draw(from: $0, plan: plan, history: $1.tokens, processors: $2, rng: &rng)
             return TokenChoice(token: token, logProb: logProb)
         }
     }
 
     /// One token and the model's log-prob of it.
     private func draw(from answer: PositionLogProbs, plan: DecodingPlan, history: [TokenID],
-                      rng: inout SeededRandomNumberGenerator) throws -> (TokenID, Float) {
+                      processors: LogitProcessorChain, rng: inout SeededRandomNumberGenerator) throws -> (TokenID, Float) {
         var candidates: [TokenLogProb]   // best first, log-probs the choice is made on
         if plan.needsFullRows {
-            candidates = RowSelection.sorted(plan.processed(answer.fullRow, history: history))
+            candidates = RowSelection.sorted(plan.processed(answer.fullRow, history: history, processors: processors))
         } else if temperature == 0 {
             return (answer.argmax, answer.argmaxLogProb)
         } else if topK > 0 {

@@ -23,22 +23,26 @@ extension DecodingPlan {
     /// to `onToken`, check the stop conditions, and feed it back in one single-token extend asking `query`.
     /// Nothing is fed after the last token, so the work is the prompt (less its prefix) plus one token per step.
     ///
-    /// `choose` gets the answer after the last token and the current state (prompt and output so far; its
-    /// `tokens` are the processors' history). It may fork the state to look ahead but must not extend it.
-    /// Apply the request's processors through `bestTokens` or `processed`. `onToken` is called exactly once per
+    /// `choose` gets the answer after the last token, the current state (prompt and output so far; its
+    /// `tokens` are the processors' history) and the request's processors as they stand on this branch (started
+    /// on the prompt, told every token chosen so far: the loop calls `accept` after each choice). It may fork the
+    /// state to look ahead but must not extend it. Apply the processors through `bestTokens` or `processed`,
+    /// passing the chain. `onToken` is called exactly once per
     /// chosen token, after the token is appended; when it returns false, or `shouldStop` answers true before the
     /// next model call, the hypothesis ends there as `.interrupted` (unless that token finished it anyway).
     ///
     /// Decoders that use the loop stream tokens: declare `DecoderCapabilities.streamsTokens`.
     public func decodeTokenByToken(model: any LanguageModel, query: PositionQuery,
-                                   choose: (PositionLogProbs, SequenceState) throws -> TokenChoice) throws -> DecodingResult {
+                                   choose: (PositionLogProbs, SequenceState, LogitProcessorChain) throws -> TokenChoice) throws -> DecodingResult {
         let startCount = model.processedTokenCount
         let prefill = try prefill(model: model, lastQuery: query)
         var state = prefill.state
         var answer = prefill.last
         var output = emptyOutput()
+        var processors = startProcessors()
         while true {
-            let choice = try choose(answer, state)
+            let choice = try choose(answer, state, processors)
+            processors.accept(choice.token)
             var finish = output.append(choice.token, logProb: choice.logProb, plan: self)
             if let onToken = request.onToken, !onToken(choice.token, choice.logProb), finish == nil {
                 finish = .interrupted
@@ -56,5 +60,13 @@ extension DecodingPlan {
                 answer = try model.extend([ExtensionRequest(state: state, tokens: [choice.token], lastQuery: query)])[0].last!
             }
         }
+    }
+
+    /// The loop for a `choose` that keeps no processor chain: `bestTokens(in:history:count:)` and
+    /// `processed(_:history:)` without a chain replay the processors over the branch, which is correct for any
+    /// processor but slower than taking the chain the three-argument `choose` is given.
+    public func decodeTokenByToken(model: any LanguageModel, query: PositionQuery,
+                                   choose: (PositionLogProbs, SequenceState) throws -> TokenChoice) throws -> DecodingResult {
+        try decodeTokenByToken(model: model, query: query) { answer, state, _ in try choose(answer, state) }
     }
 }

@@ -44,7 +44,7 @@ struct ChatCommand: ParsableCommand {
         }
         let decoder = try rt.makeDecoder()
         let session = try ChatSession(model: rt.model, renderer: renderer, decoder: decoder,
-                                      stop: rt.configuration.stop, messages: messages)
+                                      stop: rt.configuration.stop, processors: try rt.makeProcessors(), messages: messages)
         let streams = decoder.capabilities.contains(.streamsTokens)
         let interactive = isatty(STDIN_FILENO) != 0
         Interrupt.install()

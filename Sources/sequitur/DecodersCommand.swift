@@ -12,12 +12,6 @@ struct DecodersCommand: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     struct Listing: Encodable {
-        struct Parameter: Encodable {
-            var name: String
-            var type: String
-            var `default`: ConfigValue
-            var help: String
-        }
         var name: String
         var summary: String
         /// streams-tokens, n-best, certificate.
@@ -25,16 +19,14 @@ struct DecodersCommand: ParsableCommand {
         /// The parameter `--beams K` and compare-decoders' NAME:K set.
         var width_parameter: String?
         var returned_sequences_parameter: String?
-        var parameters: [Parameter]
+        var parameters: [ParameterListing]
     }
 
     func run() throws {
         let listings = DecoderRegistry.standard.all.map { e in
             Listing(name: e.name, summary: e.summary, capabilities: e.capabilities.names,
                     width_parameter: e.widthParameter, returned_sequences_parameter: e.returnedSequencesParameter,
-                    parameters: e.parameters.map {
-                .init(name: $0.name, type: $0.kind.description, default: $0.defaultValue, help: $0.help)
-            })
+                    parameters: e.parameters.map(ParameterListing.init))
         }
         if json { try printJSON(listings); return }
         for l in listings {
@@ -42,12 +34,7 @@ struct DecodersCommand: ParsableCommand {
             print("    capabilities: \(l.capabilities.isEmpty ? "none" : l.capabilities.joined(separator: ", "))")
             if let width = l.width_parameter { print("    width (--beams, NAME:K): \(width)") }
             if let returned = l.returned_sequences_parameter { print("    hypotheses returned: \(returned)") }
-            if l.parameters.isEmpty { print("    (no parameters)") }
-            let width = max(18, l.parameters.map(\.name.count).max() ?? 0)
-            for p in l.parameters {
-                print("    \(p.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(p.type.padding(toLength: 20, withPad: " ", startingAt: 0))  default \(p.default)")
-                print("    \(String(repeating: " ", count: width))  \(p.help)")
-            }
+            ParameterListing.printAll(l.parameters)
             print()
         }
     }

@@ -14,6 +14,7 @@ struct DecodingOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: ArgumentHelp("Most tokens to generate.", valueName: "n")) var maxNewTokens: Int?
     @Option(name: .customLong("stop"), help: ArgumentHelp("Stop when the output contains this text (repeatable).", valueName: "text"))
     var stopStrings: [String] = []
+    @OptionGroup(title: "Logit processors") var processors: ProcessorOptions
 
     /// Applies the flags to `c`. The command line shows a beam-like decoder's whole n-best, so it returns every
     /// hypothesis it keeps unless its returned count is given (transformers' default of 1 stays the library's).
@@ -32,6 +33,7 @@ struct DecodingOptions: ParsableArguments {
         if showAllBeams { c.decoder = registry.returningEveryKeptHypothesis(c.decoder) }
         if let maxNewTokens { c.stop.maxNewTokens = maxNewTokens }
         c.stop.stopStrings += stopStrings
+        try processors.apply(to: &c)
         // The configuration file was checked when it was read, so what fails now is a flag's doing: say which.
         do { try c.check(decoders: registry) } catch let error as ConfigurationError {
             throw CommandError(flagWording(error, decoder: c.decoder.name, registry: registry))

@@ -27,8 +27,10 @@ extension GenerateCommand {
         let recipe = try rt.jobRecipe(command: "generate", settings: [
             "decoder": try ConfigValue(encoding: rt.configuration.decoder),
             "stop": try ConfigValue(encoding: stop),
+            "processors": try ConfigValue(encoding: rt.configuration.processors),
             "chat": .bool(chat),
         ])
+        let processors = try rt.makeProcessors()
         // One prompt per batch: a decode takes long, and each finished line is then on disk before the next starts.
         try job.runFromCommandLine(label: "generate", recipe: recipe, batchSize: 1, parse: { object, _ in
             try PromptInput.parse(object, runtime: rt, chat: chat, stop: stop)
@@ -37,7 +39,7 @@ extension GenerateCommand {
             let lines = try batch.map { item -> BatchLine in
                 // No `shouldStop` here: a decode cut short would be written as a finished line that --resume then
                 // skips. Ctrl-C stops the job between prompts instead, with every written line whole.
-                let result = try decoder.decode(DecodingRequest(prompt: item.request, stop: stop), model: rt.model)
+                let result = try decoder.decode(DecodingRequest(prompt: item.request, stop: stop, processors: processors), model: rt.model)
                 generated += result.hypotheses.reduce(0) { $0 + $1.tokens.count }
                 let hypotheses = result.hypotheses.map {
                     Output.Item(ids: $0.tokens, text: rt.tokenizer.decode($0.tokens, skipSpecial: true), score: $0.score,

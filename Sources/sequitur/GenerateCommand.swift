@@ -63,6 +63,7 @@ struct GenerateCommand: ParsableCommand {
         }
         let rt = try runtime.runtime { try decoding.apply(to: &$0) }
         let dec = try rt.makeDecoder()
+        let processors = try rt.makeProcessors()
         let ids: [TokenID]
         if chat {
             ids = rt.tokenizer.encode(try rt.renderChat([ChatMessage(role: "user", content: promptText)], addGenerationPrompt: true))
@@ -72,7 +73,7 @@ struct GenerateCommand: ParsableCommand {
         let stop = rt.configuration.stop
         // The request's checks (the context length among them) are the decoding plan's; run them before the
         // prompt is echoed, so that an error is not printed after half a line of output.
-        _ = try DecodingPlan(DecodingRequest(prompt: ids, stop: stop), model: rt.model)
+        _ = try DecodingPlan(DecodingRequest(prompt: ids, stop: stop, processors: processors), model: rt.model)
         let streams = !json && dec.capabilities.contains(.streamsTokens)
         // Control tokens (the end-of-turn marker) end the output; they are not part of its text.
         var detokenizer = StreamingDetokenizer(tokenizer: rt.tokenizer, skipSpecial: true)
@@ -80,7 +81,7 @@ struct GenerateCommand: ParsableCommand {
         // the exit status is 130 as for any interrupted command.
         Interrupt.install()
         if streams, !chat { FileHandle.standardOutput.write(Data(promptText.utf8)) }
-        let request = DecodingRequest(prompt: ids, stop: stop, onToken: streams ? { token, _ in
+        let request = DecodingRequest(prompt: ids, stop: stop, processors: processors, onToken: streams ? { token, _ in
             FileHandle.standardOutput.write(Data(detokenizer.append(token).utf8))
             return !Interrupt.requested
         } : nil, shouldStop: { Interrupt.requested })

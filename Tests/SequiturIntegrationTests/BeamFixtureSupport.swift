@@ -21,14 +21,20 @@ struct BeamFixtureFile: Decodable {
     }
 
     /// The fixture file; a read or parse error is recorded as a test issue and gives no cases.
-    static let shared: BeamFixtureFile? = {
+    static let shared: BeamFixtureFile? = load(url)
+
+    /// The same layout with logit processors (`scripts/reference/processor_fixtures.py` writes it).
+    static let processors: BeamFixtureFile? = load(URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Fixtures/processors/processors.json"))
+
+    private static func load(_ url: URL) -> BeamFixtureFile? {
         do {
             return try JSONDecoder().decode(BeamFixtureFile.self, from: Data(contentsOf: url))
         } catch {
-            Issue.record("cannot read the beam fixtures at \(url.path): \(error)")
+            Issue.record("cannot read the fixtures at \(url.path): \(error)")
             return nil
         }
-    }()
+    }
 
     static var cases: [BeamFixtureCase] { shared?.cases ?? [] }
 }
@@ -62,6 +68,8 @@ struct BeamFixtureCase: Decodable, CustomTestStringConvertible, Sendable {
     /// below our numeric agreement with transformers a different outcome is a coin toss, not a semantic bug.
     let margin: Double
     let parameters: Parameters?
+    /// The logit processors generate() ran with, as a Sequitur configuration names them (processor fixtures).
+    let processors: [ProcessorConfiguration]?
     let hypotheses: [Hypothesis]
 
     var testDescription: String { name }

@@ -42,15 +42,15 @@ struct BeamFixtureTests {
             let result = try SharedDefaultModel.with { base in
                 try decoder.decode(request, model: CountingLanguageModel(base, endTokens: Set(file.eosTokenIds)))
             }
-            try compare(result, with: fixture, decoder: decoder)
+            try Self.compare(result, with: fixture, decoder: decoder)
         }
         // Independently of any search: our model gives the reference's own hypotheses transformers' scores.
         try expectReferenceScores(fixture, label: fixture.name)
     }
 
     /// Same sequences in the same order and scores within 1e-3; a different sequence passes only when the
-    /// reference decided it by less than `tieMargin`.
-    private func compare(_ result: DecodingResult, with fixture: BeamFixtureCase, decoder: any Decoder) throws {
+    /// reference decided it by less than `tieMargin`. The processor fixtures are held to it too.
+    static func compare(_ result: DecodingResult, with fixture: BeamFixtureCase, decoder: any Decoder) throws {
         let reference = fixture.hypotheses
         let label = "\(fixture.name) [\(decoder.name)]"
         #expect(result.hypotheses.count == reference.count, "\(label): hypothesis count")

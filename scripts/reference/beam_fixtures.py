@@ -176,11 +176,35 @@ def beam_case(model, tok, common, eos, setting, i, ids, text):
     return case
 
 
-def write(cases, fname, eos):
-    os.makedirs(OUT, exist_ok=True)
-    with open(os.path.join(OUT, "beam.json"), "w") as f:
+def end_tokens(model):
+    """The end tokens generate() stops on (the model's generation config)."""
+    eos = model.generation_config.eos_token_id
+    eos = [eos] if isinstance(eos, int) else list(eos or [])
+    assert eos, "the model's generation config names no end token"
+    return eos
+
+
+def encode_prompts(tok, texts):
+    """(token ids, texts) of `texts` and, last, the CHAT prompt rendered with the chat template; no special tokens
+    added, so the Swift tests need no tokenizer."""
+    chat = tok.apply_chat_template(CHAT, tokenize=False, add_generation_prompt=True)
+    texts = list(texts) + [chat]
+    return [tok(t, add_special_tokens=False)["input_ids"] for t in texts], texts
+
+
+def generate_arguments(eos, max_new):
+    """generate() arguments every case shares: deterministic, every step's scores and logits returned, and none of
+    the generation config's sampling or penalty defaults."""
+    return dict(max_new_tokens=max_new, do_sample=False, pad_token_id=eos[0], eos_token_id=eos,
+                return_dict_in_generate=True, output_scores=True, output_logits=True,
+                temperature=None, top_p=None, top_k=None, repetition_penalty=None)
+
+
+def write(cases, fname, eos, path=os.path.join(OUT, "beam.json"), max_new=MAX_NEW):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
         # One case per line: small, and diffs stay readable when the fixtures are regenerated.
-        head = {"model": fname, "transformers_dtype": "float32", "max_new_tokens": MAX_NEW, "eos_token_ids": eos}
+        head = {"model": fname, "transformers_dtype": "float32", "max_new_tokens": max_new, "eos_token_ids": eos}
         f.write("{\n" + "".join(f" {json.dumps(k)}: {json.dumps(v)},\n" for k, v in head.items()))
         f.write(' "cases": [\n' + ",\n".join("  " + json.dumps(c, ensure_ascii=False) for c in cases) + "\n ]\n}\n")
 
@@ -205,19 +229,9 @@ def main():
     model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=fname, dtype=torch.float32).eval()
     shard, shards = (int(x) for x in args.shard.split("/")) if args.shard else (0, 1)
     torch.set_num_threads(1 if shards > 1 else max(1, os.cpu_count() or 1))
-    gc = model.generation_config
-    eos = gc.eos_token_id
-    eos = [eos] if isinstance(eos, int) else list(eos or [])
-    assert eos, "the model's generation config names no end token"
-
-    prompts = [tok(p, add_special_tokens=False)["input_ids"] for p in PROMPTS]
-    chat = tok.apply_chat_template(CHAT, tokenize=False, add_generation_prompt=True)
-    prompts.append(tok(chat, add_special_tokens=False)["input_ids"])
-    texts = PROMPTS + [chat]
-
-    common = dict(max_new_tokens=MAX_NEW, do_sample=False, pad_token_id=eos[0], eos_token_id=eos,
-                  return_dict_in_generate=True, output_scores=True, output_logits=True,
-                  temperature=None, top_p=None, top_k=None, repetition_penalty=None)
+    eos = end_tokens(model)
+    prompts, texts = encode_prompts(tok, PROMPTS)
+    common = generate_arguments(eos, MAX_NEW)
     jobs = [lambda i=i: greedy_case(model, tok, common, eos, i, prompts[i], texts[i]) for i in range(len(prompts))]
     jobs += [lambda s=s, i=i: beam_case(model, tok, common, eos, s, i, prompts[i], texts[i])
              for s in SETTINGS for i in s[-1]]

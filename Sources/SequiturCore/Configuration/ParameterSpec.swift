@@ -1,4 +1,4 @@
-/// A decoder parameter as `sequitur decoders` lists it and as configurations are checked against it.
+/// A decoder or logit-processor parameter as `sequitur decoders` / `sequitur processors` list it and as configurations are checked against it.
 public struct ParameterSpec: Sendable, Hashable {
     public enum Kind: Sendable, Hashable, CustomStringConvertible {
         case integer
@@ -8,6 +8,10 @@ public struct ParameterSpec: Sendable, Hashable {
         /// One of the listed strings (or booleans written as strings, for `earlyStopping: true|false|never`).
         case choice([String])
         case integerList
+        /// A list of lists of integers (banned token sequences).
+        case integerLists
+        /// A mapping from integers (written as keys, `"50256": -100`) to numbers (logit bias).
+        case integerToNumber
 
         public var description: String {
             switch self {
@@ -17,6 +21,8 @@ public struct ParameterSpec: Sendable, Hashable {
             case .string: return "string"
             case let .choice(options): return options.joined(separator: "|")
             case .integerList: return "list of integers"
+            case .integerLists: return "lists of integers"
+            case .integerToNumber: return "integer → number"
             }
         }
     }
@@ -63,6 +69,41 @@ public struct ParameterSpec: Sendable, Hashable {
             }
             return value
         case (.integerList, _): throw fail("a list of integers")
+        case let (.integerLists, .array(lists)):
+            for (i, list) in lists.enumerated() {
+                _ = try ParameterSpec(name, .integerList, default: .null, help: "").validate(list, path: "\(path)[\(i)]")
+            }
+            return value
+        case (.integerLists, _): throw fail("a list of lists of integers")
+        case let (.integerToNumber, .object(entries)):
+            var normalised: [String: ConfigValue] = [:]
+            for key in entries.keys.sorted() {
+                guard let id = Int(key) else {
+                    throw ConfigurationError.typeMismatch(path: "\(path).\(key)", expected: "an integer key", got: "\"\(key)\"")
+                }
+                normalised[String(id)] = try ParameterSpec(name, .number, default: .null, help: "")
+                    .validate(entries[key]!, path: "\(path).\(key)")
+            }
+            return .object(normalised)
+        case (.integerToNumber, _): throw fail("a mapping from integers to numbers")
         }
+    }
+}
+
+extension ParameterSpec {
+    /// `parameters` with each one validated against `specs` and every missing one set to its default; an
+    /// unknown key or a bad value throws an error naming `path` (`decoder.parameters`, `processors[1].parameters`).
+    public static func complete(_ parameters: [String: ConfigValue], against specs: [ParameterSpec],
+                                path: String) throws -> [String: ConfigValue] {
+        let byName = Dictionary(uniqueKeysWithValues: specs.map { ($0.name, $0) })
+        var completed: [String: ConfigValue] = [:]
+        for key in parameters.keys.sorted() {
+            guard let spec = byName[key] else {
+                throw ConfigurationError.unknownKey(path: path, key: key, valid: specs.map(\.name))
+            }
+            completed[key] = try spec.validate(parameters[key]!, path: "\(path).\(key)")
+        }
+        for spec in specs where completed[spec.name] == nil { completed[spec.name] = spec.defaultValue }
+        return completed
     }
 }

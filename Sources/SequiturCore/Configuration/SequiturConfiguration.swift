@@ -7,6 +7,9 @@
 /// decoder: { name: beam, parameters: { numBeams: 4, lengthPenalty: 1.0 } }
 /// scorer: shared-prefix
 /// stop: { maxNewTokens: 32, stopStrings: ["\n\n"] }
+/// processors:             # applied in order to every step's log-probs (`sequitur processors` lists them)
+///   - { name: repetition-penalty, parameters: { penalty: 1.3 } }
+///   - { name: min-new-tokens, parameters: { minNewTokens: 8 } }
 /// ```
 public struct SequiturConfiguration: Sendable, Hashable, Codable {
     /// Path to a GGUF file; nil means the cached default model.
@@ -20,10 +23,13 @@ public struct SequiturConfiguration: Sendable, Hashable, Codable {
     public var decoder: DecoderConfiguration
     public var scorer: ScorerStrategy
     public var stop: StopConditions
+    /// Logit processors, in the order they apply (each from a `ProcessorRegistry` by name).
+    public var processors: [ProcessorConfiguration]
 
     public init(model: String? = nil, backend: String = "cpu", device: Int? = nil, threads: Int? = nil,
                 decoder: DecoderConfiguration = DecoderConfiguration(name: "greedy"),
-                scorer: ScorerStrategy = .sharedPrefix, stop: StopConditions = StopConditions()) {
+                scorer: ScorerStrategy = .sharedPrefix, stop: StopConditions = StopConditions(),
+                processors: [ProcessorConfiguration] = []) {
         self.model = model
         self.backend = backend
         self.device = device
@@ -31,12 +37,13 @@ public struct SequiturConfiguration: Sendable, Hashable, Codable {
         self.decoder = decoder
         self.scorer = scorer
         self.stop = stop
+        self.processors = processors
     }
 
     /// What the backend factory reads besides the name.
     public var backendOptions: BackendOptions { BackendOptions(threads: threads, device: device) }
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case model, backend, device, threads, decoder, scorer, stop }
+    enum CodingKeys: String, CodingKey, CaseIterable { case model, backend, device, threads, decoder, scorer, stop, processors }
 
     /// The field names a configuration file may use, for unknown-key errors.
     public static let fieldNames: [String] = CodingKeys.allCases.map(\.rawValue)
@@ -51,6 +58,7 @@ public struct SequiturConfiguration: Sendable, Hashable, Codable {
         self.decoder = try c.decodeIfPresent(DecoderConfiguration.self, forKey: .decoder) ?? d.decoder
         scorer = try c.decodeIfPresent(ScorerStrategy.self, forKey: .scorer) ?? d.scorer
         stop = try c.decodeIfPresent(StopConditions.self, forKey: .stop) ?? d.stop
+        processors = try c.decodeIfPresent([ProcessorConfiguration].self, forKey: .processors) ?? d.processors
     }
 }
 

@@ -21,6 +21,9 @@ public struct Hypothesis: Sendable, Equatable {
     /// sampling temperature).
     public var tokenLogProbs: [Float]
     /// The score the decoder ranked by (the sum of `tokenLogProbs`, divided by `length^α` under a length penalty).
+    /// Under logit processors that change scores (penalties, bias), beam and exhaustive search rank by the
+    /// processed log-probs, so this is their sum, as transformers' `sequences_scores` is; `tokenLogProbs` and
+    /// `logProb` stay the model's own.
     public var score: Double
     public var finishReason: FinishReason
 

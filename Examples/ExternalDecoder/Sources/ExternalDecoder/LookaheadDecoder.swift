@@ -7,7 +7,8 @@ import Sequitur
 ///
 /// It is built from the public decoder kit, so it honours a request exactly as the built-in decoders do:
 /// `DecodingPlan` checks the request (same errors) and feeds the prompt from `prefixState` when there is one;
-/// `bestTokens` applies the logit processors (and never picks a forbidden token); `decodeTokenByToken` applies
+/// `bestTokens` applies the logit processors, with the chain the loop keeps for this branch (and never picks a
+/// forbidden token); `decodeTokenByToken` applies
 /// the stop conditions (end tokens, stop strings, `maxNewTokens`) and calls `onToken` once per token.
 struct LookaheadDecoder: Decoder {
     let width: Int
@@ -26,8 +27,10 @@ struct LookaheadDecoder: Decoder {
         let plan = try DecodingPlan(request, model: model)
         // The top `width` tokens at every position (whole rows when processors must see them).
         let query = plan.query(topK: width)
-        return try plan.decodeTokenByToken(model: model, query: query) { answer, state in
-            let candidates = plan.bestTokens(in: answer, history: state.tokens, count: width)
+        // `processors` is the request's processors as they stand on this branch; a lookahead fork takes a copy
+        // that has accepted its candidate, so a stateful processor sees the tokens of the path it scores.
+        return try plan.decodeTokenByToken(model: model, query: query) { answer, state, processors in
+            let candidates = plan.bestTokens(in: answer, history: state.tokens, count: width, processors: processors)
             guard !candidates.isEmpty else { throw DecodingError.everyTokenForbidden }
             let forks = candidates.map { _ in state.fork() }
             let ahead = try model.extend(zip(forks, candidates).map {
@@ -37,7 +40,8 @@ struct LookaheadDecoder: Decoder {
             let scores = candidates.indices.map { i -> Double in
                 let first = Double(candidates[i].rankLogProb)
                 if plan.endTokens.contains(candidates[i].token) { return first }
-                let second = plan.bestTokens(in: ahead[i], history: forks[i].tokens, count: 1).first
+                let second = plan.bestTokens(in: ahead[i], history: forks[i].tokens, count: 1,
+                                             processors: processors.accepting(candidates[i].token)).first
                 return first + Double(second?.rankLogProb ?? -.infinity)
             }
             let pick = scores.indices.max { scores[$0] < scores[$1] || (scores[$0] == scores[$1] && $0 > $1) }!

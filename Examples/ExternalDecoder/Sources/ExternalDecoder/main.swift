@@ -59,6 +59,33 @@ for name in ["greedy", "lookahead", "beam"] {
     guard (1...8).contains(best.tokens.count) else { fail("\(name) returned \(best.tokens.count) tokens") }
 }
 
+// A third-party logit processor, registered and built by name like the standard ones, under greedy, beam
+// search and the lookahead decoder: every hypothesis, each beam's included, must keep its rule.
+var processors = ProcessorRegistry.standard
+processors.register(name: "no-immediate-repeat", summary: "forbids the same token twice in a row", parameters: []) { _ in
+    NoImmediateRepeatProcessor()
+}
+print("\nWith the no-immediate-repeat processor (registered outside the package):")
+let repeating = RandomLanguageModel(seed: 3, vocabularySize: 5, spread: 1)
+let noRepeat = try processors.make([ProcessorConfiguration(name: "no-immediate-repeat")])
+let processedRequest = DecodingRequest(prompt: [0, 1], stop: StopConditions(maxNewTokens: 10),
+                                       processors: noRepeat)
+for name in ["greedy", "beam", "lookahead"] {
+    let decoder = try registry.make(DecoderConfiguration(name: name, parameters: name == "beam" ? ["numReturnSequences": 4] : [:]))
+    _ = try show(decoder, processedRequest, repeating)
+    for h in try decoder.decode(processedRequest, model: repeating).hypotheses {
+        let sequence = [processedRequest.prompt.last!] + h.tokens
+        if zip(sequence, sequence.dropFirst()).contains(where: { $0 == $1 }) {
+            fail("\(name) repeated a token under no-immediate-repeat: \(h.tokens)")
+        }
+        // Processors steer the choice; the hypothesis records the model's own log-probs.
+        let own = repeating.logProb(of: h.tokens, after: processedRequest.prompt)
+        if abs(h.logProb - own) > 1e-4 { fail("\(name) recorded \(h.logProb), the model says \(own)") }
+    }
+}
+let unprocessed = try greedy.decode(DecodingRequest(prompt: [0, 1], stop: processedRequest.stop), model: repeating).best!.tokens
+print("  (greedy without it: \(repeating.vocabulary.text(of: unprocessed)))")
+
 print("\nThe request's rules, honoured as the built-in decoders honour them:")
 try checkRequestRules(lookahead: LookaheadDecoder(width: 2), greedyTwin: LookaheadDecoder(width: 1), greedy: greedy)
 

@@ -1,5 +1,5 @@
-/// Which decoder to build, and its parameters as written in the configuration.
-public struct DecoderConfiguration: Sendable, Hashable, Codable {
+/// Which plugin to build (a decoder, a logit processor), and its parameters as written in the configuration.
+public struct PluginConfiguration: Sendable, Hashable, Codable {
     public var name: String
     public var parameters: [String: ConfigValue]
 
@@ -19,3 +19,10 @@ public struct DecoderConfiguration: Sendable, Hashable, Codable {
         parameters = try c.decodeIfPresent([String: ConfigValue].self, forKey: .parameters) ?? [:]
     }
 }
+
+/// Which decoder to build, and its parameters as written in the configuration's `decoder:`.
+public typealias DecoderConfiguration = PluginConfiguration
+
+/// Which logit processor to build, and its parameters as written in one entry of the configuration's
+/// `processors:` list.
+public typealias ProcessorConfiguration = PluginConfiguration

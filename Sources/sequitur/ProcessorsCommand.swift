@@ -1,0 +1,36 @@
+import ArgumentParser
+import Foundation
+import Sequitur
+
+struct ProcessorsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "processors",
+        abstract: "List the registered logit processors with their parameters, types and defaults.",
+        discussion: """
+            Processors adjust each step's next-token log-probs (the model's normalised scores) before any decoder \
+            chooses. Set them in a configuration file (processors: [{name, parameters}]) or on generate and chat \
+            with --processor NAME --processor-param NAME.KEY=VALUE, or the shortcuts --repetition-penalty, \
+            --presence-penalty, --frequency-penalty, --logit-bias, --min-new-tokens, --no-repeat-ngram.
+            """
+    )
+
+    @Flag(help: "Print JSON.") var json = false
+
+    struct Listing: Encodable {
+        var name: String
+        var summary: String
+        var parameters: [ParameterListing]
+    }
+
+    func run() throws {
+        let listings = ProcessorRegistry.standard.all.map {
+            Listing(name: $0.name, summary: $0.summary, parameters: $0.parameters.map(ParameterListing.init))
+        }
+        if json { try printJSON(listings); return }
+        for l in listings {
+            print("\(l.name) — \(l.summary)")
+            ParameterListing.printAll(l.parameters)
+            print()
+        }
+    }
+}
