@@ -29,12 +29,14 @@ public enum ConfigurationLoader {
     public static func parse(_ text: String,
                              backendNames: [String] = BackendRegistry.standard.names) throws -> SequiturConfiguration {
         try ConfigurationTextScreen.check(text)
-        let tree: Any?
+        let node: Yams.Node?
         do {
-            tree = try Yams.load(yaml: text)
+            node = try Yams.compose(yaml: text)
         } catch {
             throw ConfigurationError.invalidValue(path: "(document)", message: "not valid YAML or JSON: \(error)")
         }
+        if let node { try ConfigurationYAMLKeys.check(node) }
+        let tree = node?.any
         guard let root = tree as? [String: Any] else {
             throw ConfigurationError.typeMismatch(path: "(document)", expected: "a mapping of fields", got: describe(tree))
         }
