@@ -35,7 +35,7 @@ public enum ConfigurationLoader {
         } catch {
             throw ConfigurationError.invalidValue(path: "(document)", message: "not valid YAML or JSON: \(error)")
         }
-        if let node { try ConfigurationYAMLKeys.check(node) }
+        if let node { try ConfigurationNodeScreen.check(node) }
         let tree = node?.any
         guard let root = tree as? [String: Any] else {
             throw ConfigurationError.typeMismatch(path: "(document)", expected: "a mapping of fields", got: describe(tree))
