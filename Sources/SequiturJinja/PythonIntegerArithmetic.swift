@@ -1,6 +1,7 @@
-/// Python's integer `//`, `%` and `**` on `Int`, exact, and throwing where Python's unbounded integers would
-/// leave 64 bits: going through `Double` (as these once did) loses precision above 2^53 and traps when the
-/// result does not fit (`9223372036854775807 // 1`, `2 ** 64`), and `Int.min % -1` traps in Swift. A chat
+/// Python's integer `//`, `%`, `**`, unary `-`, `abs` and `int(float)` on `Int`, exact, and throwing where
+/// Python's unbounded integers would leave 64 bits: going through `Double` (as `//` and `**` once did) loses
+/// precision above 2^53 and traps when the result does not fit (`9223372036854775807 // 1`, `2 ** 64`,
+/// `1e300 | int`), and `Int.min % -1`, `-Int.min` and `abs(Int.min)` trap in Swift. A chat
 /// template comes from the model file, so none of these may crash the process (found by reviewing the code the
 /// chat-template fuzz target runs; the inputs are in Fuzz/Regressions/fuzz-chat-template/).
 enum PythonIntegerArithmetic {
@@ -36,5 +37,23 @@ enum PythonIntegerArithmetic {
             }
         }
         return result
+    }
+
+    /// `-a`.
+    static func negate(_ a: Int) throws -> Int {
+        let (negated, overflow) = 0.subtractingReportingOverflow(a)
+        guard !overflow else { throw TemplateValueError("integer overflow in -(\(a))") }
+        return negated
+    }
+
+    /// `abs(a)`.
+    static func absoluteValue(_ a: Int) throws -> Int { a < 0 ? try negate(a) : a }
+
+    /// `int(f)`: `f` rounded towards zero; infinities, NaN and values beyond 64 bits are errors.
+    static func truncating(_ f: Double) throws -> Int {
+        guard f.isFinite, let i = Int(exactly: f.rounded(.towardZero)) else {
+            throw TemplateValueError("cannot convert float \(f) to an integer")
+        }
+        return i
     }
 }

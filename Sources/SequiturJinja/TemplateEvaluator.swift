@@ -178,7 +178,7 @@ final class TemplateEvaluator {
             switch op {
             case "not": return .boolean(!value.isTruthy)
             case "-":
-                if case let .integer(i) = value { return .integer(-i) }
+                if case let .integer(i) = value { return .integer(try PythonIntegerArithmetic.negate(i)) }
                 if let n = value.numericValue { return .float(-n) }
                 throw TemplateValueError("bad operand type for unary -: '\(describe(value))'")
             default:

@@ -31,6 +31,16 @@ import Testing
     @Test func integerResultsBeyond64BitsAreErrors() {
         #expect(message("{{ 2 ** 64 }}")?.contains("integer overflow in 2 ** 64") == true)
         #expect(message("{{ (-9223372036854775807 - 1) // -1 }}")?.contains("integer overflow") == true)
+        #expect(message("{{ -(-9223372036854775807 - 1) }}")?.contains("integer overflow") == true)
+        #expect(message("{{ (-9223372036854775807 - 1) | abs }}")?.contains("integer overflow") == true)
+        for source in ["{{ (10.0 ** 300) | int }}", "{{ '1e300' | int }}", "{{ (10.0 ** 400) | int }}"] {
+            #expect(message(source)?.contains("cannot convert float") == true, "\(source)")
+        }
+    }
+
+    @Test func intAbsAndMinusInRangeStillWork() throws {
+        #expect(try render("{{ 2.9 | int }} {{ -2.9 | int }} {{ ' 12 ' | int }} {{ '3.5' | int }} {{ 'x' | int }}") == "2 -2 12 3 0")
+        #expect(try render("{{ -5 | abs }} {{ -(3) }} {{ -(-9223372036854775807) }}") == "5 -3 9223372036854775807")
     }
 
     @Test(arguments: [
