@@ -4,13 +4,10 @@ import Yams
 /// A key written twice in one mapping of a configuration: the YAML decoder would keep the last silently, so
 /// the run would use a value other than the one the reader of the file sees first.
 enum ConfigurationDuplicateKeys {
-    /// Throws for the first key that repeats in any mapping, naming its path and both lines.
-    static func check(_ text: String) throws {
-        let root: Node?
-        do { root = try Yams.compose(yaml: text) } catch {
-            throw ConfigurationError.invalidValue(path: "(document)", message: "not valid YAML or JSON: \(error)")
-        }
-        if let root { try check(root, path: "") }
+    /// Throws for the first key that repeats in any mapping of the document `root`, naming its path and both
+    /// lines.
+    static func check(_ root: Node) throws {
+        try check(root, path: "")
     }
 
     private static func check(_ node: Node, path: String) throws {

@@ -34,13 +34,17 @@ public enum ConfigurationLoader {
                              decoders: DecoderRegistry = .standard,
                              processors: ProcessorRegistry = .standard) throws -> SequiturConfiguration {
         try ConfigurationTextScreen.check(text)
-        try ConfigurationDuplicateKeys.check(text)
-        let tree: Any?
+        let node: Yams.Node?
         do {
-            tree = try Yams.load(yaml: text)
+            node = try Yams.compose(yaml: text)
         } catch {
             throw ConfigurationError.invalidValue(path: "(document)", message: "not valid YAML or JSON: \(error)")
         }
+        if let node {
+            try ConfigurationNodeScreen.check(node)
+            try ConfigurationDuplicateKeys.check(node)
+        }
+        let tree = node?.any
         guard let root = tree as? [String: Any] else {
             throw ConfigurationError.typeMismatch(path: "(document)", expected: "a mapping of fields", got: describe(tree))
         }

@@ -41,7 +41,9 @@ final class TemplateEvaluator {
             case let .text(text):
                 output += text
             case let .output(expression):
-                output += try evaluate(expression).printed
+                let printed = try evaluate(expression).printed
+                try checkOutputRoom(for: printed.utf8.count, at: expression.location)
+                output += printed
             case let .conditional(branches, otherwise):
                 let chosen = try branches.first { try evaluate($0.condition).isTruthy }?.body ?? otherwise
                 let flow = try renderBody(chosen)
@@ -96,6 +98,8 @@ final class TemplateEvaluator {
             scopes.append(scope)
             defer { scopes.removeLast() }
             if try renderBody(body) == .breakLoop { break }
+            // Text between tags is bounded by the template's size, but not once a loop repeats it.
+            try checkOutputRoom(for: 0, at: location)
         }
     }
 
@@ -110,6 +114,15 @@ final class TemplateEvaluator {
                     at: location)
             }
             namespace.attributes[attribute] = value
+        }
+    }
+
+    /// Throws when `length` more bytes would take the rendered text over `TemplateSizeLimit`.
+    private func checkOutputRoom(for length: Int, at location: TemplateLocation) throws {
+        guard output.utf8.count + length <= TemplateSizeLimit.maximumLength else {
+            throw ChatTemplateError.evaluation(
+                message: "the rendered text would be longer than \(TemplateSizeLimit.maximumLength) bytes, the most a template may build",
+                at: location)
         }
     }
 
@@ -165,7 +178,7 @@ final class TemplateEvaluator {
             switch op {
             case "not": return .boolean(!value.isTruthy)
             case "-":
-                if case let .integer(i) = value { return .integer(-i) }
+                if case let .integer(i) = value { return .integer(try PythonIntegerArithmetic.negate(i)) }
                 if let n = value.numericValue { return .float(-n) }
                 throw TemplateValueError("bad operand type for unary -: '\(describe(value))'")
             default:

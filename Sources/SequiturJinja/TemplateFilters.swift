@@ -59,9 +59,11 @@ enum TemplateFilters {
         case "int":
             switch value {
             case let .integer(i): return .integer(i)
-            case let .float(f): return .integer(Int(f))
+            case let .float(f): return .integer(try PythonIntegerArithmetic.truncating(f))
             case let .boolean(b): return .integer(b ? 1 : 0)
-            case let .string(s): return .integer(Int(PythonString.strip(s)) ?? Int(Double(PythonString.strip(s)) ?? 0))
+            case let .string(s):
+                let text = PythonString.strip(s)
+                return .integer(try Int(text) ?? PythonIntegerArithmetic.truncating(Double(text) ?? 0))
             default: return .integer(0)
             }
         case "float":
@@ -69,7 +71,7 @@ enum TemplateFilters {
             if case let .string(s) = value { return .float(Double(PythonString.strip(s)) ?? 0) }
             return .float(0)
         case "abs":
-            if case let .integer(i) = value { return .integer(abs(i)) }
+            if case let .integer(i) = value { return .integer(try PythonIntegerArithmetic.absoluteValue(i)) }
             guard let n = value.numericValue else { throw TemplateValueError("bad operand type for abs(): '\(value.typeName)'") }
             return .float(abs(n))
         case "replace":

@@ -9,7 +9,10 @@ enum TemplateOperators {
         case "<", "<=", ">", ">=": return .boolean(try compare(op, l, r))
         case "in": return .boolean(try contains(r, l))
         case "not in": return .boolean(!(try contains(r, l)))
-        case "~": return .string(l.printed + r.printed)
+        case "~":
+            let (a, b) = (l.printed, r.printed)
+            try TemplateSizeLimit.check(a.utf8.count + b.utf8.count, building: "a string")
+            return .string(a + b)
         case "+": return try add(l, r)
         default: return try arithmetic(op, l, r)
         }
@@ -26,8 +29,12 @@ enum TemplateOperators {
 
     private static func add(_ l: TemplateValue, _ r: TemplateValue) throws -> TemplateValue {
         switch (l, r) {
-        case let (.string(a), .string(b)): return .string(a + b)
-        case let (.list(a), .list(b)): return .list(a + b)
+        case let (.string(a), .string(b)):
+            try TemplateSizeLimit.check(a.utf8.count + b.utf8.count, building: "a string")
+            return .string(a + b)
+        case let (.list(a), .list(b)):
+            try TemplateSizeLimit.check(a.count + b.count, building: "a list")
+            return .list(a + b)
         default: return try arithmetic("+", l, r)
         }
     }
@@ -36,10 +43,14 @@ enum TemplateOperators {
         if op == "*" {
             // Python repeats strings and lists by an integer.
             switch (l, r) {
-            case let (.string(s), n) where n.integerValue != nil: return .string(String(repeating: s, count: max(0, n.integerValue!)))
-            case let (n, .string(s)) where n.integerValue != nil: return .string(String(repeating: s, count: max(0, n.integerValue!)))
+            case let (.string(s), n) where n.integerValue != nil, let (n, .string(s)) where n.integerValue != nil:
+                let count = max(0, n.integerValue!)
+                try TemplateSizeLimit.check(TemplateSizeLimit.repeated(s.utf8.count, count), building: "a string")
+                return .string(String(repeating: s, count: count))
             case let (.list(items), n) where n.integerValue != nil:
-                return .list(Array([[TemplateValue]](repeating: items, count: max(0, n.integerValue!)).joined()))
+                let count = max(0, n.integerValue!)
+                try TemplateSizeLimit.check(TemplateSizeLimit.repeated(items.count, count), building: "a list")
+                return .list(Array([[TemplateValue]](repeating: items, count: count).joined()))
             default: break
             }
         }
@@ -53,13 +64,13 @@ enum TemplateOperators {
                 return .float(Double(a) / Double(b))
             case "//":
                 guard b != 0 else { throw TemplateValueError("integer division by zero") }
-                return .integer(Int((Double(a) / Double(b)).rounded(.down)))
+                return .integer(try PythonIntegerArithmetic.floorDivide(a, b))
             case "%":
                 guard b != 0 else { throw TemplateValueError("integer modulo by zero") }
-                return .integer(((a % b) + b) % b)            // Python's sign follows the divisor
+                return .integer(PythonIntegerArithmetic.modulo(a, b))
             case "**":
                 guard b >= 0 else { return .float(pow(Double(a), Double(b))) }
-                return .integer(Int(pow(Double(a), Double(b))))
+                return .integer(try PythonIntegerArithmetic.power(a, b))
             default: break
             }
         }
