@@ -22,21 +22,23 @@ extension CompareDecodersCommand {
 
     func runBatch(_ job: JSONLJob) throws {
         let (rt, built, exact) = try contestants()
+        let processors = try rt.makeProcessors()
         let stop = rt.configuration.stop
         let recipe = try rt.jobRecipe(command: "compare-decoders", settings: [
             "decoders": .array(built.map { .string($0.0) }),
             "max_expansions": .int(maxExpansions),
             "stop": try ConfigValue(encoding: stop),
+            "processors": try ConfigValue(encoding: rt.configuration.processors),
         ])
         try job.runFromCommandLine(label: "compare-decoders", recipe: recipe, batchSize: 1,
                                    parse: { object, _ in try PromptInput.parse(object, runtime: rt, chat: false, stop: stop) }) { batch in
             var generated = 0
             let lines = try batch.map { item -> BatchLine in
-                let reference = try exact.decode(DecodingRequest(prompt: item.request, stop: stop), model: rt.model)
+                let reference = try exact.decode(DecodingRequest(prompt: item.request, stop: stop, processors: processors), model: rt.model)
                 let proven = reference.certificate?.isProvenOptimal == true
                 let exactScore = reference.best?.logProb
                 let entries = try built.map { spec, decoder -> BatchLine.Entry in
-                    let best = try decoder.decode(DecodingRequest(prompt: item.request, stop: stop), model: rt.model).best
+                    let best = try decoder.decode(DecodingRequest(prompt: item.request, stop: stop, processors: processors), model: rt.model).best
                     generated += best?.tokens.count ?? 0
                     // The same tolerance as the table's rate: scores of one output differ by rounding between decoders.
                     let found = proven ? (best?.logProb).map { $0 >= exactScore! - 1e-4 } ?? false : nil

@@ -87,6 +87,8 @@ struct CompareDecodersCommand: ParsableCommand {
         let prompts = text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
         guard !prompts.isEmpty else { throw CommandError("\(input): no prompts (one per line)") }
         let (rt, built, exact) = try contestants()
+        // The configuration's processors shape every contestant's steps and the exact reference's alike.
+        let processors = try rt.makeProcessors()
         let stop = rt.configuration.stop
 
         var best: [[Double]] = Array(repeating: [], count: built.count)
@@ -95,11 +97,11 @@ struct CompareDecodersCommand: ParsableCommand {
         var exactArgmax: [Double?] = []
         for prompt in prompts {
             let ids = rt.tokenizer.encode(prompt)
-            let reference = try exact.decode(DecodingRequest(prompt: ids, stop: stop), model: rt.model)
+            let reference = try exact.decode(DecodingRequest(prompt: ids, stop: stop, processors: processors), model: rt.model)
             exactArgmax.append(reference.certificate?.isProvenOptimal == true ? reference.best?.logProb : nil)
             for (i, (_, decoder)) in built.enumerated() {
                 let start = Date()
-                let r = try decoder.decode(DecodingRequest(prompt: ids, stop: stop), model: rt.model)
+                let r = try decoder.decode(DecodingRequest(prompt: ids, stop: stop, processors: processors), model: rt.model)
                 seconds[i] += Date().timeIntervalSince(start)
                 best[i].append(r.best?.logProb ?? -.infinity)
                 lengths[i].append(r.best?.tokens.count ?? 0)
