@@ -18,10 +18,11 @@ public enum ChatTranscript {
     /// model that answered nothing).
     public static func load(from url: URL) throws -> [ChatMessage] {
         let data = try Data(contentsOf: url)
-        guard (try? JSONSerialization.jsonObject(with: data)) is [String: Any] else {
+        let conversation: Conversation
+        do { conversation = try JSONDecoder().decode(Conversation.self, from: data) } catch is Swift.DecodingError {
+            // Malformed messages are ConversationErrors; a DecodingError means the text is no JSON object at all.
             throw ChatTranscriptError.notAnObject(detail: Self.jsonProblem(data))
         }
-        let conversation = try JSONDecoder().decode(Conversation.self, from: data)
         try conversation.validate(allowEmpty: true, allowEmptyContent: true)
         return conversation.messages
     }
