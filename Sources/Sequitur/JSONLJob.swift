@@ -292,7 +292,13 @@ public enum JSONLFieldReader {
     /// keeps all its digits. Nil for anything else (see `idProblem`).
     public static func idString(_ value: Any) -> String? {
         if let s = value as? String { return s }
-        guard let n = value as? NSNumber, !isBoolean(n) else { return nil }
+        return (value as? NSNumber).flatMap(integerDigits)
+    }
+
+    /// The digits of a JSON number written as an integer, at any size; nil for booleans and for numbers written
+    /// with a fraction or an exponent.
+    static func integerDigits(_ n: NSNumber) -> String? {
+        guard !isBoolean(n) else { return nil }
         // Foundation parses integers beyond 64 bits as NSDecimalNumber, whose digits are exact.
         if let decimal = n as? NSDecimalNumber {
             let digits = decimal.stringValue
@@ -324,11 +330,7 @@ public enum JSONLFieldReader {
 
     /// A JSON integer written as one (not `true`, not `1.0`), or nil.
     public static func integer(_ value: Any) -> Int? {
-        guard let n = value as? NSNumber, !isBoolean(n), !(n is NSDecimalNumber) else { return nil }
-        switch String(cString: n.objCType) {
-        case "q", "l", "i", "s": return Int(exactly: n.int64Value)
-        default: return nil
-        }
+        (value as? NSNumber).flatMap(integerDigits).flatMap { Int($0) }
     }
 
     public static func optionalString(_ object: [String: Any], _ field: String) throws -> String? {
