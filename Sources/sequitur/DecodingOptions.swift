@@ -43,20 +43,16 @@ struct DecodingOptions: ParsableArguments {
     /// `error` with its configuration path replaced by the flag that set it (`stop.maxNewTokens` is
     /// `--max-new-tokens`, a width parameter is `--beams`, other decoder parameters `--param NAME`).
     func flagWording(_ error: ConfigurationError, decoder name: String, registry: DecoderRegistry) -> String {
-        let text = error.description
         let width = (try? registry.entry(named: name))?.widthParameter
         let given = Set(parameters.compactMap { $0.split(separator: "=", maxSplits: 1).first.map(String.init) })
-        let flags: [(path: String, flag: String)] = [
-            ("stop.maxNewTokens", "--max-new-tokens"),
-        ] + (beams != nil ? width.map { [("decoder.parameters.\($0)", "--beams")] } ?? [] : [])
-          + given.sorted().map { ("decoder.parameters.\($0)", "--param \($0)") }
-        for (path, flag) in flags where text.hasPrefix(path + ":") {
-            return flag + text.dropFirst(path.count)
-        }
+        var flags = ["stop.maxNewTokens": "--max-new-tokens"]
+        for key in given { flags["decoder.parameters.\(key)"] = "--param \(key)" }
+        if beams != nil, let width { flags["decoder.parameters.\(width)"] = "--beams" }
+        if let path = error.path, let flag = flags[path] { return error.at(flag).description }
         if case let .unknownKey(path, key, valid) = error, path == "decoder.parameters", given.contains(key) {
             return "--param \(key): \(name) has no parameter '\(key)'; its parameters: \(valid.joined(separator: ", "))"
         }
-        return decoder.map { "--decoder \($0): " + text } ?? text
+        return decoder.map { "--decoder \($0): " + error.description } ?? error.description
     }
 
     /// A command-line value as the configuration would read it: integer, number, boolean, else text.

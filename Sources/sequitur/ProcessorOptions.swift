@@ -70,13 +70,11 @@ struct ProcessorOptions: ParsableArguments {
             do { _ = try registry.make(entry.configuration, path: "processors[\(first + offset)]") } catch let error as ConfigurationError {
                 // A shortcut flag is its one parameter, so only the message stays; `--processor NAME` keeps
                 // the parameter's name, as `--param` does.
-                var text = Substring(error.description)
                 let prefix = "processors[\(first + offset)]"
-                if text.hasPrefix(prefix) { text = text.dropFirst(prefix.count).drop { $0 == "." } }
-                if !entry.flag.hasPrefix("--processor "), text.hasPrefix("parameters."), let colon = text.range(of: ": ") {
-                    text = text[colon.upperBound...]
-                }
-                throw CommandError(entry.flag + ": " + text)
+                guard let path = error.path, path.hasPrefix(prefix) else { throw CommandError(entry.flag + ": \(error)") }
+                let field = path.dropFirst(prefix.count).drop { $0 == "." }
+                let shortcut = !entry.flag.hasPrefix("--processor ") && field.hasPrefix("parameters.")
+                throw CommandError(error.at(shortcut || field.isEmpty ? entry.flag : "\(entry.flag): \(field)").description)
             }
         }
     }

@@ -29,3 +29,29 @@ public enum ConfigurationError: Error, CustomStringConvertible, Equatable {
         }
     }
 }
+
+extension ConfigurationError {
+    /// The field path the error is about (`stop.maxNewTokens`); nil for errors about a whole file.
+    public var path: String? {
+        switch self {
+        case let .typeMismatch(path, _, _), let .unknownKey(path, _, _), let .unknownName(path, _, _),
+             let .invalidValue(path, _), let .missing(path, _):
+            return path
+        case .unreadable, .inFile:
+            return nil
+        }
+    }
+
+    /// The same mistake reported at `place` instead of its path (the command-line flag that set the value,
+    /// say); errors about a whole file stay as they are.
+    public func at(_ place: String) -> ConfigurationError {
+        switch self {
+        case let .typeMismatch(_, expected, got): return .typeMismatch(path: place, expected: expected, got: got)
+        case let .unknownKey(_, key, valid): return .unknownKey(path: place, key: key, valid: valid)
+        case let .unknownName(_, name, valid): return .unknownName(path: place, name: name, valid: valid)
+        case let .invalidValue(_, message): return .invalidValue(path: place, message: message)
+        case let .missing(_, hint): return .missing(path: place, hint: hint)
+        case .unreadable, .inFile: return self
+        }
+    }
+}
