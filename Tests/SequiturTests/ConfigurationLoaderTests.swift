@@ -79,6 +79,15 @@ import Sequitur
         }
     }
 
+    /// A command line reports a configuration mistake at the flag that made it, message unchanged.
+    @Test func anErrorKeepsItsMessageWhenReportedAtAFlag() {
+        let error = ConfigurationError.invalidValue(path: "stop.maxNewTokens", message: "must be at least 1, got 0")
+        #expect(error.path == "stop.maxNewTokens")
+        #expect(error.at("--max-new-tokens").description == "--max-new-tokens: must be at least 1, got 0")
+        let file = ConfigurationError.inFile(file: "run.yaml", error)
+        #expect(file.path == nil && file.at("--x") == file)
+    }
+
     @Test func unknownKeysAndNamesListTheValidOnes() {
         #expect(throws: ConfigurationError.unknownKey(path: "stop", key: "maxNewTokns", valid: StopConditions.fieldNames)) {
             try ConfigurationLoader.parse("stop: { maxNewTokns: 3 }")
