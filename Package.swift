@@ -60,10 +60,18 @@ let package = Package(
         // Scorers: joint-minus-marginal, direct, shared-prefix, conversations.
         .target(name: "SequiturScoring", dependencies: ["SequiturCore"]),
 
+        // Grammars for constrained decoding: GBNF (llama.cpp's format), JSON Schema and regular expressions
+        // compiled to one byte-level pushdown automaton, and next-token masks over a vocabulary's token bytes.
+        // Knows nothing of models or decoders.
+        .target(name: "SequiturGrammar"),
+
         // Decoders (greedy, beam, exhaustive, sampling), the public kit they are built from, and their registry.
         .target(
             name: "SequiturDecoders",
-            dependencies: ["SequiturCore", "SequiturScoring", .product(name: "Collections", package: "swift-collections")]
+            dependencies: [
+                "SequiturCore", "SequiturScoring", "SequiturGrammar",
+                .product(name: "Collections", package: "swift-collections"),
+            ]
         ),
 
         // Umbrella: re-exports every CPU-side module and assembles a runtime from a configuration.
@@ -99,6 +107,7 @@ let package = Package(
         ),
 
         .testTarget(name: "SequiturCoreTests", dependencies: ["SequiturCore"]),
+        .testTarget(name: "SequiturGrammarTests", dependencies: ["SequiturGrammar"]),
         // GGUF, tokenizer, Jinja and architecture tests (the modules that read a model file), and the umbrella's
         // glue between them (a chat template read from a GGUF).
         .testTarget(
