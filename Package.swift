@@ -120,7 +120,7 @@ let package = Package(
         .testTarget(name: "SequiturCPUTests", dependencies: ["SequiturCPU", "SequiturArchitectures"]),
         // The model tests also drive decoders and scorers end to end on both backends.
         .testTarget(name: "SequiturOpenCLTests", dependencies: ["Sequitur", "SequiturOpenCL", "SequiturDiagnostics"]),
-        .testTarget(name: "SequiturDecodersTests", dependencies: ["SequiturDecoders", "SequiturScoring", "SequiturTesting"]),
+        .testTarget(name: "SequiturDecodersTests", dependencies: ["SequiturDecoders", "SequiturScoring", "SequiturTesting", "SequiturGrammar"]),
         .testTarget(name: "SequiturScoringTests", dependencies: ["SequiturScoring", "SequiturTesting"]),
         .testTarget(name: "SequiturDiagnosticsTests", dependencies: ["SequiturDiagnostics", "Sequitur"]),
         .testTarget(name: "SequiturTests", dependencies: ["Sequitur", "SequiturTesting", "SequiturDiagnostics"]),

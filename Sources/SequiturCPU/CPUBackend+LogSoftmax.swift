@@ -35,6 +35,7 @@ extension CPUBackend {
             }
         }
         let logProb: (Float) -> Float
+        var normalizer: Float = 0
         if sawNaN || maximum == .infinity {
             // NaN or +inf logits mean the model overflowed: no distribution, and NaN says so to every caller
             // that checks finiteness (the model turns it into an error naming the layer).
@@ -47,6 +48,7 @@ extension CPUBackend {
             for v in row { sum += Double(expf(v - maximum)) }
             let logSum = Float(log(sum))
             logProb = { ($0 - maximum) - logSum }
+            normalizer = maximum + logSum
         }
 
         return PositionLogProbs(
@@ -54,7 +56,8 @@ extension CPUBackend {
             argmaxLogProb: logProb(row[argmax]),
             targetLogProbs: query.targets.map { logProb(row[Int($0)]) },
             topK: topK(query.topK, of: row).map { TokenLogProb(token: TokenID($0), logProb: logProb(row[$0])) },
-            fullRow: query.fullRow ? row.map(logProb) : []
+            fullRow: query.fullRow ? row.map(logProb) : [],
+            logNormalizer: normalizer
         )
     }
 

@@ -142,6 +142,9 @@ public struct BeamSearchDecoder: Decoder {
         var running = [Beam(state: prefill.state, output: plan.emptyOutput(), sum: 0, answer: prefill.last,
                             processors: processors)]
         var finished: [Hypothesis] = []   // best first, at most numBeams
+        // Beams that reached maxNewTokens inside an unfinished grammar sentence: not outputs, only a fallback
+        // when fewer than numReturnSequences real ones are found. Best first.
+        var incomplete: [Hypothesis] = []
         var improvable = true
         var generated = 0
 
@@ -152,7 +155,9 @@ public struct BeamSearchDecoder: Decoder {
             var best = Heap<RankedCandidate>()
             var order = 0
             for (b, beam) in running.enumerated() {
-                for c in plan.bestTokens(in: beam.answer, history: beam.state.tokens, count: keep, processors: beam.processors) {
+                // One beam is transformers' greedy search, whose processors see raw logits.
+                for c in plan.bestTokens(in: beam.answer, history: beam.state.tokens, count: keep, processors: beam.processors,
+                                         onLogits: numBeams == 1) {
                     best.insert(RankedCandidate(candidate: Candidate(beam: b, token: c.token, modelLogProb: c.modelLogProb,
                                                                      sum: beam.sum + Double(c.rankLogProb)), order: order))
                     order += 1
@@ -170,14 +175,21 @@ public struct BeamSearchDecoder: Decoder {
             let closed = finished.count == numBeams && earlyStopping == .always
             for (rank, c) in top.enumerated() {
                 var output = running[c.beam].output
-                guard let reason = output.append(c.token, logProb: c.modelLogProb, plan: plan) else {
+                let chain = running[c.beam].processors
+                guard let reason = output.append(c.token, logProb: c.modelLogProb, plan: plan,
+                                                 complete: chain.isEmpty || chain.accepting(c.token).permitsFinish) else {
                     everyCandidateFinished = false
                     if next.count < numBeams { next.append((c, output)) }
                     continue
                 }
                 guard rank < numBeams, improvable, !closed else { continue }
-                let full = finished.count == numBeams
                 let score = c.sum / pow(Double(generated), lengthPenalty)
+                if reason == .incomplete {
+                    let at = incomplete.firstIndex { $0.score < score } ?? incomplete.count
+                    incomplete.insert(output.hypothesis(reason, score: score), at: at)
+                    continue
+                }
+                let full = finished.count == numBeams
                 if full && !(score > finished.last!.score) { continue }
                 if full { finished.removeLast() }
                 let at = finished.firstIndex { $0.score < score } ?? finished.count
@@ -202,6 +214,14 @@ public struct BeamSearchDecoder: Decoder {
                                       processedTokens: model.processedTokenCount - startCount)
             }
             if stop {
+                if top.isEmpty && finished.count < numReturnSequences {
+                    // The processors forbade every continuation of every live beam (a grammar at a dead end).
+                    for beam in running.prefix(numReturnSequences - finished.count) {
+                        let length = Double(max(beam.output.tokens.count, 1))
+                        finished.append(beam.output.hypothesis(.noAllowedToken, score: beam.sum / pow(length, lengthPenalty)))
+                    }
+                }
+                finished += incomplete.prefix(numReturnSequences - min(finished.count, numReturnSequences))
                 if finished.count < numReturnSequences {
                     // Only with vocabularies too small to fill the beams: fall back on the best live beams.
                     for n in next.prefix(numReturnSequences - finished.count) {

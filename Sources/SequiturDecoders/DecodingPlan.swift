@@ -116,7 +116,7 @@ public struct DecodingPlan {
     /// (see `LogitProcessor`). The token-by-token loop keeps one and tells it each chosen token.
     public func startProcessors() -> LogitProcessorChain {
         LogitProcessorChain(request.processors, start: ProcessorStart(prompt: request.prompt, vocabularySize: vocabulary.count,
-                                                                      endTokens: endTokens))
+                                                                      endTokens: endTokens, vocabulary: vocabulary))
     }
 
     /// A chain started on the prompt that has accepted the tokens of `history` after it: what a caller that
@@ -125,6 +125,13 @@ public struct DecodingPlan {
         var chain = startProcessors()
         for t in history.dropFirst(request.prompt.count) { chain.accept(t) }
         return chain
+    }
+
+    /// The raw logits of a full-row answer (its log-probs plus the row's log-normaliser): what token-by-token
+    /// decoders hand their processors, as transformers' greedy and sampling searches do (see `LogitProcessor`).
+    public func logits(of answer: PositionLogProbs) -> [Float] {
+        let shift = answer.logNormalizer
+        return shift == 0 ? answer.fullRow : answer.fullRow.map { $0 + shift }
     }
 
     /// `row` after `processors` (the branch's chain), in order, given the tokens so far (prompt included).
@@ -144,10 +151,15 @@ public struct DecodingPlan {
     /// and the query asked for `count` plus the banned count), never a forbidden (`-inf`) or `excluding` token,
     /// ties to the lower id. Each carries the model's own log-prob too, which is what a hypothesis records:
     /// processors steer the choice, they do not rewrite `log Pr(y | x)`. Empty when every token is forbidden.
+    ///
+    /// `onLogits` hands the processors raw logits instead of log-probs (what transformers does outside beam
+    /// search, see `LogitProcessor`) and ranks by the log-softmax of the processed logits.
     public func bestTokens(in answer: PositionLogProbs, history: [TokenID], count: Int,
-                           processors: LogitProcessorChain, excluding banned: Set<TokenID> = []) -> [RankedToken] {
+                           processors: LogitProcessorChain, excluding banned: Set<TokenID> = [],
+                           onLogits: Bool = false) -> [RankedToken] {
         if processors.needsFullRows || (!processors.isEmpty && !answer.fullRow.isEmpty) {
-            var row = processed(answer.fullRow, history: history, processors: processors)
+            var row = processed(onLogits ? logits(of: answer) : answer.fullRow, history: history, processors: processors)
+            if onLogits { row = LogProbMath.logSoftmax(row) }
             for t in banned { row[Int(t)] = -.infinity }
             return RowSelection.topK(row, count).map {
                 RankedToken(token: $0.token, rankLogProb: $0.logProb, modelLogProb: answer.fullRow[Int($0.token)])

@@ -158,6 +158,11 @@ public struct ExhaustiveDecoder: Decoder {
             }
         }
 
+        /// Whether this node's processors, after `token`, let the output end there.
+        func permitsFinish(after token: TokenID) -> Bool {
+            processors.isEmpty || processors.accepting(token).permitsFinish
+        }
+
         func modelLogProb(_ rank: Int) -> Float {
             modelRow.map { $0[Int(children[rank].token)] } ?? children[rank].logProb
         }
@@ -202,8 +207,10 @@ public struct ExhaustiveDecoder: Decoder {
             let node = entry.node
             let child = node.children[entry.rank]
             var output = node.output
-            if let reason = output.append(child.token, logProb: node.modelLogProb(entry.rank), plan: plan) {
-                found.append(output.hypothesis(reason, score: entry.score))
+            if let reason = output.append(child.token, logProb: node.modelLogProb(entry.rank), plan: plan,
+                                          complete: node.permitsFinish(after: child.token)) {
+                // A prefix the processors do not let end (an unfinished grammar sentence) is not an output.
+                if reason != .incomplete { found.append(output.hypothesis(reason, score: entry.score)) }
                 advance(node, past: entry.rank, push: push, liveStates: &liveStates)
                 continue
             }
@@ -235,6 +242,10 @@ public struct ExhaustiveDecoder: Decoder {
                                     processors: node.processors.accepting(child.token))
             if expanded.children.isEmpty { expanded.state = nil; liveStates -= 1 } else { push(expanded, 0) }
         }
+        if found.isEmpty {
+            // The queue ran dry: every output within the limits was forbidden or incomplete, which is a proof too.
+            throw DecodingError.noAdmissibleOutput(maxNewTokens: plan.maxNewTokens, expansions: expansions)
+        }
         return result(.provenOptimal(expansions: expansions))
     }
 
@@ -256,8 +267,9 @@ public struct ExhaustiveDecoder: Decoder {
         while found.count < numReturnSequences, pops < 100_000, let entry = heap.popMax() {
             pops += 1
             var output = entry.node.output
-            if let reason = output.append(entry.node.children[entry.rank].token,
-                                          logProb: entry.node.modelLogProb(entry.rank), plan: plan) {
+            let token = entry.node.children[entry.rank].token
+            if let reason = output.append(token, logProb: entry.node.modelLogProb(entry.rank), plan: plan,
+                                          complete: entry.node.permitsFinish(after: token)), reason != .incomplete {
                 found.append(output.hypothesis(reason, score: entry.score))
             }
             if entry.rank + 1 < entry.node.children.count {

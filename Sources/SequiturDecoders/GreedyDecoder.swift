@@ -29,11 +29,12 @@ public struct GreedyDecoder: Decoder {
         }
     }
 
-    /// The argmax, after the processors when there are any; the log-prob reported is always the model's own.
+    /// The argmax, after the processors (applied to the raw logits, as transformers' greedy search does) when
+    /// there are any; the log-prob reported is always the model's own.
     private func choose(_ answer: PositionLogProbs, plan: DecodingPlan,
                         history: [TokenID], processors: LogitProcessorChain) throws -> TokenChoice {
         guard plan.needsFullRows else { return TokenChoice(token: answer.argmax, logProb: answer.argmaxLogProb) }
-        guard let token = RowSelection.argmax(plan.processed(answer.fullRow, history: history, processors: processors)) else {
+        guard let token = RowSelection.argmax(plan.processed(plan.logits(of: answer), history: history, processors: processors)) else {
             throw DecodingError.everyTokenForbidden
         }
         return TokenChoice(token: token, logProb: answer.fullRow[Int(token)])

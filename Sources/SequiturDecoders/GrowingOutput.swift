@@ -16,12 +16,15 @@ public struct GrowingOutput {
     }
 
     /// Appends `token` with the model's log-prob of it and says whether that finished the hypothesis, and why.
-    public mutating func append(_ token: TokenID, logProb: Float, plan: DecodingPlan) -> FinishReason? {
+    /// `complete` says whether the branch's processors, having accepted `token`, let it end here
+    /// (`LogitProcessorChain.permitsFinish`): reaching the token limit otherwise finishes it as `.incomplete`.
+    public mutating func append(_ token: TokenID, logProb: Float, plan: DecodingPlan,
+                                complete: @autoclosure () -> Bool = true) -> FinishReason? {
         tokens.append(token)
         logProbs.append(logProb)
         if plan.endTokens.contains(token) { return .endToken }
         if stopMatcher.append(plan.vocabulary.bytes(of: token)) { return .stopString }
-        if tokens.count >= plan.maxNewTokens { return .length }
+        if tokens.count >= plan.maxNewTokens { return complete() ? .length : .incomplete }
         return nil
     }
 

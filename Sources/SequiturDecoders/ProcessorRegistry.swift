@@ -29,7 +29,7 @@ public struct ProcessorRegistry: Sendable {
     public init() {}
 
     /// The shipped processors: repetition, presence and frequency penalties, logit bias, bad words,
-    /// no-repeat-n-gram, minimum new tokens, suppressed tokens.
+    /// no-repeat-n-gram, minimum new tokens, suppressed tokens, and grammar constraints.
     public static var standard: ProcessorRegistry {
         var r = ProcessorRegistry()
         r.register(name: RepetitionPenaltyProcessor.registryName, summary: RepetitionPenaltyProcessor.summary,
@@ -48,6 +48,8 @@ public struct ProcessorRegistry: Sendable {
                    parameters: NoRepeatNGramProcessor.parameters, factory: NoRepeatNGramProcessor.init(configuration:))
         r.register(name: MinNewTokensProcessor.registryName, summary: MinNewTokensProcessor.summary,
                    parameters: MinNewTokensProcessor.parameters, factory: MinNewTokensProcessor.init(configuration:))
+        r.register(name: GrammarProcessor.registryName, summary: GrammarProcessor.summary,
+                   parameters: GrammarProcessor.parameters, factory: GrammarProcessor.init(configuration:))
         r.register(name: SuppressTokensProcessor.registryName, summary: SuppressTokensProcessor.summary,
                    parameters: SuppressTokensProcessor.parameters, factory: SuppressTokensProcessor.init(configuration:))
         return r

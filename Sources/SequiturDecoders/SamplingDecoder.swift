@@ -78,7 +78,8 @@ public struct SamplingDecoder: Decoder {
                       processors: LogitProcessorChain, rng: inout SeededRandomNumberGenerator) throws -> (TokenID, Float) {
         var candidates: [TokenLogProb]   // best first, log-probs the choice is made on
         if plan.needsFullRows {
-            candidates = RowSelection.sorted(plan.processed(answer.fullRow, history: history, processors: processors))
+            // Raw logits, as transformers' sampling hands its processors; the warpers below only use differences.
+            candidates = RowSelection.sorted(plan.processed(plan.logits(of: answer), history: history, processors: processors))
         } else if temperature == 0 {
             return (answer.argmax, answer.argmaxLogProb)
         } else if topK > 0 {

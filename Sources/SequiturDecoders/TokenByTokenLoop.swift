@@ -29,7 +29,9 @@ extension DecodingPlan {
     /// state to look ahead but must not extend it. Apply the processors through `bestTokens` or `processed`,
     /// passing the chain. `onToken` is called exactly once per
     /// chosen token, after the token is appended; when it returns false, or `shouldStop` answers true before the
-    /// next model call, the hypothesis ends there as `.interrupted` (unless that token finished it anyway).
+    /// next model call, the hypothesis ends there as `.interrupted` (unless that token finished it anyway). When
+    /// `choose` throws `DecodingError.everyTokenForbidden` the hypothesis ends before that step as
+    /// `.noAllowedToken`; reaching `maxNewTokens` while a processor does not permit finishing is `.incomplete`.
     ///
     /// Decoders that use the loop stream tokens: declare `DecoderCapabilities.streamsTokens`.
     public func decodeTokenByToken(model: any LanguageModel, query: PositionQuery,
@@ -41,9 +43,16 @@ extension DecodingPlan {
         var output = emptyOutput()
         var processors = startProcessors()
         while true {
-            let choice = try choose(answer, state, processors)
+            let choice: TokenChoice
+            do {
+                choice = try choose(answer, state, processors)
+            } catch let e as DecodingError where e == .everyTokenForbidden {
+                // A grammar with no continuation: the hypothesis ends before the token that cannot be chosen.
+                return DecodingResult(hypotheses: [output.hypothesis(.noAllowedToken)], promptLogProbs: prefill.promptLogProbs,
+                                      processedTokens: model.processedTokenCount - startCount)
+            }
             processors.accept(choice.token)
-            var finish = output.append(choice.token, logProb: choice.logProb, plan: self)
+            var finish = output.append(choice.token, logProb: choice.logProb, plan: self, complete: processors.permitsFinish)
             if let onToken = request.onToken, !onToken(choice.token, choice.logProb), finish == nil {
                 finish = .interrupted
             }

@@ -7,6 +7,13 @@ public struct GrammarDefinition: Sendable, Equatable {
         /// Where the rule is defined (1-based), for errors found after parsing (left recursion).
         public let line: Int
         public let column: Int
+
+        public init(name: String, body: GrammarExpression, line: Int, column: Int) {
+            self.name = name
+            self.body = body
+            self.line = line
+            self.column = column
+        }
     }
 
     /// Rules in the order they were defined; a rule defined twice keeps its first position (GBNF appends the

@@ -76,7 +76,7 @@ extension OpenCLBackend {
                 continue
             }
             let best = argmaxValues[i]
-            var answer = PositionLogProbs(argmax: best, argmaxLogProb: maximum - lse)
+            var answer = PositionLogProbs(argmax: best, argmaxLogProb: maximum - lse, logNormalizer: lse)
             answer.targetLogProbs = Array(targets[targetCursor..<targetCursor + query.targets.count])
             targetCursor += query.targets.count
             if let g = fullRows.firstIndex(of: i) {

@@ -1,5 +1,5 @@
 import Testing
-@testable import SequiturGrammar
+import SequiturGrammar
 
 /// The automaton on small grammars: what it accepts, what it rejects, and states inside a UTF-8 character.
 struct GrammarAutomatonTests {

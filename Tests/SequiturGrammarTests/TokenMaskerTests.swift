@@ -1,5 +1,5 @@
 import Testing
-@testable import SequiturGrammar
+import SequiturGrammar
 
 /// The trie walk allows exactly the tokens whose bytes the automaton can take from the state (the definition a
 /// mask must meet), on random vocabularies, for every state a random walk reaches.

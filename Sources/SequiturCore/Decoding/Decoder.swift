@@ -29,6 +29,9 @@ public enum DecodingError: Error, CustomStringConvertible, Equatable {
     case emptyPrompt
     case invalidParameter(name: String, message: String)
     case promptTooLong(promptLength: Int, maxNewTokens: Int, contextLength: Int)
+    /// An exhaustive search proved that no output the logit processors allow (a grammar's sentence, a minimum
+    /// length) finishes within `maxNewTokens`.
+    case noAdmissibleOutput(maxNewTokens: Int, expansions: Int)
 
     public var description: String {
         switch self {
@@ -38,6 +41,8 @@ public enum DecodingError: Error, CustomStringConvertible, Equatable {
             return "\(name): \(message)"
         case let .promptTooLong(promptLength, maxNewTokens, contextLength):
             return "prompt of \(promptLength) tokens plus maxNewTokens \(maxNewTokens) exceeds the context length \(contextLength)"
+        case let .noAdmissibleOutput(maxNewTokens, expansions):
+            return "no output the logit processors allow finishes within maxNewTokens \(maxNewTokens) (the search proved it after \(expansions) expansions); raise maxNewTokens or loosen the constraint"
         }
     }
 }

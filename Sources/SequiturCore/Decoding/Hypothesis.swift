@@ -11,6 +11,12 @@ public enum FinishReason: String, Sendable, Codable, Hashable {
     /// The caller stopped the decoder before this hypothesis finished: `DecodingRequest.onToken` returned false
     /// or `DecodingRequest.shouldStop` answered true (Ctrl-C, a closed connection).
     case interrupted
+    /// The logit processors forbade every next token (a grammar with no continuation from here): the
+    /// hypothesis is what came before.
+    case noAllowedToken = "no-allowed-token"
+    /// It reached `maxNewTokens` while a logit processor still required more (a grammar whose sentence is not
+    /// complete): the text is a prefix of an admitted output, not an output.
+    case incomplete
 }
 
 /// One decoded output `y` for a prompt `x`, with its score `log Pr(y | x) = Σ_i log Pr(y_i | x, y_<i)`.

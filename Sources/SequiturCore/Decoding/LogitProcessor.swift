@@ -1,14 +1,16 @@
 /// Adjusts next-token scores before a decoder chooses: repetition penalties, banned tokens, and (later) masks
 /// for constrained output. The second plugin axis beside decoders.
 ///
-/// **What a processor sees.** The row a processor adjusts holds the model's normalised next-token log-probs
-/// (`PositionLogProbs.fullRow`, a log-softmax), possibly already adjusted by the processors before it in the
-/// request's list; never raw logits, which the model API does not return. This is what transformers' beam
-/// search hands its processors (it applies them to `log_softmax(logits)`); its greedy and sampling loops hand
-/// them raw logits instead. A log-softmax differs from the logits by one constant per row, so processors that
-/// add or set values (bans, logit bias, presence and frequency penalties, no-repeat-n-gram, minimum new tokens)
-/// choose the same tokens either way; a repetition penalty, which divides or multiplies scores, is not
-/// shift-invariant and matches transformers' beam search exactly but its greedy search only approximately.
+/// **What a processor sees.** The row a processor adjusts is what transformers hands its processors, possibly
+/// already adjusted by the processors before it in the request's list:
+/// - greedy and sampling (token-by-token decoders): raw logits, before normalisation (`DecodingPlan.logits`:
+///   the log-probs plus the row's log-normaliser), so a repetition penalty divides or multiplies the logit as
+///   transformers' greedy and sampling searches do;
+/// - beam and exhaustive search: normalised log-probs (`PositionLogProbs.fullRow`), as transformers' beam search
+///   applies processors to `log_softmax(logits)`, and as exhaustive search's proof needs (scores ≤ 0).
+/// A log-softmax differs from the logits by one constant per row, so processors that add or set values (bans,
+/// grammars, logit bias, presence and frequency penalties, no-repeat-n-gram, minimum new tokens) choose the
+/// same tokens on either; only a repetition penalty, which scales scores, depends on which it is given.
 ///
 /// **State.** A decode calls `start(_:)` once on its own copy of the request's processors, `process` on
 /// each step's row (any number of times, for any branch: it must not change the processor), and `accept` with
@@ -46,6 +48,11 @@ public protocol LogitProcessor: Sendable {
     /// Token ids the processor names (banned, biased): a decode refuses ids outside the vocabulary before any
     /// model work, naming the processor. The default is none.
     var referencedTokens: [TokenID] { get }
+
+    /// Whether the branch's output so far may end here (a grammar whose sentence is complete). A hypothesis
+    /// that reaches `maxNewTokens` while this is false finishes as `.incomplete`, and exhaustive search does not
+    /// count it as an output. The default is true.
+    var permitsFinish: Bool { get }
 }
 
 extension LogitProcessor {
@@ -53,21 +60,28 @@ extension LogitProcessor {
     public mutating func accept(_ token: TokenID) {}
     public func fork() -> Self { self }
     public var referencedTokens: [TokenID] { [] }
+    public var permitsFinish: Bool { true }
 }
 
 /// What a processor learns when a decode starts.
-public struct ProcessorStart: Sendable {
+///
+/// `@unchecked Sendable` for `vocabulary`: vocabularies are immutable once a model is loaded (the protocol is a
+/// class protocol so models can share one without copying 49,152 byte strings).
+public struct ProcessorStart: @unchecked Sendable {
     /// The whole prompt (a `prefixState`'s tokens included).
     public var prompt: [TokenID]
     public var vocabularySize: Int
     /// The tokens that end a hypothesis in this decode (the vocabulary's end token and the request's extra
     /// ones, when the request stops on end tokens).
     public var endTokens: Set<TokenID>
+    /// The model's vocabulary (each token's bytes: what a grammar matches), when the decoder has one.
+    public var vocabulary: (any Vocabulary)?
 
-    public init(prompt: [TokenID], vocabularySize: Int, endTokens: Set<TokenID>) {
+    public init(prompt: [TokenID], vocabularySize: Int, endTokens: Set<TokenID>, vocabulary: (any Vocabulary)? = nil) {
         self.prompt = prompt
         self.vocabularySize = vocabularySize
         self.endTokens = endTokens
+        self.vocabulary = vocabulary
     }
 }
 

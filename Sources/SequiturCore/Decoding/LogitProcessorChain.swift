@@ -24,6 +24,9 @@ public struct LogitProcessorChain: Sendable {
         return banned
     }
 
+    /// Whether every processor lets the branch end here (see `LogitProcessor.permitsFinish`).
+    public var permitsFinish: Bool { processors.allSatisfy(\.permitsFinish) }
+
     /// Applies every processor to `row`, in order.
     public func process(_ row: inout [Float], history: [TokenID]) {
         for p in processors { p.process(&row, history: history) }

@@ -37,14 +37,19 @@ public struct PositionLogProbs: Sendable, Equatable {
     public var topK: [TokenLogProb]
     /// The whole row when `fullRow` was asked, else empty.
     public var fullRow: [Float]
+    /// `log Σ_j exp(logit_j)`, what the row's logits were shifted by: `fullRow[i] + logNormalizer` is token
+    /// `i`'s raw logit, which is what transformers' greedy and sampling searches hand their logit processors.
+    /// 0 for models that produce log-probs directly (their log-probs are valid logits).
+    public var logNormalizer: Float
 
     public init(argmax: TokenID, argmaxLogProb: Float, targetLogProbs: [Float] = [],
-                topK: [TokenLogProb] = [], fullRow: [Float] = []) {
+                topK: [TokenLogProb] = [], fullRow: [Float] = [], logNormalizer: Float = 0) {
         self.argmax = argmax
         self.argmaxLogProb = argmaxLogProb
         self.targetLogProbs = targetLogProbs
         self.topK = topK
         self.fullRow = fullRow
+        self.logNormalizer = logNormalizer
     }
 }
 

@@ -2,9 +2,8 @@ import SequiturCore
 
 /// transformers' `RepetitionPenaltyLogitsProcessor`: every token already in prompt + output has its score
 /// divided by `penalty` when positive and multiplied by it when negative (`penalty > 1` discourages
-/// repetition). The scores it sees are log-probs (see `LogitProcessor`), which are never positive, so here a
-/// seen token's log-prob is multiplied by `penalty` — exactly what transformers' beam search does, since it
-/// applies processors to `log_softmax` scores; transformers' greedy search applies it to raw logits instead.
+/// repetition). Greedy and sampling hand it raw logits and beam search log-probs (see `LogitProcessor`), as
+/// transformers does, so it means under each decoder what `repetition_penalty` means there.
 public struct RepetitionPenaltyProcessor: LogitProcessor {
     public static let registryName = "repetition-penalty"
     static let summary = "divides positive / multiplies negative scores of tokens already seen (transformers' repetition_penalty)"

@@ -1,0 +1,121 @@
+import Foundation
+import SequiturCore
+import SequiturGrammar
+
+/// Constrains generation to the sentences of a grammar: each step forbids every token whose bytes cannot
+/// continue the output so far, and end tokens until the output is a complete sentence. The grammar's state
+/// is one number per branch, so it forks with beams and search nodes for free, and exhaustive search under it
+/// returns the most likely output the grammar admits, with its certificate.
+///
+/// The grammar applies to the generated text only (not the prompt). Masks come from each token's bytes
+/// through a trie (`TokenMasker`), cached per grammar state; the masker for a vocabulary is built on the first
+/// decode and kept with the processor, so every later decode with the same model reuses it.
+public struct GrammarProcessor: LogitProcessor {
+    public static let registryName = "grammar"
+    static let summary = "constrains output to a GBNF grammar (llama.cpp's format)"
+    public static let parameters: [ParameterSpec] = [
+        ParameterSpec("gbnf", .string, default: "", help: "the grammar's text (give this or file)"),
+        ParameterSpec("file", .string, default: "", help: "a .gbnf file (give this or gbnf)"),
+        ParameterSpec("root", .string, default: "root", help: "the start rule"),
+    ]
+
+    private let shared: SharedMasks
+    private var state: GrammarAutomaton.State
+    private var masker: TokenMasker?
+    private var endTokens: [TokenID] = []
+
+    /// A processor for `automaton`'s grammar.
+    public init(automaton: GrammarAutomaton) {
+        shared = SharedMasks(automaton: automaton)
+        state = automaton.initial
+    }
+
+    /// A processor for GBNF text; `GrammarError` (line and column) when it does not parse or compile.
+    public init(gbnf: String, root: String = "root") throws {
+        self.init(automaton: try GrammarAutomaton(gbnf: gbnf, root: root))
+    }
+
+    public init(configuration: ProcessorConfiguration) throws {
+        let (text, file) = try Self.source(configuration, textParameter: "gbnf")
+        let root = try configuration.string("root")
+        do {
+            try self.init(gbnf: text, root: root)
+        } catch let e as GrammarError {
+            throw DecodingError.invalidParameter(name: file == nil ? "gbnf" : "file",
+                                                 message: file.map { e.in(file: $0).description } ?? e.description)
+        }
+    }
+
+    /// The text of a grammar-like processor given inline (`textParameter`) or as a `file`: exactly one of them.
+    static func source(_ configuration: ProcessorConfiguration, textParameter: String) throws -> (text: String, file: String?) {
+        let text = try configuration.string(textParameter), path = try configuration.string("file")
+        switch (text.isEmpty, path.isEmpty) {
+        case (false, true): return (text, nil)
+        case (true, false):
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw DecodingError.invalidParameter(name: "file", message: "\(path): no such file")
+            }
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw DecodingError.invalidParameter(name: "file", message: "\(path): cannot be read")
+            }
+            guard let text = String(data: data, encoding: .utf8) else {
+                throw DecodingError.invalidParameter(name: "file", message: "\(path): is not UTF-8 text")
+            }
+            return (text, path)
+        case (false, false):
+            throw DecodingError.invalidParameter(name: textParameter, message: "give \(textParameter) or file, not both")
+        case (true, true):
+            throw DecodingError.invalidParameter(name: textParameter, message: "give \(textParameter) (the text) or file (a path)")
+        }
+    }
+
+    public var automaton: GrammarAutomaton { shared.automaton }
+
+    public mutating func start(_ context: ProcessorStart) {
+        state = shared.automaton.initial
+        endTokens = context.endTokens.sorted()
+        masker = context.vocabulary.map { shared.masker(for: $0) }
+    }
+
+    /// Forbids what the grammar does not allow next. Without a vocabulary (a caller that gave
+    /// `ProcessorStart` none) nothing can be matched, so every token is forbidden.
+    public func process(_ logProbs: inout [Float], history: [TokenID]) {
+        let saved = endTokens.filter { Int($0) < logProbs.count }.map { ($0, logProbs[Int($0)]) }
+        if let masker {
+            masker.allowedTokens(state).forbidOthers(in: &logProbs)
+        } else {
+            for i in logProbs.indices { logProbs[i] = -.infinity }
+        }
+        let accepting = shared.automaton.isAccepting(state)
+        for (t, value) in saved { logProbs[Int(t)] = accepting && masker != nil ? value : -.infinity }
+    }
+
+    public mutating func accept(_ token: TokenID) {
+        guard let masker, !endTokens.contains(token) else { return }
+        state = masker.advance(state, token: token)
+    }
+
+    public var permitsFinish: Bool { shared.automaton.isAccepting(state) }
+}
+
+/// The automaton and the token masker built for the last vocabulary it was used with, shared by every copy and
+/// fork of one processor.
+private final class SharedMasks: @unchecked Sendable {
+    let automaton: GrammarAutomaton
+    private let lock = NSLock()
+    private var vocabulary: (any Vocabulary)?
+    private var masker: TokenMasker?
+
+    init(automaton: GrammarAutomaton) { self.automaton = automaton }
+
+    func masker(for vocabulary: any Vocabulary) -> TokenMasker {
+        lock.withLock {
+            if let masker, let known = self.vocabulary, known === vocabulary { return masker }
+            let bytes = (0..<vocabulary.count).map { vocabulary.bytes(of: TokenID($0)) }
+            let built = TokenMasker(automaton: automaton, tokenBytes: bytes)
+            self.vocabulary = vocabulary
+            masker = built
+            return built
+        }
+    }
+}
