@@ -79,7 +79,7 @@ let package = Package(
             name: "Sequitur",
             dependencies: [
                 "SequiturCore", "SequiturGGUF", "SequiturTokenizer", "SequiturJinja", "SequiturArchitectures",
-                "SequiturCPU", "SequiturDecoders", "SequiturScoring",
+                "SequiturCPU", "SequiturDecoders", "SequiturScoring", "SequiturGrammar",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),

@@ -8,3 +8,4 @@
 @_exported import SequiturCPU
 @_exported import SequiturDecoders
 @_exported import SequiturScoring
+@_exported import SequiturGrammar

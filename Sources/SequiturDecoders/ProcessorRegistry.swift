@@ -50,6 +50,8 @@ public struct ProcessorRegistry: Sendable {
                    parameters: MinNewTokensProcessor.parameters, factory: MinNewTokensProcessor.init(configuration:))
         r.register(name: GrammarProcessor.registryName, summary: GrammarProcessor.summary,
                    parameters: GrammarProcessor.parameters, factory: GrammarProcessor.init(configuration:))
+        r.register(name: GrammarProcessor.jsonSchemaName, summary: GrammarProcessor.jsonSchemaSummary,
+                   parameters: GrammarProcessor.jsonSchemaParameters, factory: GrammarProcessor.init(jsonSchemaConfiguration:))
         r.register(name: SuppressTokensProcessor.registryName, summary: SuppressTokensProcessor.summary,
                    parameters: SuppressTokensProcessor.parameters, factory: SuppressTokensProcessor.init(configuration:))
         return r

@@ -12,10 +12,15 @@ public final class TokenMasker: @unchecked Sendable {
     private var masks: [GrammarAutomaton.State: TokenMask] = [:]
 
     /// `tokenBytes[t]` is token `t`'s bytes.
-    public init(automaton: GrammarAutomaton, tokenBytes: [[UInt8]]) {
+    public convenience init(automaton: GrammarAutomaton, tokenBytes: [[UInt8]]) {
+        self.init(automaton: automaton, trie: TokenTrie(tokenBytes: tokenBytes))
+    }
+
+    /// A masker over a trie already built for the vocabulary (one trie serves every grammar).
+    public init(automaton: GrammarAutomaton, trie: TokenTrie) {
         self.automaton = automaton
-        self.tokenBytes = tokenBytes
-        self.trie = TokenTrie(tokenBytes: tokenBytes)
+        self.trie = trie
+        self.tokenBytes = trie.tokenBytes
     }
 
     /// The tokens whose bytes can follow in `state` (each a viable prefix of a sentence, possibly ending it).

@@ -11,10 +11,13 @@ public struct TokenTrie: Sendable {
     let tokens: [Int32]
     /// The vocabulary size (token ids run from 0 to this).
     public let vocabularySize: Int
+    /// Each token's bytes, as given.
+    public let tokenBytes: [[UInt8]]
 
     /// `bytes[t]` is token `t`'s bytes.
     public init(tokenBytes bytes: [[UInt8]]) {
         vocabularySize = bytes.count
+        tokenBytes = bytes
         // Build with per-node child lists (node 0 is the root), then flatten.
         var children: [[(UInt8, Int32)]] = [[]]
         var ending: [[Int32]] = [[]]

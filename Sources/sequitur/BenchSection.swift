@@ -2,7 +2,7 @@ import ArgumentParser
 
 /// One workload of `sequitur bench`; `--only` picks a comma-separated subset.
 enum BenchSection: String, CaseIterable, ExpressibleByArgument {
-    case scoring, decode, decode4, choice, beam, exhaustive, tokenizer, conversations
+    case scoring, decode, decode4, choice, beam, exhaustive, constrained, tokenizer, conversations
 
     func run(_ benchmarks: Benchmarks, scoringRequests: Int) throws -> [BenchCommand.Figure] {
         switch self {
@@ -12,6 +12,7 @@ enum BenchSection: String, CaseIterable, ExpressibleByArgument {
         case .choice: try benchmarks.multipleChoice()
         case .beam: try benchmarks.beam()
         case .exhaustive: try benchmarks.exhaustive()
+        case .constrained: try benchmarks.constrained()
         case .tokenizer: try benchmarks.tokenizer()
         case .conversations: try benchmarks.conversations()
         }

@@ -110,6 +110,38 @@ struct Benchmarks {
         ]
     }
 
+    /// A greedy step under a grammar against an unconstrained one, both on the same prompt: the grammar is
+    /// JSON Schema's "any JSON value" (strings, numbers, nesting: many distinct states). Each timed run starts a
+    /// fresh automaton and mask cache, so states are met cold as in a new decode; the vocabulary's token trie is
+    /// built once, as it is once per model in a real run, and timed on its own.
+    func constrained() throws -> [BenchCommand.Figure] {
+        let prompt = runtime.tokenizer.encode("A JSON object describing a person, with name, age and a list of hobbies:\n")
+        let stop = StopConditions(maxNewTokens: 64, stopOnEndToken: false)
+        let vocabulary = model.vocabulary
+        let bytes = (0 ..< vocabulary.count).map { vocabulary.bytes(of: TokenID($0)) }
+        var trie: TokenTrie?
+        let trieSeconds = try time { trie = TokenTrie(tokenBytes: bytes) }
+        let grammar = try JSONSchemaGrammar.gbnf(schema: "{}")
+        var free = 0, constrained = 0, states = 0
+        let freeSeconds = try time {
+            free = try GreedyDecoder().decode(DecodingRequest(prompt: prompt, stop: stop), model: model).best!.tokens.count
+        }
+        let constrainedSeconds = try time {
+            let masker = TokenMasker(automaton: try GrammarAutomaton(gbnf: grammar), trie: trie!)
+            let request = DecodingRequest(prompt: prompt, stop: stop, processors: [GrammarProcessor(masker: masker)])
+            constrained = try GreedyDecoder().decode(request, model: model).best!.tokens.count
+            states = masker.automaton.stateCount
+        }
+        let freeStep = freeSeconds / Double(free), constrainedStep = constrainedSeconds / Double(constrained)
+        return [
+            .init(name: "greedy step, unconstrained", value: freeStep * 1000, unit: "ms", detail: "\(free) tokens after a \(prompt.count)-token prompt"),
+            .init(name: "greedy step, JSON grammar", value: constrainedStep * 1000, unit: "ms",
+                  detail: "\(constrained) tokens, cold automaton and masks (\(states) grammar states reached)"),
+            .init(name: "constrained / unconstrained step", value: constrainedStep / freeStep, unit: "×", detail: "target ≤ 1.25"),
+            .init(name: "token trie build", value: trieSeconds * 1000, unit: "ms", detail: "\(trie!.nodeCount) nodes for \(vocabulary.count) tokens, once per model"),
+        ]
+    }
+
     func tokenizer() throws -> [BenchCommand.Figure] {
         let text = TokenizerBenchmark.mixedText(byteCount: 1_000_000, seed: 1)
         var rates: [Double] = []

@@ -19,6 +19,10 @@ struct ProcessorOptions: ParsableArguments {
     var minNewTokens: Int?
     @Option(parsing: .unconditional, help: ArgumentHelp("Forbid any n-gram of this size from occurring twice in prompt + output.", valueName: "n"))
     var noRepeatNgram: Int?
+    @Option(help: ArgumentHelp("Constrain the output to a GBNF grammar (llama.cpp's format).", valueName: "file"))
+    var grammar: String?
+    @Option(help: ArgumentHelp("Constrain the output to JSON valid against a JSON Schema.", valueName: "file"))
+    var jsonSchema: String?
     @Option(name: .customLong("processor"), help: ArgumentHelp("A logit processor by name (repeatable): \(ProcessorRegistry.standard.names.joined(separator: ", ")).", valueName: "name"))
     var processorNames: [String] = []
     @Option(name: .customLong("processor-param"), help: ArgumentHelp("A parameter of a --processor, NAME.KEY=VALUE (repeatable); lists and mappings as JSON, e.g. bad-words.sequences=[[1,2]].", valueName: "name.key=value"))
@@ -46,6 +50,8 @@ struct ProcessorOptions: ParsableArguments {
         }
         if let minNewTokens { add("min-new-tokens", ["minNewTokens": .int(minNewTokens)], "--min-new-tokens") }
         if let noRepeatNgram { add("no-repeat-ngram", ["size": .int(noRepeatNgram)], "--no-repeat-ngram") }
+        if let grammar { add("grammar", ["file": .string(grammar)], "--grammar") }
+        if let jsonSchema { add("json-schema", ["file": .string(jsonSchema)], "--json-schema") }
         for name in processorNames { add(name, [:], "--processor \(name)") }
         for p in processorParameters {
             guard let eq = p.firstIndex(of: "="), let dot = p[..<eq].lastIndex(of: "."), dot != p.startIndex,

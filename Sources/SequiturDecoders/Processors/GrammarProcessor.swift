@@ -30,6 +30,13 @@ public struct GrammarProcessor: LogitProcessor {
         state = automaton.initial
     }
 
+    /// A processor with a masker already built (for the vocabulary of the models it will decode with: one of
+    /// the same size), so its token trie is not built again.
+    public init(masker: TokenMasker) {
+        shared = SharedMasks(automaton: masker.automaton, prebuilt: masker)
+        state = masker.automaton.initial
+    }
+
     /// A processor for GBNF text; `GrammarError` (line and column) when it does not parse or compile.
     public init(gbnf: String, root: String = "root") throws {
         self.init(automaton: try GrammarAutomaton(gbnf: gbnf, root: root))
@@ -43,6 +50,31 @@ public struct GrammarProcessor: LogitProcessor {
         } catch let e as GrammarError {
             throw DecodingError.invalidParameter(name: file == nil ? "gbnf" : "file",
                                                  message: file.map { e.in(file: $0).description } ?? e.description)
+        }
+    }
+
+    // MARK: JSON Schema
+
+    public static let jsonSchemaName = "json-schema"
+    static let jsonSchemaSummary = "constrains output to JSON documents valid against a JSON Schema (a common subset)"
+    public static let jsonSchemaParameters: [ParameterSpec] = [
+        ParameterSpec("schema", .string, default: "", help: "the schema as JSON text (give this or file)"),
+        ParameterSpec("file", .string, default: "", help: "a JSON Schema file (give this or schema)"),
+    ]
+
+    /// A processor for the JSON documents `schema` (JSON text) admits; `JSONSchemaError` names the pointer of
+    /// a keyword it cannot honour.
+    public init(jsonSchema schema: String) throws {
+        try self.init(gbnf: try JSONSchemaGrammar.gbnf(schema: schema))
+    }
+
+    public init(jsonSchemaConfiguration configuration: ProcessorConfiguration) throws {
+        let (text, file) = try Self.source(configuration, textParameter: "schema")
+        do {
+            try self.init(jsonSchema: text)
+        } catch let e as JSONSchemaError {
+            throw DecodingError.invalidParameter(name: file == nil ? "schema" : "file",
+                                                 message: (file.map { "\($0): " } ?? "") + e.description)
         }
     }
 
@@ -106,10 +138,17 @@ private final class SharedMasks: @unchecked Sendable {
     private var vocabulary: (any Vocabulary)?
     private var masker: TokenMasker?
 
-    init(automaton: GrammarAutomaton) { self.automaton = automaton }
+    /// A masker given up front, used for any vocabulary of its size.
+    private let prebuilt: TokenMasker?
+
+    init(automaton: GrammarAutomaton, prebuilt: TokenMasker? = nil) {
+        self.automaton = automaton
+        self.prebuilt = prebuilt
+    }
 
     func masker(for vocabulary: any Vocabulary) -> TokenMasker {
         lock.withLock {
+            if let prebuilt, prebuilt.trie.vocabularySize == vocabulary.count { return prebuilt }
             if let masker, let known = self.vocabulary, known === vocabulary { return masker }
             let bytes = (0..<vocabulary.count).map { vocabulary.bytes(of: TokenID($0)) }
             let built = TokenMasker(automaton: automaton, tokenBytes: bytes)
