@@ -12,7 +12,8 @@
 /// - `\d \D \w \W \s \S` with ASCII meanings, unlike ICU's Unicode ones: `\d` is [0-9], `\w` is [A-Za-z0-9_],
 ///   `\s` is [ \t\n\r\f\v]. Tokenizers and schemas mean ASCII here, and the grammar stays small;
 /// - classes `[...]` and `[^...]` with ranges and the escapes above (class escapes included: `[^\d\s]`);
-///   `-` is literal first or last, `]`, `[` and `\` must be escaped;
+///   `-` is literal first or last, else it makes a range; `]`, `[` and `\` must be escaped, even where
+///   ICU would read them literally (`[]a]`), so that no class is read here otherwise than ICU reads it;
 /// - groups `(...)`, `(?:...)` and `(?<name>...)`, all treated alike, since capturing does not change
 ///   what matches;
 /// - alternation `|`; quantifiers `* + ? {m} {m,} {m,n}` with bounds up to `maximumRepetitionBound`, and their
@@ -21,7 +22,10 @@
 ///
 /// Refused with a `RegexGrammarError`, because a context-free grammar cannot express them or because their
 /// meaning would be guessed: backreferences, lookaround, atomic groups, possessive quantifiers, inline flags,
-/// word boundaries and other anchors, Unicode properties, nested classes and set operations, octal escapes.
+/// word boundaries and anchors other than the two above, Unicode properties, nested classes and set operations,
+/// octal escapes, other escaped letters, a quantifier with nothing to repeat or after another quantifier,
+/// `{n,m}` with n > m, unbalanced parentheses, an unescaped `{` or `}` outside a bound, empty classes, ranges
+/// that end before they start, a class that matches nothing, and groups nested deeper than 200.
 public enum RegexGrammar {
     /// The largest `m` or `n` in `{m,n}`: the automaton holds a copy of the repeated expression per repetition.
     public static let maximumRepetitionBound = 1000

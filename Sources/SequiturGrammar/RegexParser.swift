@@ -142,6 +142,11 @@ indirect enum RegexNode: Equatable, Sendable {
 struct RegexParser {
     private let scalars: [Unicode.Scalar]
     private var position = 0
+    private var groupDepth = 0
+
+    /// Parsing, and every pass over the tree after it, recurses once per open group; a bound keeps a hostile
+    /// regex like 100 000 "(" from overflowing the stack instead of failing with an error.
+    static let maximumGroupDepth = 200
 
     init(_ regex: String) {
         scalars = Array(regex.unicodeScalars)
@@ -183,7 +188,11 @@ struct RegexParser {
         let atom = try parseAtom()
         guard let bounds = try parseQuantifier() else { return atom }
         if peek() == "+" {
-            throw error(at: position, "possessive quantifiers are not supported: they can reject strings a plain quantifier accepts, which a grammar cannot express")
+            throw error(
+                at: position,
+                "possessive quantifiers are not supported: "
+                    + "they can reject strings a plain quantifier accepts, which a grammar cannot express"
+            )
         }
         // A lazy quantifier only prefers shorter matches; the set of whole strings matched is the same.
         if peek() == "?" { position += 1 }
@@ -233,7 +242,12 @@ struct RegexParser {
             value = value * 10 + Int(next.value - 0x30)
             if value > RegexGrammar.maximumRepetitionBound {
                 while let more = peek(), ("0"..."9").contains(more) { position += 1 }
-                throw error(at: start, "repetition bound above \(RegexGrammar.maximumRepetitionBound): the automaton holds a copy of the repeated expression for every repetition, so large bounds make it too big")
+                throw error(
+                    at: start,
+                    "repetition bound above \(RegexGrammar.maximumRepetitionBound): "
+                        + "the automaton holds a copy of the repeated expression for every repetition, "
+                        + "so large bounds make it too big"
+                )
             }
         }
         return position > start ? value : nil
@@ -261,16 +275,28 @@ struct RegexParser {
             if (try? parseBraceBounds()) != nil {
                 throw error(at: start, "quantifier \"{\" has nothing to repeat")
             }
-            throw error(at: start, #""{" must start a repetition bound {m}, {m,} or {m,n}; escape it as \{ to match it"#)
+            throw error(
+                at: start,
+                #""{" must start a repetition bound {m}, "#
+                    + #"{m,} or {m,n}; escape it as \{ to match it"#
+            )
         case "}":
             // ICU refuses a lone "}" too; accepting it would make a regex mean something here it cannot mean there.
             throw error(at: start, #""}" closes no repetition bound; escape it as \} to match it"#)
         case "^":
-            throw error(at: start, #""^" is only supported at the very start of the regex: anchors elsewhere are not supported"#)
+            throw error(
+                at: start,
+                #""^" is only supported at the very start of the regex: "#
+                    + #"anchors elsewhere are not supported"#
+            )
         case "$":
             // A trailing $ is as harmless as a leading ^.
             guard position == scalars.count - 1 else {
-                throw error(at: start, #""$" is only supported at the very end of the regex: anchors elsewhere are not supported"#)
+                throw error(
+                    at: start,
+                    #""$" is only supported at the very end of the regex: "#
+                        + #"anchors elsewhere are not supported"#
+                )
             }
             position += 1
             return .empty
@@ -282,6 +308,11 @@ struct RegexParser {
 
     private mutating func parseGroup() throws(RegexGrammarError) -> RegexNode {
         let open = position
+        guard groupDepth < Self.maximumGroupDepth else {
+            throw error(at: open, "groups nested deeper than \(Self.maximumGroupDepth) are not supported")
+        }
+        groupDepth += 1
+        defer { groupDepth -= 1 }
         position += 1
         if peek() == "?" {
             switch peek(1) {
@@ -294,7 +325,11 @@ struct RegexParser {
             case "=", "!":
                 throw error(at: open, "lookahead is not supported: a grammar cannot look ahead of what it matches")
             case ">":
-                throw error(at: open, "atomic groups are not supported: they can reject strings a plain group accepts, which a grammar cannot express")
+                throw error(
+                    at: open,
+                    "atomic groups are not supported: "
+                        + "they can reject strings a plain group accepts, which a grammar cannot express"
+                )
             case "P":
                 throw error(at: open, "(?P<name>...) is not supported; write a named group as (?<name>...)")
             default:
@@ -317,7 +352,11 @@ struct RegexParser {
             position += 1
         }
         guard position > nameStart, isASCIILetter(scalars[nameStart]), peek() == ">" else {
-            throw error(at: open, "a group name must be ASCII letters and digits, starting with a letter, closed by \">\"")
+            throw error(
+                at: open,
+                "a group name must be ASCII letters and digits, "
+                    + "starting with a letter, closed by \">\""
+            )
         }
         position += 1
     }
@@ -386,7 +425,11 @@ struct RegexParser {
         case "\\":
             return try parseEscape()
         case "[":
-            throw error(at: position, #"nested classes and POSIX classes like [:alpha:] are not supported; to match "[" escape it as \["#)
+            throw error(
+                at: position,
+                #"nested classes and POSIX classes like [:alpha:] are not supported; "#
+                    + #"to match "[" escape it as \["#
+            )
         case "&" where peek(1) == "&":
             throw error(at: position, #""&&" (set intersection) is not supported; escape "&" as \&"#)
         default:
@@ -436,17 +479,33 @@ struct RegexParser {
             }
             return .scalar(try parseHexScalar(digits: 2, escapeStart: backslash))
         case "1"..."9":
-            throw error(at: backslash, "backreferences like \\\(escaped) are not supported: matching what a group matched is beyond a grammar")
+            throw error(
+                at: backslash,
+                "backreferences like \\\(escaped) are not supported: "
+                    + "matching what a group matched is beyond a grammar"
+            )
         case "0":
             throw error(at: backslash, #"octal escapes like \0 are not supported; write \xHH"#)
         case "b", "B":
-            throw error(at: backslash, "word boundaries \\\(escaped) are not supported: a grammar cannot look at the characters around a position")
+            throw error(
+                at: backslash,
+                "word boundaries \\\(escaped) are not supported: "
+                    + "a grammar cannot look at the characters around a position"
+            )
         case "A", "z", "Z", "G":
             throw error(at: backslash, "anchor \\\(escaped) is not supported: the match is whole-string already")
         case "p", "P":
-            throw error(at: backslash, "Unicode property classes \\\(escaped){...} are not supported; write the ranges in a class")
+            throw error(
+                at: backslash,
+                "Unicode property classes \\\(escaped){...} are not supported; "
+                    + "write the ranges in a class"
+            )
         case "k":
-            throw error(at: backslash, #"named backreferences \k<name> are not supported: matching what a group matched is beyond a grammar"#)
+            throw error(
+                at: backslash,
+                #"named backreferences \k<name> are not supported: "#
+                    + #"matching what a group matched is beyond a grammar"#
+            )
         case "Q", "E":
             throw error(at: backslash, #"quoting with \Q...\E is not supported; escape each character"#)
         default:
@@ -462,7 +521,8 @@ struct RegexParser {
     private mutating func parseHexScalar(digits: Int?, escapeStart: Int) throws(RegexGrammarError) -> Unicode.Scalar {
         var value: UInt32 = 0
         var count = 0
-        while count < (digits ?? 8), let next = peek(), next.properties.isASCIIHexDigit, let digit = UInt32(String(next), radix: 16) {
+        while count < (digits ?? 8), let next = peek(), next.properties.isASCIIHexDigit,
+              let digit = UInt32(String(next), radix: 16) {
             value = value * 16 + digit
             count += 1
             position += 1
@@ -475,7 +535,11 @@ struct RegexParser {
             throw error(at: escapeStart, "\(escape) needs hexadecimal digits")
         }
         guard let scalar = Unicode.Scalar(value) else {
-            throw error(at: escapeStart, "\(escape) names U+\(String(value, radix: 16, uppercase: true)), which is not a Unicode scalar")
+            throw error(
+                at: escapeStart,
+                "\(escape) names U+\(String(value, radix: 16, uppercase: true)), "
+                    + "which is not a Unicode scalar"
+            )
         }
         return scalar
     }

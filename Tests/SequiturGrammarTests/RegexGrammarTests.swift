@@ -314,6 +314,15 @@ struct RegexGrammarErrorTests {
         }
     }
 
+    @Test func refusesGroupsNestedTooDeeply() throws {
+        let depth = RegexParser.maximumGroupDepth
+        let deepest = String(repeating: "(", count: depth) + "a" + String(repeating: ")", count: depth)
+        #expect(try RegexGrammar.gbnf(regex: deepest) == "root ::= \"a\"\n")
+        #expect(throws: RegexGrammarError(offset: depth, message: "groups nested deeper than \(depth) are not supported")) {
+            try RegexGrammar.gbnf(regex: "(" + deepest + ")")
+        }
+    }
+
     @Test func acceptsTheLargestBound() throws {
         let recogniser = try RegexTestRecogniser(gbnf: RegexGrammar.gbnf(regex: "a{1000}"))
         #expect(try recogniser.accepts(String(repeating: "a", count: 1000)))

@@ -108,7 +108,10 @@ struct RegexTestRecogniser {
     private static func checkRepetitions(_ node: Node, _ nullable: [Bool]) throws {
         switch node.expression {
         case .literal, .characterClass, .anyScalar, .rule: return
-        case .alternatives(let options): for sequence in options { for element in sequence { try checkRepetitions(element, nullable) } }
+        case .alternatives(let options):
+            for sequence in options {
+                for element in sequence { try checkRepetitions(element, nullable) }
+            }
         case .repetition(let body, _, let max):
             // Only unbounded repetition becomes a recursive rule in llama.cpp; bounded ones are unrolled.
             if max == nil, isNullable(body, nullable) {
