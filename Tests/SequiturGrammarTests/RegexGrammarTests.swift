@@ -25,6 +25,8 @@ extension RegexGrammarOracleTests {
                  matching: ["", "e", "ab", "cdabe", "abab"], nonMatching: ["a", "ee", "eab", "abc"]),
         Case(regex: #"[^\d\s]{2,4}"#, alphabet: "a1 é\t-\n\u{0B}😀",
                  matching: ["ab", "é-😀", "abcd"], nonMatching: ["a", "abcde", "a1", "a b"]),
+        Case(regex: #"[^\D\s]+|[^\Wa]-|[\S\d]"#, alphabet: "1a b-\n_",
+             matching: ["123", "b-", "_-", "a", "-"], nonMatching: ["", "1a", "a-", " ", "\n"]),
         Case(regex: "colou?r", alphabet: "colur",
                  matching: ["color", "colour"], nonMatching: ["colouur", "colr", "Color"]),
         Case(regex: "(?:x|y){0,3}z", alphabet: "xyz",
@@ -161,7 +163,9 @@ struct RegexGrammarRandomRegexTests {
         let alternativeCount = Int.random(in: 1...(depth > 0 ? 3 : 1), using: &generator)
         return (0..<alternativeCount).map { _ in
             (0..<Int.random(in: 0...3, using: &generator)).map { _ in
-                let atoms = ["a", "b", "1", ".", "[ab]", "[^a]", #"\d"#, #"\W"#, #"\n"#, "[a-b1]"]
+                let atoms = [
+                    "a", "b", "1", ".", "[ab]", "[^a]", #"\d"#, #"\W"#, #"\n"#, "[a-b1]", #"[^\d\n]"#, #"[\Wa]"#,
+                ]
                 var atom = atoms.randomElement(using: &generator)!
                 if depth > 0, Int.random(in: 0..<3, using: &generator) == 0 {
                     let open = Bool.random(using: &generator) ? "(" : "(?:"
