@@ -52,6 +52,8 @@ public struct ProcessorRegistry: Sendable {
                    parameters: GrammarProcessor.parameters, factory: GrammarProcessor.init(configuration:))
         r.register(name: GrammarProcessor.jsonSchemaName, summary: GrammarProcessor.jsonSchemaSummary,
                    parameters: GrammarProcessor.jsonSchemaParameters, factory: GrammarProcessor.init(jsonSchemaConfiguration:))
+        r.register(name: GrammarProcessor.regexName, summary: GrammarProcessor.regexSummary,
+                   parameters: GrammarProcessor.regexParameters, factory: GrammarProcessor.init(regexConfiguration:))
         r.register(name: SuppressTokensProcessor.registryName, summary: SuppressTokensProcessor.summary,
                    parameters: SuppressTokensProcessor.parameters, factory: SuppressTokensProcessor.init(configuration:))
         return r

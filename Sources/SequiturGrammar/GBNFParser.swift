@@ -132,18 +132,18 @@ public struct GBNFParser {
                     throw GrammarError(line: l, column: col, message: "rule \"\(name)\" starts on the same line as the rule before it (or inside parentheses)")
                 }
                 part = .rule(reference(name, line: l, column: col))
-                parts.append(try parseRepetitions(part))
+                parts.append(try parseRepetitions(part, nested: nested))
                 continue
             default:
                 return .sequence(parts)
             }
             skipSpace(newlines: nested)
-            parts.append(try parseRepetitions(part))
+            parts.append(try parseRepetitions(part, nested: nested))
         }
         return .sequence(parts)
     }
 
-    private mutating func parseRepetitions(_ base: GrammarExpression) throws -> GrammarExpression {
+    private mutating func parseRepetitions(_ base: GrammarExpression, nested: Bool) throws -> GrammarExpression {
         var part = base
         while let c = peek, c == "*" || c == "+" || c == "?" || c == "{" {
             let (l, col) = (line, column)
@@ -159,9 +159,9 @@ public struct GBNFParser {
                 }
                 part = .repetition(part, min: low, max: high)
             }
-            skipSpace(newlines: false)
+            skipSpace(newlines: nested)
         }
-        skipSpace(newlines: false)
+        skipSpace(newlines: nested)
         return part
     }
 
@@ -220,7 +220,7 @@ public struct GBNFParser {
             let (l, col) = (line, column)
             let low = try parseCharacter()
             var high = low
-            if peek == "-", text.indices.contains(at + 1), text[at + 1] != "]" {
+            if peek == "-", text.indices.contains(at + 1), text[at + 1] != "]", text[at + 1] != "\n" {
                 advance()
                 high = try parseCharacter()
                 guard high.value >= low.value else {

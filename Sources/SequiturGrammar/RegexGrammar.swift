@@ -29,6 +29,8 @@
 public enum RegexGrammar {
     /// The largest `m` or `n` in `{m,n}`: the automaton holds a copy of the repeated expression per repetition.
     public static let maximumRepetitionBound = 1000
+    /// Groups nested deeper than this are refused, so a hostile regex cannot overflow the parser's stack.
+    public static let maximumGroupDepth = RegexParser.maximumGroupDepth
 
     /// GBNF text with one rule, `root`, accepting exactly the strings `regex` matches as a whole.
     public static func gbnf(regex: String) throws(RegexGrammarError) -> String {

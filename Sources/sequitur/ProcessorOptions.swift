@@ -23,6 +23,8 @@ struct ProcessorOptions: ParsableArguments {
     var grammar: String?
     @Option(help: ArgumentHelp("Constrain the output to JSON valid against a JSON Schema.", valueName: "file"))
     var jsonSchema: String?
+    @Option(help: ArgumentHelp("Constrain the output to text this regular expression matches whole.", valueName: "regex"))
+    var regex: String?
     @Option(name: .customLong("processor"), help: ArgumentHelp("A logit processor by name (repeatable): \(ProcessorRegistry.standard.names.joined(separator: ", ")).", valueName: "name"))
     var processorNames: [String] = []
     @Option(name: .customLong("processor-param"), help: ArgumentHelp("A parameter of a --processor, NAME.KEY=VALUE (repeatable); lists and mappings as JSON, e.g. bad-words.sequences=[[1,2]].", valueName: "name.key=value"))
@@ -52,6 +54,7 @@ struct ProcessorOptions: ParsableArguments {
         if let noRepeatNgram { add("no-repeat-ngram", ["size": .int(noRepeatNgram)], "--no-repeat-ngram") }
         if let grammar { add("grammar", ["file": .string(grammar)], "--grammar") }
         if let jsonSchema { add("json-schema", ["file": .string(jsonSchema)], "--json-schema") }
+        if let regex { add("regex", ["pattern": .string(regex)], "--regex") }
         for name in processorNames { add(name, [:], "--processor \(name)") }
         for p in processorParameters {
             guard let eq = p.firstIndex(of: "="), let dot = p[..<eq].lastIndex(of: "."), dot != p.startIndex,

@@ -7,10 +7,12 @@ struct ProcessorsCommand: ParsableCommand {
         commandName: "processors",
         abstract: "List the registered logit processors with their parameters, types and defaults.",
         discussion: """
-            Processors adjust each step's next-token log-probs (the model's normalised scores) before any decoder \
-            chooses. Set them in a configuration file (processors: [{name, parameters}]) or on generate and chat \
-            with --processor NAME --processor-param NAME.KEY=VALUE, or the shortcuts --repetition-penalty, \
-            --presence-penalty, --frequency-penalty, --logit-bias, --min-new-tokens, --no-repeat-ngram.
+            Processors adjust each step's next-token scores before any decoder chooses (raw logits under greedy \
+            and sampling, log-probs under beam and exhaustive search, as in transformers). Set them in a \
+            configuration file (processors: [{name, parameters}]) or on generate and chat with --processor NAME \
+            --processor-param NAME.KEY=VALUE, or the shortcuts --repetition-penalty, --presence-penalty, \
+            --frequency-penalty, --logit-bias, --min-new-tokens, --no-repeat-ngram, --grammar, --json-schema, \
+            --regex. `sequitur grammar` shows the grammar a schema or regex becomes.
             """
     )
 

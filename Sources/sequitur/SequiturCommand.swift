@@ -14,7 +14,8 @@ struct SequiturCommand: ParsableCommand {
             """,
         subcommands: [
             GenerateCommand.self, ChatCommand.self, ScoreCommand.self, RankCommand.self, PerplexityCommand.self,
-            CompareDecodersCommand.self, MergeCommand.self, DecodersCommand.self, ProcessorsCommand.self, TokenizeCommand.self,
+            CompareDecodersCommand.self, MergeCommand.self, DecodersCommand.self, ProcessorsCommand.self, GrammarCommand.self,
+            TokenizeCommand.self,
             InspectCommand.self,
             BenchCommand.self, DevicesCommand.self, CheckKernelsCommand.self,
         ]

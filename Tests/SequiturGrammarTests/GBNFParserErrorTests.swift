@@ -19,6 +19,7 @@ struct GBNFParserErrorTests {
         ("root ::= \"a\"\nitem \"b\"", 2, 6, "expected ::= after rule name \"item\""),
         ("root ::= \"abc", 1, 14, "unterminated string literal"),
         ("root ::= [a-z", 1, 14, "unterminated character class"),
+        ("root ::= \"a\"\nx ::= [b-\n", 2, 10, "unterminated character class"),
         ("root ::= [z-a]", 1, 11, "range \"z\"-\"a\" runs backwards"),
         ("root ::= (\"a\" | \"b\"", 1, 20, "missing ) for the ( at line 1, column 10"),
         ("root ::= \"a\" item\n", 1, 14, "rule \"item\" is used but never defined"),

@@ -81,7 +81,7 @@ struct GrammarAutomatonTests {
     /// Every scalar is in a class's automaton exactly when it is in the class's set, for random sets that
     /// straddle the UTF-8 length boundaries.
     @Test func classesMatchTheirScalarSets() throws {
-        var rng = SplitMix64(seed: 11)
+        var rng = SplitMix64(state: 11)
         let edges: [UInt32] = [0, 0x41, 0x7F, 0x80, 0x7FF, 0x800, 0xD7FF, 0xE000, 0xFFFF, 0x10000, 0x3FFFF, 0x10FFFF]
         for _ in 0..<20 {
             var ranges: [ClosedRange<UInt32>] = []
@@ -101,18 +101,5 @@ struct GrammarAutomatonTests {
                 #expect(g.accepts(String(Character(scalar))) == set.contains(scalar), "U+\(String(v, radix: 16)) in \(set.ranges)")
             }
         }
-    }
-}
-
-/// A small seeded generator, so random tests are the same on every run.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -6,24 +6,9 @@ import Testing
 /// that produced it: JSON under a schema parses with Foundation and validates with `ReferenceSchemaValidator`,
 /// text under each of llama.cpp's grammar files is accepted by `ReferenceGBNFRecogniser`, and exhaustive search
 /// under a grammar returns a certified sentence the grammar admits, at least as likely as greedy's and beam's.
-@Suite(.serialized, .enabled(if: GrammarModelTests.shouldRun, "default model not present (set CI to require it)"))
+@Suite(.serialized, .enabled(if: GrammarTestModel.shouldRun, "default model not present (set CI to require it)"))
 struct GrammarModelTests {
-    static var shouldRun: Bool {
-        FileManager.default.fileExists(atPath: ModelLocator.defaultModelURL.path)
-            || ProcessInfo.processInfo.environment["CI"] != nil
-    }
-
-    /// The model and tokenizer, loaded once for the suite (the suite is serialised: one decode at a time).
-    nonisolated(unsafe) private static var loaded: (model: LlamaModel, tokenizer: BPETokenizer)?
-
-    private func model() throws -> (model: LlamaModel, tokenizer: BPETokenizer) {
-        if let loaded = Self.loaded { return loaded }
-        let file = try GGUFFile(contentsOf: ModelLocator.resolve(nil))
-        let tokenizer = try BPETokenizer(gguf: file)
-        let loaded = (try LlamaModel(file: file, backend: CPUBackend(threads: 2), vocabulary: tokenizer), tokenizer)
-        Self.loaded = loaded
-        return loaded
-    }
+    private func model() throws -> (model: LlamaModel, tokenizer: BPETokenizer) { try GrammarTestModel.load() }
 
     static let grammarFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("../Fixtures/grammars").standardized
@@ -108,5 +93,25 @@ struct GrammarModelTests {
             line += "; \(decoder.name): \(tokenizer.decode(other.tokens, skipSpecial: true)) log Pr \(other.logProb)"
         }
         print(line)
+    }
+}
+
+/// The default model and its tokenizer, loaded once for `GrammarModelTests` (a serialised suite: one decode at
+/// a time, so the unsynchronised cache is safe).
+enum GrammarTestModel {
+    static var shouldRun: Bool {
+        FileManager.default.fileExists(atPath: ModelLocator.defaultModelURL.path)
+            || ProcessInfo.processInfo.environment["CI"] != nil
+    }
+
+    nonisolated(unsafe) private static var loaded: (model: LlamaModel, tokenizer: BPETokenizer)?
+
+    static func load() throws -> (model: LlamaModel, tokenizer: BPETokenizer) {
+        if let loaded { return loaded }
+        let file = try GGUFFile(contentsOf: ModelLocator.resolve(nil))
+        let tokenizer = try BPETokenizer(gguf: file)
+        let model = (try LlamaModel(file: file, backend: CPUBackend(threads: 2), vocabulary: tokenizer), tokenizer)
+        loaded = model
+        return model
     }
 }

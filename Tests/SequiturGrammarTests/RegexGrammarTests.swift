@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import SequiturGrammar
+import SequiturGrammar
 
 extension RegexGrammarOracleTests {
     /// A regex under test, the scalars its random candidates are drawn from, and strings written by hand: some it
@@ -84,18 +84,6 @@ extension RegexGrammarOracleTests {
     ]
 }
 
-/// SplitMix64: deterministic, so a failing candidate fails on every run.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Whether NSRegularExpression matches all of `string`. `\A...\z` rather than `^...$`, because ICU's `$` also
 /// matches before a final line terminator, which would make "abc\n" a whole match of `abc`.
 private func oracleMatches(_ regex: NSRegularExpression, _ string: String) -> Bool {
@@ -136,7 +124,8 @@ struct RegexGrammarOracleTests {
     func acceptsExactlyWhatTheOracleMatchesWhole(_ regexCase: Case) throws {
         let oracle = try NSRegularExpression(pattern: #"\A(?:"# + regexCase.regex + #")\z"#)
         let grammar = try RegexGrammar.gbnf(regex: regexCase.regex)
-        let recogniser = try RegexTestRecogniser(gbnf: grammar)
+        let recogniser = try ReferenceGBNFRecogniser(gbnf: grammar)
+        let automaton = try GrammarAutomaton(gbnf: grammar)
         for string in regexCase.matching {
             #expect(oracleMatches(oracle, string), "hand-written match \(string.debugDescription) is not one")
         }
@@ -145,9 +134,10 @@ struct RegexGrammarOracleTests {
         }
         var disagreements: [String] = []
         for string in candidates(for: regexCase, seed: UInt64(truncatingIfNeeded: regexCase.regex.unicodeScalars.count) &+ 17) {
-            if try recogniser.accepts(string) != oracleMatches(oracle, string) { disagreements.append(string) }
+            let expected = oracleMatches(oracle, string)
+            if recogniser.accepts(string) != expected || automaton.accepts(string) != expected { disagreements.append(string) }
         }
-        #expect(disagreements.isEmpty, "grammar \(grammar.debugDescription) disagrees with ICU on \(disagreements.prefix(5).map(\.debugDescription))")
+        #expect(disagreements.isEmpty, "grammar \(grammar.debugDescription) (reference recogniser or automaton) disagrees with ICU on \(disagreements.prefix(5).map(\.debugDescription))")
     }
 }
 
@@ -184,12 +174,14 @@ struct RegexGrammarRandomRegexTests {
             let regex = Self.randomRegex(depth: 2, using: &generator)
             let oracle = try NSRegularExpression(pattern: #"\A(?:"# + regex + #")\z"#)
             let grammar = try RegexGrammar.gbnf(regex: regex)
-            let recogniser = try RegexTestRecogniser(gbnf: grammar)
+            let recogniser = try ReferenceGBNFRecogniser(gbnf: grammar)
+            let automaton = try GrammarAutomaton(gbnf: grammar)
             var disagreements: [String] = []
             for _ in 0..<80 {
                 let length = Int.random(in: 0...6, using: &generator)
                 let string = String((0..<length).map { _ in alphabet.randomElement(using: &generator)! })
-                if try recogniser.accepts(string) != oracleMatches(oracle, string) { disagreements.append(string) }
+                let expected = oracleMatches(oracle, string)
+                if recogniser.accepts(string) != expected || automaton.accepts(string) != expected { disagreements.append(string) }
             }
             #expect(disagreements.isEmpty, "\(regex) as \(grammar.debugDescription) disagrees on \(disagreements.prefix(5))")
         }
@@ -225,16 +217,16 @@ struct RegexGrammarOutputTests {
 
     /// Deliberate differences from ICU, whose \d, \w and \s are Unicode-wide.
     @Test func classEscapesHaveASCIIMeanings() throws {
-        let digits = try RegexTestRecogniser(gbnf: RegexGrammar.gbnf(regex: #"\d"#))
+        let digits = try ReferenceGBNFRecogniser(gbnf: RegexGrammar.gbnf(regex: #"\d"#))
         #expect(try digits.accepts("7"))
         #expect(try !digits.accepts("\u{0663}"))  // ARABIC-INDIC DIGIT THREE is \d in ICU
-        let word = try RegexTestRecogniser(gbnf: RegexGrammar.gbnf(regex: #"\w"#))
+        let word = try ReferenceGBNFRecogniser(gbnf: RegexGrammar.gbnf(regex: #"\w"#))
         #expect(try word.accepts("_"))
         #expect(try !word.accepts("é"))
-        let space = try RegexTestRecogniser(gbnf: RegexGrammar.gbnf(regex: #"\s"#))
+        let space = try ReferenceGBNFRecogniser(gbnf: RegexGrammar.gbnf(regex: #"\s"#))
         #expect(try space.accepts("\u{0B}"))
         #expect(try !space.accepts("\u{A0}"))
-        let notSpace = try RegexTestRecogniser(gbnf: RegexGrammar.gbnf(regex: #"\S"#))
+        let notSpace = try ReferenceGBNFRecogniser(gbnf: RegexGrammar.gbnf(regex: #"\S"#))
         #expect(try notSpace.accepts("\u{A0}"))
     }
 }
@@ -319,7 +311,7 @@ struct RegexGrammarErrorTests {
     }
 
     @Test func refusesGroupsNestedTooDeeply() throws {
-        let depth = RegexParser.maximumGroupDepth
+        let depth = RegexGrammar.maximumGroupDepth
         let deepest = String(repeating: "(", count: depth) + "a" + String(repeating: ")", count: depth)
         #expect(try RegexGrammar.gbnf(regex: deepest) == "root ::= \"a\"\n")
         #expect(throws: RegexGrammarError(offset: depth, message: "groups nested deeper than \(depth) are not supported")) {
@@ -328,8 +320,8 @@ struct RegexGrammarErrorTests {
     }
 
     @Test func acceptsTheLargestBound() throws {
-        let recogniser = try RegexTestRecogniser(gbnf: RegexGrammar.gbnf(regex: "a{1000}"))
-        #expect(try recogniser.accepts(String(repeating: "a", count: 1000)))
-        #expect(try !recogniser.accepts(String(repeating: "a", count: 999)))
+        let recogniser = try ReferenceGBNFRecogniser(gbnf: RegexGrammar.gbnf(regex: "a{1000}"))
+        #expect(recogniser.accepts(String(repeating: "a", count: 1000)))
+        #expect(!recogniser.accepts(String(repeating: "a", count: 999)))
     }
 }

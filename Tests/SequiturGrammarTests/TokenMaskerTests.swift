@@ -6,7 +6,7 @@ import SequiturGrammar
 struct TokenMaskerTests {
     @Test(arguments: [1, 2, 3])
     func masksEqualTokenByTokenAdvance(seed: UInt64) throws {
-        var rng = SplitMix64(seed: seed)
+        var rng = SplitMix64(state: seed)
         let alphabet = Array("{}[]\":, 0123456789abtrufelsn\\é".utf8)
         var vocabulary: [[UInt8]] = [[]]   // a control token with no bytes
         for _ in 0..<397 {

@@ -78,6 +78,32 @@ public struct GrammarProcessor: LogitProcessor {
         }
     }
 
+    // MARK: Regular expressions
+
+    public static let regexName = "regex"
+    static let regexSummary = "constrains output to text a regular expression matches whole (a documented subset)"
+    public static let regexParameters: [ParameterSpec] = [
+        ParameterSpec("pattern", .string, default: "", help: "the regular expression; the whole output must match it"),
+    ]
+
+    /// A processor for the strings `pattern` matches whole; `RegexGrammarError` gives the column of a construct
+    /// outside the subset (`RegexGrammar`).
+    public init(regex pattern: String) throws {
+        try self.init(gbnf: try RegexGrammar.gbnf(regex: pattern))
+    }
+
+    public init(regexConfiguration configuration: ProcessorConfiguration) throws {
+        let pattern = try configuration.string("pattern")
+        guard !pattern.isEmpty else {
+            throw DecodingError.invalidParameter(name: "pattern", message: "give the regular expression the output must match")
+        }
+        do {
+            try self.init(regex: pattern)
+        } catch let e as RegexGrammarError {
+            throw DecodingError.invalidParameter(name: "pattern", message: e.description)
+        }
+    }
+
     /// The text of a grammar-like processor given inline (`textParameter`) or as a `file`: exactly one of them.
     static func source(_ configuration: ProcessorConfiguration, textParameter: String) throws -> (text: String, file: String?) {
         let text = try configuration.string(textParameter), path = try configuration.string("file")
