@@ -4,23 +4,37 @@ import Foundation
 /// re-tokenising) and cached per state, so a state a decode returns to (inside a JSON string, between list
 /// items) costs one dictionary lookup. Tokens without bytes (control tokens, end tokens) are never in a mask:
 /// whether a sequence may end is `GrammarAutomaton.isAccepting`, the caller's to apply to its end tokens.
+///
+/// With `trimsTrailingWhitespace`, an output may not end in whitespace even where the grammar allows it (JSON
+/// grammars allow whitespace after the last token, as llama.cpp's do; a model left to choose between the end
+/// token and a newline often takes the newline, then tabs, up to the grammar's bound). A token that ends in
+/// whitespace is then allowed only where some non-whitespace byte can still follow.
 public final class TokenMasker: @unchecked Sendable {
     public let automaton: GrammarAutomaton
     public let trie: TokenTrie
+    public let trimsTrailingWhitespace: Bool
     private let tokenBytes: [[UInt8]]
     private let lock = NSLock()
     private var masks: [GrammarAutomaton.State: TokenMask] = [:]
+    /// Per state: whether a non-whitespace byte can follow, after any run of whitespace (lock held to use).
+    private var continuesPastWhitespace: [GrammarAutomaton.State: Bool] = [:]
 
     /// `tokenBytes[t]` is token `t`'s bytes.
-    public convenience init(automaton: GrammarAutomaton, tokenBytes: [[UInt8]]) {
-        self.init(automaton: automaton, trie: TokenTrie(tokenBytes: tokenBytes))
+    public convenience init(automaton: GrammarAutomaton, tokenBytes: [[UInt8]], trimsTrailingWhitespace: Bool = false) {
+        self.init(automaton: automaton, trie: TokenTrie(tokenBytes: tokenBytes), trimsTrailingWhitespace: trimsTrailingWhitespace)
     }
 
     /// A masker over a trie already built for the vocabulary (one trie serves every grammar).
-    public init(automaton: GrammarAutomaton, trie: TokenTrie) {
+    public init(automaton: GrammarAutomaton, trie: TokenTrie, trimsTrailingWhitespace: Bool = false) {
         self.automaton = automaton
         self.trie = trie
         self.tokenBytes = trie.tokenBytes
+        self.trimsTrailingWhitespace = trimsTrailingWhitespace
+    }
+
+    /// Space, tab, line feed, carriage return: JSON's whitespace, and what "trailing whitespace" means here.
+    public static func isWhitespace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
     }
 
     /// The tokens whose bytes can follow in `state` (each a viable prefix of a sentence, possibly ending it).
@@ -52,8 +66,12 @@ public final class TokenMasker: @unchecked Sendable {
                             let after = next(s, edgeByte[e])
                             guard after != GrammarAutomaton.dead else { continue }
                             let child = Int(edgeChild[e])
-                            for i in Int(trie.tokenStart[child])..<Int(trie.tokenStart[child + 1]) {
-                                mask.insert(trie.tokens[i])
+                            let endsHere = !trimsTrailingWhitespace || !Self.isWhitespace(edgeByte[e])
+                                || continuesPastWhitespace(after, next: next)
+                            if endsHere {
+                                for i in Int(trie.tokenStart[child])..<Int(trie.tokenStart[child + 1]) {
+                                    mask.insert(trie.tokens[i])
+                                }
                             }
                             if edgeStart[child] < edgeStart[child + 1] { pending.append((Int32(child), after)) }
                         }
@@ -61,6 +79,31 @@ public final class TokenMasker: @unchecked Sendable {
                 }
             }
         }
+    }
+}
+
+extension TokenMasker {
+    /// Whether, from `state`, some run of whitespace (possibly empty) leads to a state where a non-whitespace
+    /// byte can follow: memoised per state, searched over whitespace transitions only.
+    fileprivate func continuesPastWhitespace(_ state: GrammarAutomaton.State,
+                                             next: (GrammarAutomaton.State, UInt8) -> GrammarAutomaton.State) -> Bool {
+        if let known = continuesPastWhitespace[state] { return known }
+        var seen: Set<GrammarAutomaton.State> = [state]
+        var pending = [state]
+        var found = false
+        search: while let s = pending.popLast() {
+            for byte in UInt8.min...UInt8.max {
+                let after = next(s, byte)
+                guard after != GrammarAutomaton.dead else { continue }
+                if !Self.isWhitespace(byte) {
+                    found = true
+                    break search
+                }
+                if seen.insert(after).inserted { pending.append(after) }
+            }
+        }
+        continuesPastWhitespace[state] = found
+        return found
     }
 }
 

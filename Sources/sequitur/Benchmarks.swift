@@ -128,7 +128,7 @@ struct Benchmarks {
             free = try GreedyDecoder().decode(DecodingRequest(prompt: prompt, stop: stop), model: model).best!.tokens.count
         }
         let constrainedSeconds = try time {
-            let masker = TokenMasker(automaton: try GrammarAutomaton(gbnf: grammar), trie: trie!)
+            let masker = TokenMasker(automaton: try GrammarAutomaton(gbnf: grammar), trie: trie!, trimsTrailingWhitespace: true)
             let request = DecodingRequest(prompt: prompt, stop: stop, processors: [GrammarProcessor(masker: masker)])
             constrained = try GreedyDecoder().decode(request, model: model).best!.tokens.count
             states = masker.automaton.stateCount

@@ -72,12 +72,16 @@ struct GrammarModelTests {
     /// The worked example of the closing note: the most likely document of a two-field schema, proven, beside
     /// what greedy and beam 4 find under the same grammar.
     @Test func exhaustiveUnderASchemaIsCertifiedAndAtLeastAsLikely() throws {
-        let schema = #"{"type": "object", "additionalProperties": false, "required": ["city", "country"], "properties": {"city": {"type": "string", "maxLength": 12}, "country": {"enum": ["France", "Italy", "Spain"]}}}"#
+        let schema = """
+            {"type": "object", "additionalProperties": false, "required": ["country", "capital"],
+             "properties": {"country": {"enum": ["France", "Italy", "Spain", "Germany"]},
+                            "capital": {"enum": ["Paris", "Rome", "Madrid", "Berlin"]}}}
+            """
         let validator = try ReferenceSchemaValidator(schema: schema)
-        let prompt = "The capital of France as JSON: "
+        let prompt = #"The capital of France, as JSON: {"country": "France", "capital": "Paris"}. The capital of Italy, as JSON: "#
         let processor = try GrammarProcessor(jsonSchema: schema)
         let (model, tokenizer) = try model()
-        let request = DecodingRequest(prompt: tokenizer.encode(prompt), stop: StopConditions(maxNewTokens: 24), processors: [processor])
+        let request = DecodingRequest(prompt: tokenizer.encode(prompt), stop: StopConditions(maxNewTokens: 32), processors: [processor])
         let exact = try ExhaustiveDecoder(maxExpansions: 3_000).decode(request, model: model)
         let best = try #require(exact.best)
         let text = tokenizer.decode(best.tokens, skipSpecial: true)

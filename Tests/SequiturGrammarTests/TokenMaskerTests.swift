@@ -37,6 +37,24 @@ struct TokenMaskerTests {
         }
     }
 
+    /// Trailing whitespace: a token ending in whitespace is allowed only where a non-whitespace byte can follow.
+    @Test func trimmingTrailingWhitespace() throws {
+        let automaton = try GrammarAutomaton(gbnf: #"root ::= "{" ws "}" ws  ws ::= [ \n]*"#.replacingOccurrences(of: "  ws ::=", with: "\nws ::="))
+        let vocabulary: [[UInt8]] = ["{", " ", "}", "} ", " }", "\n\n"].map { Array($0.utf8) }
+        let trimming = TokenMasker(automaton: automaton, tokenBytes: vocabulary, trimsTrailingWhitespace: true)
+        let plain = TokenMasker(automaton: automaton, tokenBytes: vocabulary)
+        func allowed(_ masker: TokenMasker, after text: String) -> [Int32] {
+            let state = automaton.advance(automaton.initial, over: Array(text.utf8))
+            return (0..<Int32(vocabulary.count)).filter { masker.allowedTokens(state).contains($0) }
+        }
+        #expect(allowed(trimming, after: "") == [0])
+        #expect(allowed(trimming, after: "{") == [1, 2, 4, 5])      // not "} ": only whitespace could follow it
+        #expect(allowed(plain, after: "{") == [1, 2, 3, 4, 5])
+        #expect(allowed(trimming, after: "{}") == [])
+        #expect(allowed(plain, after: "{}") == [1, 5])
+        #expect(allowed(trimming, after: "{ \n") == [1, 2, 4, 5])
+    }
+
     @Test func forbidOthersSetsExactlyTheOthers() {
         var mask = TokenMask(count: 130)
         for t: Int32 in [0, 63, 64, 129] { mask.insert(t) }

@@ -17,36 +17,41 @@ public struct GrammarProcessor: LogitProcessor {
         ParameterSpec("gbnf", .string, default: "", help: "the grammar's text (give this or file)"),
         ParameterSpec("file", .string, default: "", help: "a .gbnf file (give this or gbnf)"),
         ParameterSpec("root", .string, default: "root", help: "the start rule"),
+        ParameterSpec("trimTrailingWhitespace", .boolean, default: false,
+                      help: "never end on whitespace, even where the grammar allows it"),
     ]
 
     private let shared: SharedMasks
     private var state: GrammarAutomaton.State
     private var masker: TokenMasker?
     private var endTokens: [TokenID] = []
+    /// Whether the output so far ends in whitespace (what `trimsTrailingWhitespace` forbids ending on).
+    private var endsInWhitespace = false
 
-    /// A processor for `automaton`'s grammar.
-    public init(automaton: GrammarAutomaton) {
-        shared = SharedMasks(automaton: automaton)
+    /// A processor for `automaton`'s grammar. With `trimsTrailingWhitespace` the output never ends in
+    /// whitespace (see `TokenMasker`): what the JSON Schema processor does.
+    public init(automaton: GrammarAutomaton, trimsTrailingWhitespace: Bool = false) {
+        shared = SharedMasks(automaton: automaton, trimsTrailingWhitespace: trimsTrailingWhitespace)
         state = automaton.initial
     }
 
     /// A processor with a masker already built (for the vocabulary of the models it will decode with: one of
     /// the same size), so its token trie is not built again.
     public init(masker: TokenMasker) {
-        shared = SharedMasks(automaton: masker.automaton, prebuilt: masker)
+        shared = SharedMasks(automaton: masker.automaton, trimsTrailingWhitespace: masker.trimsTrailingWhitespace, prebuilt: masker)
         state = masker.automaton.initial
     }
 
     /// A processor for GBNF text; `GrammarError` (line and column) when it does not parse or compile.
-    public init(gbnf: String, root: String = "root") throws {
-        self.init(automaton: try GrammarAutomaton(gbnf: gbnf, root: root))
+    public init(gbnf: String, root: String = "root", trimsTrailingWhitespace: Bool = false) throws {
+        self.init(automaton: try GrammarAutomaton(gbnf: gbnf, root: root), trimsTrailingWhitespace: trimsTrailingWhitespace)
     }
 
     public init(configuration: ProcessorConfiguration) throws {
         let (text, file) = try Self.source(configuration, textParameter: "gbnf")
         let root = try configuration.string("root")
         do {
-            try self.init(gbnf: text, root: root)
+            try self.init(gbnf: text, root: root, trimsTrailingWhitespace: try configuration.boolean("trimTrailingWhitespace"))
         } catch let e as GrammarError {
             throw DecodingError.invalidParameter(name: file == nil ? "gbnf" : "file",
                                                  message: file.map { e.in(file: $0).description } ?? e.description)
@@ -62,10 +67,10 @@ public struct GrammarProcessor: LogitProcessor {
         ParameterSpec("file", .string, default: "", help: "a JSON Schema file (give this or schema)"),
     ]
 
-    /// A processor for the JSON documents `schema` (JSON text) admits; `JSONSchemaError` names the pointer of
-    /// a keyword it cannot honour.
+    /// A processor for the JSON documents `schema` (JSON text) admits, ending at the document's last token (no
+    /// trailing whitespace); `JSONSchemaError` names the pointer of a keyword it cannot honour.
     public init(jsonSchema schema: String) throws {
-        try self.init(gbnf: try JSONSchemaGrammar.gbnf(schema: schema))
+        try self.init(gbnf: try JSONSchemaGrammar.gbnf(schema: schema), trimsTrailingWhitespace: true)
     }
 
     public init(jsonSchemaConfiguration configuration: ProcessorConfiguration) throws {
@@ -144,22 +149,26 @@ public struct GrammarProcessor: LogitProcessor {
         } else {
             for i in logProbs.indices { logProbs[i] = -.infinity }
         }
-        let accepting = shared.automaton.isAccepting(state)
-        for (t, value) in saved { logProbs[Int(t)] = accepting && masker != nil ? value : -.infinity }
+        let ends = permitsFinish && masker != nil
+        for (t, value) in saved { logProbs[Int(t)] = ends ? value : -.infinity }
     }
 
     public mutating func accept(_ token: TokenID) {
         guard let masker, !endTokens.contains(token) else { return }
         state = masker.advance(state, token: token)
+        if let last = masker.trie.tokenBytes[Int(token)].last { endsInWhitespace = TokenMasker.isWhitespace(last) }
     }
 
-    public var permitsFinish: Bool { shared.automaton.isAccepting(state) }
+    public var permitsFinish: Bool {
+        shared.automaton.isAccepting(state) && !(shared.trimsTrailingWhitespace && endsInWhitespace)
+    }
 }
 
 /// The automaton and the token masker built for the last vocabulary it was used with, shared by every copy and
 /// fork of one processor.
 private final class SharedMasks: @unchecked Sendable {
     let automaton: GrammarAutomaton
+    let trimsTrailingWhitespace: Bool
     private let lock = NSLock()
     private var vocabulary: (any Vocabulary)?
     private var masker: TokenMasker?
@@ -167,8 +176,9 @@ private final class SharedMasks: @unchecked Sendable {
     /// A masker given up front, used for any vocabulary of its size.
     private let prebuilt: TokenMasker?
 
-    init(automaton: GrammarAutomaton, prebuilt: TokenMasker? = nil) {
+    init(automaton: GrammarAutomaton, trimsTrailingWhitespace: Bool, prebuilt: TokenMasker? = nil) {
         self.automaton = automaton
+        self.trimsTrailingWhitespace = trimsTrailingWhitespace
         self.prebuilt = prebuilt
     }
 
@@ -177,7 +187,7 @@ private final class SharedMasks: @unchecked Sendable {
             if let prebuilt, prebuilt.trie.vocabularySize == vocabulary.count { return prebuilt }
             if let masker, let known = self.vocabulary, known === vocabulary { return masker }
             let bytes = (0..<vocabulary.count).map { vocabulary.bytes(of: TokenID($0)) }
-            let built = TokenMasker(automaton: automaton, tokenBytes: bytes)
+            let built = TokenMasker(automaton: automaton, tokenBytes: bytes, trimsTrailingWhitespace: trimsTrailingWhitespace)
             self.vocabulary = vocabulary
             masker = built
             return built
