@@ -11,8 +11,9 @@ import SequiturCore
 ///     let plan = try DecodingPlan(request, model: model)          // same checks, same errors
 ///     return try plan.decodeTokenByToken(model: model, query: plan.query(topK: 1)) { answer, state, processors in
 ///         // processors: the request's, as they stand on this branch (started on the prompt, told each token)
-///         let best = plan.bestTokens(in: answer, history: state.tokens, count: 1, processors: processors)
-///         guard let first = best.first else { throw DecodingError.everyTokenForbidden }
+///         // onLogits: processors see raw logits, as under the built-in greedy and sampling decoders
+///         let best = plan.bestTokens(in: answer, history: state.tokens, count: 1, processors: processors, onLogits: true)
+///         guard let first = best.first else { throw DecodingError.everyTokenForbidden }  // ends as .noAllowedToken
 ///         return TokenChoice(token: first.token, logProb: first.modelLogProb)
 ///     }
 /// }

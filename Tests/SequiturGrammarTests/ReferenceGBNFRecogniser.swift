@@ -25,6 +25,10 @@ final class ReferenceGBNFRecogniser {
 
     let rules: [String: [[Element]]]
     private var text: [Unicode.Scalar] = []
+    /// In prefix mode the text may stop anywhere: every element asked to match at the end of the text (or a
+    /// literal cut by it) matches up to the end, as some continuation would. Assumes every class and rule
+    /// matches something, which holds for the grammars tested.
+    private var prefixMode = false
     private var memo: [String: [Int: Set<Int>]] = [:]
 
     init(gbnf: String) throws {
@@ -55,6 +59,15 @@ final class ReferenceGBNFRecogniser {
     func accepts(_ candidate: String) -> Bool {
         text = Array(candidate.unicodeScalars)
         memo = [:]
+        prefixMode = false
+        return match(.rule("root"), from: 0).contains(text.count)
+    }
+
+    /// Whether `candidate` can be continued into a sentence (a sentence itself included).
+    func acceptsPrefix(_ candidate: String) -> Bool {
+        text = Array(candidate.unicodeScalars)
+        memo = [:]
+        prefixMode = true
         return match(.rule("root"), from: 0).contains(text.count)
     }
 
@@ -76,14 +89,17 @@ final class ReferenceGBNFRecogniser {
     private func match(_ element: Element, from start: Int) -> Set<Int> {
         switch element {
         case .literal(let scalars):
+            if prefixMode, start + scalars.count > text.count {
+                return scalars.starts(with: text[start...]) ? [text.count] : []
+            }
             guard start + scalars.count <= text.count, Array(text[start..<start + scalars.count]) == scalars else { return [] }
             return [start + scalars.count]
         case .characterClass(let negated, let ranges):
-            guard start < text.count else { return [] }
+            guard start < text.count else { return prefixMode ? [text.count] : [] }
             let inRanges = ranges.contains { $0.contains(text[start].value) }
             return inRanges != negated ? [start + 1] : []
         case .anyScalar:
-            return start < text.count ? [start + 1] : []
+            return start < text.count || prefixMode ? [min(start + 1, text.count)] : []
         case .rule(let name):
             if let known = memo[name]?[start] { return known }
             // Seeding the memo with "nothing" makes a left-recursive re-entry fail instead of recursing forever.

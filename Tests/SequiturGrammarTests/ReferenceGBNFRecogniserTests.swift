@@ -20,6 +20,13 @@ struct ReferenceGBNFRecogniserTests {
         #expect(!grammar.accepts("abb"))
     }
 
+    @Test func prefixesOfSentences() throws {
+        let grammar = try recogniser("root ::= \"[\" item (\",\" item)* \"]\"\nitem ::= [0-9]+ | \"true\"")
+        for prefix in ["", "[", "[1", "[12,", "[1,t", "[1,tru", "[1,true]"] { #expect(grammar.acceptsPrefix(prefix), "\(prefix)") }
+        for dead in ["]", "[,", "[1,,", "[tx", "[1]]", "[1] "] { #expect(!grammar.acceptsPrefix(dead), "\(dead)") }
+        #expect(!grammar.accepts("[1,") && grammar.accepts("[1,true]"))
+    }
+
     @Test func repetitionBounds() throws {
         let cases: [(grammar: String, accepted: [Int], rejected: [Int])] = [
             (#"root ::= "x"{2,4}"#, [2, 3, 4], [0, 1, 5]),
