@@ -27,6 +27,22 @@ extension PluginConfiguration {
         return try lists.map { try ProcessorConfiguration(name: self.name, parameters: ["list": $0]).integers("list") }
     }
 
+    /// `(tokens, bias)` pairs (`.sequenceBiases` parameters).
+    public func sequenceBiases(_ name: String) throws -> [(tokens: [Int], bias: Double)] {
+        guard case let .array(entries) = parameters[name] ?? .null else {
+            throw ConfigurationError.typeMismatch(path: "parameters.\(name)", expected: "a list of {tokens, bias} mappings",
+                                                  got: (parameters[name] ?? .null).description)
+        }
+        return try entries.enumerated().map { i, entry in
+            guard case let .object(fields) = entry else {
+                throw ConfigurationError.typeMismatch(path: "parameters.\(name)[\(i)]", expected: "a mapping {tokens, bias}",
+                                                      got: entry.description)
+            }
+            let one = ProcessorConfiguration(name: self.name, parameters: fields)
+            return (try one.integers("tokens"), try one.number("bias"))
+        }
+    }
+
     /// A mapping from integer keys to numbers (`.integerToNumber` parameters).
     public func integerToNumber(_ name: String) throws -> [Int: Double] {
         guard case let .object(entries) = parameters[name] ?? .null else {

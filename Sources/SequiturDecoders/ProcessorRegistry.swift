@@ -29,7 +29,7 @@ public struct ProcessorRegistry: Sendable {
     public init() {}
 
     /// The shipped processors: repetition, presence and frequency penalties, logit bias, bad words,
-    /// no-repeat-n-gram, minimum new tokens, suppressed tokens, and grammar constraints.
+    /// no-repeat-n-gram, minimum new tokens, suppressed tokens, sequence bias, and grammar constraints.
     public static var standard: ProcessorRegistry {
         var r = ProcessorRegistry()
         r.register(name: RepetitionPenaltyProcessor.registryName, summary: RepetitionPenaltyProcessor.summary,
@@ -44,6 +44,8 @@ public struct ProcessorRegistry: Sendable {
                    parameters: LogitBiasProcessor.parameters, factory: LogitBiasProcessor.init(configuration:))
         r.register(name: BadWordsProcessor.registryName, summary: BadWordsProcessor.summary,
                    parameters: BadWordsProcessor.parameters, factory: BadWordsProcessor.init(configuration:))
+        r.register(name: SequenceBiasProcessor.registryName, summary: SequenceBiasProcessor.summary,
+                   parameters: SequenceBiasProcessor.parameters, factory: SequenceBiasProcessor.init(configuration:))
         r.register(name: NoRepeatNGramProcessor.registryName, summary: NoRepeatNGramProcessor.summary,
                    parameters: NoRepeatNGramProcessor.parameters, factory: NoRepeatNGramProcessor.init(configuration:))
         r.register(name: MinNewTokensProcessor.registryName, summary: MinNewTokensProcessor.summary,

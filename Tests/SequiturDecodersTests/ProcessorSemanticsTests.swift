@@ -36,6 +36,22 @@ import Testing
         #expect(run(bias, [-1, -2, -3, -4, -5]) == [0.5, -2, -3, -4, -.infinity])
     }
 
+    @Test func sequenceBiasAddsToTheLastTokenAfterTheRest() throws {
+        // History [1, 3]: the history ends with [3], so [3, 2] biases token 2 by -1, and [2] adds 0.5 to it (biases
+        // sharing a last token add up); [0] applies everywhere; [1, 3] does not fire (the history ends with 3,
+        // not 1); [1, 3, 4] is longer than the history, which transformers skips.
+        let bias = try SequenceBiasProcessor(biases: [([3, 2], -1), ([0], 2), ([1, 3, 4], -5), ([1, 3], 7), ([2], 0.5)])
+        #expect(run(bias, [0, 0, 0, 0, 0]) == [2, 0, -0.5, 0, 0])
+        // After generating 4: history [1, 3, 4]; nothing ends with 3 any more, [1, 3, 4] cannot fire before 4.
+        #expect(run(bias, [0, 0, 0, 0, 0], accepting: [4]) == [2, 0, 0.5, 0, 0])
+        let ready = try SequenceBiasProcessor(biases: [([1, 3, 4], -5)])
+        #expect(run(ready, [0, 0, 0, 0, 0]) == [0, 0, 0, 0, 0])
+        #expect(run(try SequenceBiasProcessor(biases: [([3, 4], -5)]), [0, 0, 0, 0, 0]) == [0, 0, 0, 0, -5])
+        #expect(throws: DecodingError.invalidParameter(name: "biases[0].tokens", message: "a biased sequence needs at least one token")) {
+            try SequenceBiasProcessor(biases: [([], 1)])
+        }
+    }
+
     @Test func badWordsBanTheLastTokenAfterTheRestOfTheSequence() throws {
         let bad = try BadWordsProcessor(sequences: [[0], [3, 2], [1, 3, 4], [2, 1]])
         // After [1, 3]: [0] always, [3, 2] (ends with 3), [1, 3, 4] (ends with 1, 3); not [2, 1].

@@ -4,7 +4,7 @@ import Testing
 
 /// The shipped processors under GreedyDecoder and BeamSearchDecoder on the real default model, against what
 /// transformers' `generate()` returned with the matching arguments (`repetition_penalty`,
-/// `no_repeat_ngram_size`, `min_new_tokens`, `bad_words_ids`; `Tests/Fixtures/processors/processors.json`):
+/// `no_repeat_ngram_size`, `min_new_tokens`, `bad_words_ids`, `sequence_bias`; `Tests/Fixtures/processors/processors.json`):
 /// the same sequences and scores within 1e-3, near-ties in the reference reported as in `BeamFixtureTests`.
 /// Greedy hands processors raw logits and beam search log-probs, as transformers does, so the repetition
 /// penalty (which scales scores) agrees under both.

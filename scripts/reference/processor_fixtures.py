@@ -5,14 +5,13 @@ against (Tests/SequiturIntegrationTests/ProcessorFixtureTests.swift).
 The file has beam.json's layout (see beam_fixtures.py), and each case also names the processors as Sequitur's
 configuration writes them (`processors: [{name, parameters}]`), beside the generate() argument they mirror:
   repetition_penalty -> repetition-penalty, no_repeat_ngram_size -> no-repeat-ngram,
-  min_new_tokens -> min-new-tokens, bad_words_ids -> bad-words.
+  min_new_tokens -> min-new-tokens, bad_words_ids -> bad-words, sequence_bias -> sequence-bias.
 Greedy cases record the model's own log-prob of each token (log-softmax of the raw logits) and their sum; beam
 cases `sequences_scores`, which include the processors' adjustments (transformers applies them to log_softmax
 scores in beam search). Greedy's `margin` is taken on the processed scores generate() chose by.
 
-Note: transformers' greedy search hands processors raw logits, Sequitur's processors see log-probs. Bans are the
-same either way; a repetition penalty is not (see Sources/SequiturCore/Decoding/LogitProcessor.swift), so the
-greedy repetition-penalty cases record where the two semantics part.
+Greedy search hands processors raw logits and beam search log-probs, in transformers and in Sequitur alike (see
+Sources/SequiturCore/Decoding/LogitProcessor.swift), so the repetition penalty cases agree under both.
 
     HF_HUB_OFFLINE=1 /tmp/refenv/bin/python scripts/reference/processor_fixtures.py [path/to/model.gguf]
 """
@@ -37,6 +36,8 @@ MAX_NEW = 20
 def settings(tok):
     """(name, generate() arguments, Sequitur processors) for every processor the issue asks fixtures for."""
     bad = [tok(w, add_special_tokens=False)["input_ids"] for w in [" Paris", " the", " red"]]
+    # One-token biases both ways and a two-token sequence (" is the"), whose bias lands on " the" after " is".
+    biased = [(tok(w, add_special_tokens=False)["input_ids"], b) for w, b in [(" the", -1.5), (" is the", -4.0), (" a", 1.0)]]
     return [
         ("reppen1.3", dict(repetition_penalty=1.3),
          [{"name": "repetition-penalty", "parameters": {"penalty": 1.3}}]),
@@ -46,6 +47,8 @@ def settings(tok):
          [{"name": "min-new-tokens", "parameters": {"minNewTokens": 16}}]),
         ("badwords", dict(bad_words_ids=bad),
          [{"name": "bad-words", "parameters": {"sequences": bad}}]),
+        ("seqbias", dict(sequence_bias=[[ids, b] for ids, b in biased]),
+         [{"name": "sequence-bias", "parameters": {"biases": [{"tokens": ids, "bias": b} for ids, b in biased]}}]),
     ]
 
 

@@ -12,6 +12,8 @@ public struct ParameterSpec: Sendable, Hashable {
         case integerLists
         /// A mapping from integers (written as keys, `"50256": -100`) to numbers (logit bias).
         case integerToNumber
+        /// A list of `{tokens: [integers], bias: number}` mappings (biased token sequences).
+        case sequenceBiases
 
         public var description: String {
             switch self {
@@ -23,6 +25,7 @@ public struct ParameterSpec: Sendable, Hashable {
             case .integerList: return "list of integers"
             case .integerLists: return "lists of integers"
             case .integerToNumber: return "integer → number"
+            case .sequenceBiases: return "list of {tokens, bias}"
             }
         }
     }
@@ -86,6 +89,24 @@ public struct ParameterSpec: Sendable, Hashable {
             }
             return .object(normalised)
         case (.integerToNumber, _): throw fail("a mapping from integers to numbers")
+        case let (.sequenceBiases, .array(entries)):
+            return .array(try entries.enumerated().map { i, entry in
+                let at = "\(path)[\(i)]"
+                guard case let .object(fields) = entry else {
+                    throw ConfigurationError.typeMismatch(path: at, expected: "a mapping {tokens, bias}", got: entry.description)
+                }
+                if let extra = fields.keys.sorted().first(where: { $0 != "tokens" && $0 != "bias" }) {
+                    throw ConfigurationError.unknownKey(path: at, key: extra, valid: ["tokens", "bias"])
+                }
+                guard let tokens = fields["tokens"], let bias = fields["bias"] else {
+                    throw ConfigurationError.invalidValue(path: at, message: "needs both tokens and bias")
+                }
+                return .object([
+                    "tokens": try ParameterSpec(name, .integerList, default: .null, help: "").validate(tokens, path: "\(at).tokens"),
+                    "bias": try ParameterSpec(name, .number, default: .null, help: "").validate(bias, path: "\(at).bias"),
+                ])
+            })
+        case (.sequenceBiases, _): throw fail("a list of {tokens, bias} mappings")
         }
     }
 }
