@@ -1,3 +1,4 @@
+import Foundation
 import SequiturCore
 import SequiturDecoders
 import SequiturTesting
@@ -25,6 +26,30 @@ import Testing
         #expect(try SamplingDecoder(topK: 1, seed: 5).decode(request, model: model).best! == greedy)
         #expect(try SamplingDecoder(topP: 1e-6, seed: 5).decode(request, model: model).best! == greedy)
         #expect(try SamplingDecoder(minP: 0.999, seed: 5).decode(request, model: model).best! == greedy)
+    }
+
+    /// Probabilities 0.5, 0.2, 0.2, 0.1: entropy 1.221 nats; surprises 0.69, 1.61, 1.61, 2.30 are 0.53, 0.39,
+    /// 0.39, 1.08 from it, so tokens 1 and 2 are the most typical and, with typicalP 0.3 (their first 0.2 of
+    /// mass is below it, the second crosses it), the only ones kept: the most likely token is never drawn.
+    @Test func typicalPKeepsTheTokensNearestTheEntropy() throws {
+        let vocabulary = ToyVocabulary(pieces: ["a", "b", "c", "d"])
+        let model = TableLanguageModel(vocabulary: vocabulary, table: [:],
+                                       defaultRow: [0: log(0.5), 1: log(0.2), 2: log(0.2), 3: log(0.1)])
+        let request = DecodingRequest(prompt: [0], stop: StopConditions(maxNewTokens: 1, stopOnEndToken: false))
+        var typical = Set<TokenID>(), plain = Set<TokenID>()
+        for seed in 0..<200 {
+            typical.insert(try SamplingDecoder(typicalP: 0.3, seed: UInt64(seed)).decode(request, model: model).best!.tokens[0])
+            plain.insert(try SamplingDecoder(seed: UInt64(seed)).decode(request, model: model).best!.tokens[0])
+        }
+        #expect(typical == [1, 2])
+        #expect(plain == [0, 1, 2, 3])
+        // A mass of 0.5 takes the third most typical token too (0.2 + 0.2 < 0.5): tokens 0, 1, 2.
+        var wider = Set<TokenID>()
+        for seed in 0..<200 { wider.insert(try SamplingDecoder(typicalP: 0.5, seed: UInt64(seed)).decode(request, model: model).best!.tokens[0]) }
+        #expect(wider == [0, 1, 2])
+        #expect(throws: DecodingError.invalidParameter(name: "typicalP", message: "must be in (0, 1], got 0.0")) {
+            try SamplingDecoder(typicalP: 0)
+        }
     }
 
     @Test func firstTokenFrequenciesFollowTheModel() throws {
