@@ -88,6 +88,16 @@ public struct ScalarSet: Sendable, Equatable {
 
     public var isEmpty: Bool { ranges.isEmpty }
 
+    /// The one scalar this set holds, when it holds exactly one (such a set is written as a literal).
+    public var singleScalar: Unicode.Scalar? {
+        guard ranges.count == 1, ranges[0].lowerBound == ranges[0].upperBound else { return nil }
+        return Unicode.Scalar(ranges[0].lowerBound)
+    }
+
+    public func union(_ other: ScalarSet) -> ScalarSet { ScalarSet(ranges + other.ranges) }
+
+    public func subtracting(_ other: ScalarSet) -> ScalarSet { complement.union(other).complement }
+
     public func contains(_ scalar: Unicode.Scalar) -> Bool {
         ranges.contains { $0.contains(scalar.value) }
     }

@@ -111,9 +111,9 @@ public enum RegexGrammar {
     }
 
     /// A literal for one scalar, `.` for all of them, otherwise whichever of `[...]` and `[^...]` is shorter.
-    private static func scalarSet(_ set: RegexScalarSet) -> String {
+    private static func scalarSet(_ set: ScalarSet) -> String {
         if let scalar = set.singleScalar { return "\"" + escaped(scalar, inClass: false) + "\"" }
-        if set == .everyScalar { return "." }
+        if set == .any { return "." }
         let complement = set.complement
         // A positive class reaching U+10FFFF would have to spell that noncharacter; its complement never does.
         let reachesTop = set.ranges.last?.upperBound == 0x10FFFF
@@ -123,7 +123,7 @@ public enum RegexGrammar {
         return "[" + classBody(set) + "]"
     }
 
-    private static func classBody(_ set: RegexScalarSet) -> String {
+    private static func classBody(_ set: ScalarSet) -> String {
         set.ranges.map { range in
             let low = escaped(Unicode.Scalar(range.lowerBound)!, inClass: true)
             if range.lowerBound == range.upperBound { return low }

@@ -3,86 +3,22 @@
 // anchors at the ends change which substring a search reports, never whether a whole string matches, so
 // they leave no trace in the tree.
 
-/// A set of Unicode scalar values as sorted, disjoint, non-adjacent ranges.
-///
-/// Ranges never cover the surrogates U+D800–U+DFFF: they are not scalars, so a complement must not
-/// produce them and a grammar must not have to spell them.
-struct RegexScalarSet: Equatable, Sendable {
-    private(set) var ranges: [ClosedRange<UInt32>]
-
-    /// Every Unicode scalar: what `[^...]` and `\D`, `\W`, `\S` are complements within.
-    static let everyScalar = RegexScalarSet(normalising: [0...0x10FFFF])
-
-    static let asciiDigits = RegexScalarSet(normalising: [0x30...0x39])
-    static let asciiWordCharacters = RegexScalarSet(normalising: [0x30...0x39, 0x41...0x5A, 0x5F...0x5F, 0x61...0x7A])
+extension ScalarSet {
+    /// Digits, word characters and whitespace in their ASCII meanings (`\d`, `\w`, `\s`).
+    static let asciiDigits = ScalarSet([0x30...0x39])
+    static let asciiWordCharacters = ScalarSet([0x30...0x39, 0x41...0x5A, 0x5F...0x5F, 0x61...0x7A])
     /// Space, \t, \n, \v, \f, \r.
-    static let asciiWhitespace = RegexScalarSet(normalising: [0x09...0x0D, 0x20...0x20])
+    static let asciiWhitespace = ScalarSet([0x09...0x0D, 0x20...0x20])
 
     /// What `.` matches: NSRegularExpression (ICU) leaves out every line terminator by default, not only
     /// \n, so a grammar that agrees with it must too.
-    static let dotMatches = everyScalar.subtracting(
-        RegexScalarSet(normalising: [0x0A...0x0D, 0x85...0x85, 0x2028...0x2029])
-    )
-
-    init(normalising input: [ClosedRange<UInt32>]) {
-        var pieces: [ClosedRange<UInt32>] = []
-        for range in input {
-            // Splitting around the surrogates keeps every stored bound a real scalar.
-            if range.upperBound < 0xD800 || range.lowerBound > 0xDFFF {
-                pieces.append(range)
-                continue
-            }
-            if range.lowerBound < 0xD800 { pieces.append(range.lowerBound...0xD7FF) }
-            if range.upperBound > 0xDFFF { pieces.append(0xE000...range.upperBound) }
-        }
-        pieces.sort { $0.lowerBound < $1.lowerBound }
-        var merged: [ClosedRange<UInt32>] = []
-        for piece in pieces {
-            if let last = merged.last, piece.lowerBound <= last.upperBound + 1 {
-                merged[merged.count - 1] = last.lowerBound...max(last.upperBound, piece.upperBound)
-            } else {
-                merged.append(piece)
-            }
-        }
-        ranges = merged
-    }
-
-    init(scalar: Unicode.Scalar) {
-        ranges = [scalar.value...scalar.value]
-    }
-
-    var isEmpty: Bool { ranges.isEmpty }
-
-    /// The one scalar this set holds, when it holds exactly one: such a set is written as a literal.
-    var singleScalar: Unicode.Scalar? {
-        guard ranges.count == 1, ranges[0].lowerBound == ranges[0].upperBound else { return nil }
-        return Unicode.Scalar(ranges[0].lowerBound)
-    }
-
-    func union(_ other: RegexScalarSet) -> RegexScalarSet {
-        RegexScalarSet(normalising: ranges + other.ranges)
-    }
-
-    var complement: RegexScalarSet {
-        var gaps: [ClosedRange<UInt32>] = []
-        var next: UInt32 = 0
-        for range in ranges {
-            if range.lowerBound > next { gaps.append(next...(range.lowerBound - 1)) }
-            next = range.upperBound + 1
-        }
-        if next <= 0x10FFFF { gaps.append(next...0x10FFFF) }
-        return RegexScalarSet(normalising: gaps)
-    }
-
-    func subtracting(_ other: RegexScalarSet) -> RegexScalarSet {
-        complement.union(other).complement
-    }
+    static let dotMatches = ScalarSet.any.subtracting(ScalarSet([0x0A...0x0D, 0x85...0x85, 0x2028...0x2029]))
 }
 
 /// A parsed regular expression, reduced to what decides whole-string acceptance.
 indirect enum RegexNode: Equatable, Sendable {
     /// One scalar from the set: a literal, `.`, a class or a class escape.
-    case scalars(RegexScalarSet)
+    case scalars(ScalarSet)
     /// The empty sequence matches only the empty string.
     case sequence([RegexNode])
     case alternation([RegexNode])
@@ -266,7 +202,7 @@ struct RegexParser {
             return .scalars(.dotMatches)
         case "\\":
             switch try parseEscape() {
-            case .scalar(let literal): return .scalars(RegexScalarSet(scalar: literal))
+            case .scalar(let literal): return .scalars(ScalarSet(single: literal))
             case .set(let set): return .scalars(set)
             }
         case "*", "+", "?":
@@ -302,7 +238,7 @@ struct RegexParser {
             return .empty
         default:
             position += 1
-            return .scalars(RegexScalarSet(scalar: scalar))
+            return .scalars(ScalarSet(single: scalar))
         }
     }
 
@@ -363,7 +299,7 @@ struct RegexParser {
 
     // MARK: Character classes
 
-    private mutating func parseClass() throws(RegexGrammarError) -> RegexScalarSet {
+    private mutating func parseClass() throws(RegexGrammarError) -> ScalarSet {
         let open = position
         position += 1
         var negated = false
@@ -374,7 +310,7 @@ struct RegexParser {
         if peek() == "]" {
             throw error(at: open, #"empty character class "[]"; to match "]" escape it as \]"#)
         }
-        var members = RegexScalarSet(normalising: [])
+        var members = ScalarSet([])
         while true {
             guard let next = peek() else {
                 throw error(at: open, #"unterminated character class: no "]" closes it"#)
@@ -407,9 +343,9 @@ struct RegexParser {
                 if peek() == "-", peek(1) != nil, peek(1) != "]" {
                     throw error(at: position, #"a "-" right after a range is ambiguous; escape it as \-"#)
                 }
-                members = members.union(RegexScalarSet(normalising: [low.value...high.value]))
+                members = members.union(ScalarSet([low.value...high.value]))
             case .scalar(let single):
-                members = members.union(RegexScalarSet(scalar: single))
+                members = members.union(ScalarSet(single: single))
             }
         }
         let result = negated ? members.complement : members
@@ -443,7 +379,7 @@ struct RegexParser {
     /// What a backslash sequence stands for: one scalar (which may end a range) or a class.
     enum EscapeMeaning {
         case scalar(Unicode.Scalar)
-        case set(RegexScalarSet)
+        case set(ScalarSet)
     }
 
     private mutating func parseEscape() throws(RegexGrammarError) -> EscapeMeaning {
@@ -454,11 +390,11 @@ struct RegexParser {
         position += 2
         switch escaped {
         case "d": return .set(.asciiDigits)
-        case "D": return .set(RegexScalarSet.asciiDigits.complement)
+        case "D": return .set(ScalarSet.asciiDigits.complement)
         case "w": return .set(.asciiWordCharacters)
-        case "W": return .set(RegexScalarSet.asciiWordCharacters.complement)
+        case "W": return .set(ScalarSet.asciiWordCharacters.complement)
         case "s": return .set(.asciiWhitespace)
-        case "S": return .set(RegexScalarSet.asciiWhitespace.complement)
+        case "S": return .set(ScalarSet.asciiWhitespace.complement)
         case "n": return .scalar("\n")
         case "t": return .scalar("\t")
         case "r": return .scalar("\r")
