@@ -63,7 +63,7 @@ let package = Package(
         // Grammars for constrained decoding: GBNF (llama.cpp's format), JSON Schema and regular expressions
         // compiled to one byte-level pushdown automaton, and next-token masks over a vocabulary's token bytes.
         // Knows nothing of models or decoders.
-        .target(name: "SequiturGrammar"),
+        .target(name: "SequiturGrammar", dependencies: ["SequiturCore"]),
 
         // Decoders (greedy, beam, exhaustive, sampling), the public kit they are built from, and their registry.
         .target(

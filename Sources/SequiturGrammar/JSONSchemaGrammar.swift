@@ -1,4 +1,5 @@
 import Foundation
+import SequiturCore
 
 /// Translates a JSON Schema into GBNF text, so that grammar-constrained decoding can force a model to emit
 /// documents that validate against the schema, and `sequitur grammar --json-schema FILE` can show what a schema
@@ -362,28 +363,7 @@ private enum SchemaGBNFSpelling {
 
     /// The JSON spelling of a string, with only the escapes JSON requires: the one spelling declared keys,
     /// `enum` and `const` strings are matched in.
-    static func jsonString(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
+    static func jsonString(_ text: String) -> String { jsonStringLiteral(text) }
 
     /// `expression` repeated between `minimum` and `maximum` times (nil: unbounded), in the shortest spelling.
     static func repetition(_ expression: String, minimum: Int, maximum: Int?) -> String {
