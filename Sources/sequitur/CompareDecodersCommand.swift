@@ -14,7 +14,10 @@ struct CompareDecodersCommand: ParsableCommand {
             prompt an exact search (the exhaustive decoder, with --max-expansions) finds the true argmax \
             ŷ = argmax_y Pr(y|x) over the same outputs; each decoder's search-error rate is how often its best \
             output scores below that. Prompts whose exact search ran out of budget are left out of the rate and \
-            counted separately.
+            counted separately. Beside it: the mean of each decoder's own ranking score of its best output (the \
+            length-penalised score for beam search, the expected utility for MBR), and distinct-1 / distinct-2, \
+            the share of distinct token n-grams among all n-grams of the outputs a decoder returns for a prompt \
+            (1 when its n-best share nothing; averaged over prompts).
 
             With --output, --input is JSONL ({"id", "prompt"} lines, as for generate --input) and each prompt's \
             result is one line: {"id", "prompt_tokens", "exact_logprob", "exact_proven", "decoders": \
@@ -35,6 +38,9 @@ struct CompareDecodersCommand: ParsableCommand {
     struct Row: Encodable {
         var decoder: String
         var mean_logprob: Double
+        var mean_score: Double
+        var distinct_1: Double
+        var distinct_2: Double
         var exact_argmax_rate: Double?
         var search_error_rate: Double?
         var mean_length: Double
@@ -67,6 +73,20 @@ struct CompareDecodersCommand: ParsableCommand {
         return c
     }
 
+    /// Distinct n-grams over all n-grams of `outputs` (Li et al. 2016's distinct-n, pooled over one prompt's
+    /// returned set); 1 when there are none to repeat.
+    static func distinct(_ n: Int, _ outputs: [[TokenID]]) -> Double {
+        var all = 0
+        var seen = Set<ArraySlice<TokenID>>()
+        for o in outputs where o.count >= n {
+            for i in 0...(o.count - n) {
+                all += 1
+                seen.insert(o[i..<(i + n)])
+            }
+        }
+        return all == 0 ? 1 : Double(seen.count) / Double(all)
+    }
+
     /// The runtime, the decoders to compare (by their spec), and the exact search they are compared with.
     func contestants() throws -> (runtime: ModelRuntime, decoders: [(String, any Decoder)], exact: ExhaustiveDecoder) {
         let specs = decoders.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
@@ -92,6 +112,8 @@ struct CompareDecodersCommand: ParsableCommand {
         let stop = rt.configuration.stop
 
         var best: [[Double]] = Array(repeating: [], count: built.count)
+        var scores: [[Double]] = Array(repeating: [], count: built.count)
+        var distinct: [[(Double, Double)]] = Array(repeating: [], count: built.count)
         var lengths: [[Int]] = Array(repeating: [], count: built.count)
         var seconds = [Double](repeating: 0, count: built.count)
         var exactArgmax: [Double?] = []
@@ -104,6 +126,8 @@ struct CompareDecodersCommand: ParsableCommand {
                 let r = try decoder.decode(DecodingRequest(prompt: ids, stop: stop, processors: processors), model: rt.model)
                 seconds[i] += Date().timeIntervalSince(start)
                 best[i].append(r.best?.logProb ?? -.infinity)
+                scores[i].append(r.best?.score ?? -.infinity)
+                distinct[i].append((Self.distinct(1, r.hypotheses.map(\.tokens)), Self.distinct(2, r.hypotheses.map(\.tokens))))
                 lengths[i].append(r.best?.tokens.count ?? 0)
             }
         }
@@ -114,7 +138,9 @@ struct CompareDecodersCommand: ParsableCommand {
                 if let exactScore, best[i][p] >= exactScore - 1e-4 { found += 1 }
             }
             let totalTokens = lengths[i].reduce(0, +)
-            return Row(decoder: entry.0, mean_logprob: best[i].reduce(0, +) / Double(prompts.count),
+            let n = Double(prompts.count)
+            return Row(decoder: entry.0, mean_logprob: best[i].reduce(0, +) / n, mean_score: scores[i].reduce(0, +) / n,
+                       distinct_1: distinct[i].reduce(0) { $0 + $1.0 } / n, distinct_2: distinct[i].reduce(0) { $0 + $1.1 } / n,
                        exact_argmax_rate: proven > 0 ? Double(found) / Double(proven) : nil,
                        search_error_rate: proven > 0 ? 1 - Double(found) / Double(proven) : nil,
                        mean_length: Double(totalTokens) / Double(prompts.count),
@@ -122,12 +148,13 @@ struct CompareDecodersCommand: ParsableCommand {
         }
         let report = Report(rows: rows, prompts: prompts.count, prompts_with_proven_argmax: proven)
         if json { try printJSON(report); return }
-        print("decoder            mean log Pr   exact argmax   search error   mean length   tokens/s")
+        print("decoder            mean log Pr   mean score   exact argmax   search error   distinct-1/2   mean length   tokens/s")
         for r in rows {
             let rate = r.exact_argmax_rate.map { String(format: "%11.1f%%", $0 * 100) } ?? "          -"
             let err = r.search_error_rate.map { String(format: "%12.1f%%", $0 * 100) } ?? "           -"
-            print(String(format: "%@  %11.4f   %@   %@   %11.2f   %8.1f", r.decoder.padding(toLength: 17, withPad: " ", startingAt: 0),
-                         r.mean_logprob, rate, err, r.mean_length, r.tokens_per_second))
+            print(String(format: "%@  %11.4f  %11.4f   %@   %@     %4.2f/%4.2f   %11.2f   %8.1f",
+                         r.decoder.padding(toLength: 17, withPad: " ", startingAt: 0), r.mean_logprob, r.mean_score, rate, err,
+                         r.distinct_1, r.distinct_2, r.mean_length, r.tokens_per_second))
         }
         print("\(proven) of \(prompts.count) prompts have a proven argmax (exact search within \(maxExpansions) expansions)")
     }
