@@ -1,7 +1,7 @@
 // swift-tools-version: 6.0
 // Coverage-guided fuzz targets for Sequitur's readers of untrusted input (GGUF files and model loading, the
-// tokenizer, chat templates, configuration files, JSONL requests). A package of its own so that the library
-// package never carries sanitizer or fuzzer flags: `../scripts/fuzz` builds it with
+// tokenizer, chat templates, configuration files, JSONL requests, grammar constraints). A package of its own so
+// that the library package never carries sanitizer or fuzzer flags: `../scripts/fuzz` builds it with
 // `--sanitize=fuzzer` plus AddressSanitizer, which instruments Sequitur's modules too, and runs each target.
 //
 // Each `fuzz-*` executable defines only `LLVMFuzzerTestOneInput`; libFuzzer supplies `main`, so they link only
@@ -9,7 +9,7 @@
 // FuzzGGUF.swift), so regenerating them needs no second, unsanitized build of the library.
 import PackageDescription
 
-let fuzzTargets = ["fuzz-gguf", "fuzz-tokenizer", "fuzz-chat-template", "fuzz-configuration", "fuzz-jsonl"]
+let fuzzTargets = ["fuzz-gguf", "fuzz-tokenizer", "fuzz-chat-template", "fuzz-configuration", "fuzz-jsonl", "fuzz-grammar"]
 
 let package = Package(
     name: "SequiturFuzz",

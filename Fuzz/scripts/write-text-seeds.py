@@ -74,3 +74,17 @@ write("fuzz-jsonl", "rank", 4, "\n".join(json.dumps(line) for line in [
     {"id": "q1", "context": "The capital of France is", "choices": ["Paris", "London"], "label": 0},
     {"id": 2, "context": "2 + 2 =", "choices": ["4", "5", "22"]},
 ]) + "\n")
+
+# Grammars: selector 0 GBNF (llama.cpp's grammar files and the examples), 1 JSON Schema, 2 regex; +4 trims
+# trailing whitespace.
+for path in sorted((fixtures / "grammars").glob("*.gbnf")) + sorted((root / "Examples" / "grammars").glob("*.gbnf")):
+    write("fuzz-grammar", path.stem + ".gbnf", 0, path.read_text())
+for path in sorted((root / "Examples" / "grammars").glob("*.json")):
+    write("fuzz-grammar", path.stem + ".json", 1 + 4, path.read_text())
+write("fuzz-grammar", "schema-nested.json", 1, json.dumps({
+    "type": "object", "required": ["a"], "additionalProperties": False,
+    "properties": {"a": {"type": "array", "items": {"anyOf": [{"type": "integer"}, {"enum": ["x", None, True]}]},
+                         "minItems": 1, "maxItems": 3},
+                   "b": {"$ref": "#/$defs/s"}}, "$defs": {"s": {"type": "string", "maxLength": 4}}}))
+write("fuzz-grammar", "regex-date", 2, r"(19|20)\d{2}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])")
+write("fuzz-grammar", "regex-classes", 2, r"[^\d\s]{2,4}|(?:ab|c)*é+\.(com|org)?")

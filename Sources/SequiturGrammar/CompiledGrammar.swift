@@ -13,6 +13,10 @@ struct CompiledGrammar: Sendable {
         case end
     }
 
+    /// The most symbols a compiled grammar may hold: nested bounded repetitions multiply (`("x"{100}){100}`),
+    /// and a hostile grammar must be refused, not exhaust memory.
+    static let maximumSymbols = 2_000_000
+
     /// Every alternative of every rule, each followed by `.end`.
     private(set) var symbols: [Symbol] = []
     /// Per rule: where each alternative starts in `symbols`.
@@ -22,7 +26,11 @@ struct CompiledGrammar: Sendable {
     init(_ definition: GrammarDefinition) throws {
         var lowering = Lowering(definitionCount: definition.rules.count)
         for (i, rule) in definition.rules.enumerated() {
-            lowering.lowerRule(i, body: rule.body)
+            try lowering.lowerRule(i, body: rule.body)
+            if lowering.symbolCount > Self.maximumSymbols {
+                throw GrammarError(line: rule.line, column: rule.column,
+                                   message: "rule \"\(rule.name)\" makes the grammar too large (over \(Self.maximumSymbols) symbols once repetitions are unrolled); use * or + instead of large {m,n} bounds")
+            }
         }
         root = Int32(definition.root)
         var symbols: [Symbol] = []
@@ -106,6 +114,9 @@ private struct Lowering {
     var origin: [Int]
     private var current = 0
     private var scalarRules: [ScalarSet: Int32] = [:]
+    /// Symbols produced so far; lowering stops (and the grammar is refused) once it passes the maximum.
+    private(set) var symbolCount = 0
+    private struct TooLarge: Error {}
 
     init(definitionCount: Int) {
         rules = Array(repeating: [], count: definitionCount)
@@ -113,25 +124,39 @@ private struct Lowering {
     }
 
     /// Lowers definition rule `rule`; helper rules it needs are attributed to it.
-    mutating func lowerRule(_ rule: Int, body: GrammarExpression) {
+    mutating func lowerRule(_ rule: Int, body: GrammarExpression) throws {
         current = rule
-        rules[rule] = alternatives(of: body)
+        do {
+            rules[rule] = try alternatives(of: body)
+        } catch is TooLarge {
+            symbolCount = CompiledGrammar.maximumSymbols + 1
+        }
     }
 
-    mutating func alternatives(of expression: GrammarExpression) -> [Alternative] {
+    /// Counts `n` more symbols, failing once the grammar is too large.
+    private mutating func spend(_ n: Int) throws {
+        symbolCount += n
+        if symbolCount > CompiledGrammar.maximumSymbols { throw TooLarge() }
+    }
+
+    mutating func alternatives(of expression: GrammarExpression) throws -> [Alternative] {
         switch expression {
         case .choice(let choices):
-            return choices.flatMap { alternatives(of: $0) }
+            return try choices.flatMap { try alternatives(of: $0) }
         case .sequence(let parts):
             var alt: Alternative = []
-            for part in parts { alt += item(part) }
+            for part in parts { alt += try item(part) }
             return [alt]
         case .scalars(let set):
-            return UTF8Sequences.of(set).map { $0.map { .bytes($0.lowerBound, $0.upperBound) } }
+            let sequences = UTF8Sequences.of(set)
+            try spend(sequences.count * 4)
+            return sequences.map { $0.map { .bytes($0.lowerBound, $0.upperBound) } }
         case .rule(let i):
+            try spend(1)
             return [[.rule(Int32(i))]]
         case let .repetition(body, min, max):
-            let one = item(body)
+            let one = try item(body)
+            try spend(one.count * (min + (max.map { $0 - min } ?? 1)) + 2)
             var alt: Alternative = []
             for _ in 0..<min { alt += one }
             if let max {
@@ -153,9 +178,9 @@ private struct Lowering {
 
     /// The symbols of one occurrence of `expression` inside a sequence: inline when it has one alternative,
     /// else a reference to a helper rule holding its alternatives.
-    private mutating func item(_ expression: GrammarExpression) -> Alternative {
+    private mutating func item(_ expression: GrammarExpression) throws -> Alternative {
         if case .scalars(let set) = expression, let cached = scalarRules[set] { return [.rule(cached)] }
-        let alts = alternatives(of: expression)
+        let alts = try alternatives(of: expression)
         if alts.count == 1 { return alts[0] }
         let rule = addRule(alts)
         if case .scalars(let set) = expression { scalarRules[set] = rule }

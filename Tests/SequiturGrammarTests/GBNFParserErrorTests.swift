@@ -27,6 +27,8 @@ struct GBNFParserErrorTests {
         ("root ::= \"a\"{3,2}", 1, 13, "repetition {3,2} has its maximum below its minimum"),
         ("root ::= \"a\"{99999999}", 1, 22, "repetition count 99999999 is above the limit of 10000"),
         ("root ::= \"\\q\"", 1, 11, "unknown escape \\q"),
+        ("root ::= x\nx ::= ((\"ab\"{100}){100}){1000}", 2, 1,
+         "rule \"x\" makes the grammar too large (over 2000000 symbols once repetitions are unrolled); use * or + instead of large {m,n} bounds"),
         ("root ::= \"\\uD800\"", 1, 17, "escape U+D800 is not a Unicode scalar (a surrogate or beyond U+10FFFF)"),
         ("root ::= \"a\" ) \"b\"", 1, 14, "unexpected \")\" in rule \"root\""),
         ("root ::= <think>", 1, 10, "token references (<...>) are not supported; write the token's text as a literal"),
