@@ -68,7 +68,7 @@ import Testing
         #expect(zip(result.hypotheses, result.hypotheses.dropFirst()).allSatisfy { $0.score >= $1.score })
     }
 
-    @Test func sampleSeedsAreTheSeedGeneratorsOutputsAndDrawsMatchTheSampler() throws {
+    @Test func drawSeedsAreTheSeedGeneratorsSuccessiveOutputsCandidatesFirst() throws {
         let decoder = try MBRDecoder(numCandidates: 5, numReferences: 3, temperature: 0.7, seed: 11)
         var rng = SeededRandomNumberGenerator(seed: 11)
         let all = decoder.candidateDecoders + decoder.referenceDecoders!
