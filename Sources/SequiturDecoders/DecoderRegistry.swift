@@ -42,7 +42,7 @@ public struct DecoderRegistry: Sendable {
     /// An empty registry.
     public init() {}
 
-    /// Greedy, beam, exhaustive and sampling.
+    /// Greedy, beam, exhaustive and sampling, and the research decoders (MBR, …; `docs/decoders.md`).
     public static var standard: DecoderRegistry {
         var r = DecoderRegistry()
         r.register(name: GreedyDecoder.registryName, summary: GreedyDecoder.summary,
@@ -60,6 +60,9 @@ public struct DecoderRegistry: Sendable {
         r.register(name: SamplingDecoder.registryName, summary: SamplingDecoder.summary,
                    parameters: SamplingDecoder.parameters, capabilities: SamplingDecoder.capabilities,
                    factory: SamplingDecoder.init(configuration:))
+        r.register(name: MBRDecoder.registryName, summary: MBRDecoder.summary,
+                   parameters: MBRDecoder.parameters, capabilities: MBRDecoder.capabilities,
+                   factory: MBRDecoder.init(configuration:))
         return r
     }
 

@@ -28,7 +28,9 @@ extension DecoderRegistry {
                 path: "decoder.name",
                 message: "'\(c.name)' has no width parameter; decoders with one: \(names.isEmpty ? "none" : names)")
         }
-        guard candidates.count == 1, let only = candidates.first, let parameter = only.widthParameter else {
+        // A width alone (`--beams 4`) means beam search, the decoder "width" names, when several have one.
+        let chosen = candidates.count == 1 ? candidates.first : candidates.first { $0.name == BeamSearchDecoder.registryName }
+        guard let only = chosen, let parameter = only.widthParameter else {
             throw ConfigurationError.invalidValue(
                 path: "decoder.name",
                 message: candidates.isEmpty ? "no registered decoder has a width parameter"
