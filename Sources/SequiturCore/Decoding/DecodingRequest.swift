@@ -45,13 +45,18 @@ public struct DecodingResult: Sendable {
     public var certificate: SearchCertificate?
     /// Model forward work spent (tokens processed), for comparing decoders' cost.
     public var processedTokens: Int
+    /// For decoders that sample several outputs without replacement (stochastic beam search): per hypothesis,
+    /// in the same order, an estimate of the probability that a sample of that size includes it, the weights of
+    /// an unbiased estimator of expectations. Nil for every other decoder.
+    public var inclusionProbabilities: [Double]?
 
     public init(hypotheses: [Hypothesis], promptLogProbs: [Float]? = nil, certificate: SearchCertificate? = nil,
-                processedTokens: Int = 0) {
+                processedTokens: Int = 0, inclusionProbabilities: [Double]? = nil) {
         self.hypotheses = hypotheses
         self.promptLogProbs = promptLogProbs
         self.certificate = certificate
         self.processedTokens = processedTokens
+        self.inclusionProbabilities = inclusionProbabilities
     }
 
     public var best: Hypothesis? { hypotheses.first }
