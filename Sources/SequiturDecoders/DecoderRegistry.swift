@@ -60,6 +60,10 @@ public struct DecoderRegistry: Sendable {
         r.register(name: SamplingDecoder.registryName, summary: SamplingDecoder.summary,
                    parameters: SamplingDecoder.parameters, capabilities: SamplingDecoder.capabilities,
                    factory: SamplingDecoder.init(configuration:))
+        r.register(name: StochasticBeamSearchDecoder.registryName, summary: StochasticBeamSearchDecoder.summary,
+                   parameters: StochasticBeamSearchDecoder.parameters, capabilities: StochasticBeamSearchDecoder.capabilities,
+                   widthParameter: StochasticBeamSearchDecoder.widthParameter,
+                   factory: StochasticBeamSearchDecoder.init(configuration:))
         r.register(name: MBRDecoder.registryName, summary: MBRDecoder.summary,
                    parameters: MBRDecoder.parameters, capabilities: MBRDecoder.capabilities,
                    factory: MBRDecoder.init(configuration:))
