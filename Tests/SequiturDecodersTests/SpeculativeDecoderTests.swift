@@ -274,6 +274,52 @@ import Testing
         #expect(draft.processedTokenCount <= 24 + 21)
     }
 
+    /// The argmax chain of `model` after `context`, read from its rows.
+    func argmaxChain(_ model: CopyingLanguageModel, after context: [TokenID], count: Int) -> [TokenID] {
+        var context = context, chain: [TokenID] = []
+        for _ in 0..<count {
+            let row = model.logProbs(after: context)
+            let t = TokenID(row.indices.max { row[$0] < row[$1] || (row[$0] == row[$1] && $0 > $1) }!)
+            chain.append(t)
+            context.append(t)
+        }
+        return chain
+    }
+
+    @Test(arguments: [true, false])
+    func aDraftModelProposesItsGreedyContinuationFeedingOnlyNewTokens(prefixForks: Bool) throws {
+        let model = CopyingLanguageModel(seed: 9, vocabularySize: 8, prefixForks: prefixForks)
+        var source = DraftModelSource(model: model)
+        let context = Self.prompt(seed: 9, vocabularySize: 8, copyHeavy: true, length: 12)
+        let first = try source.propose(after: context, count: 4)
+        #expect(first == argmaxChain(model, after: context, count: 4))
+        #expect(model.processedTokenCount == 12 + 3)          // the context, then all but the last draft
+        // Two drafts kept and a token of the target's own: only what is new is fed (with prefix forks), or
+        // the kept drafts again from the clean state before them (without).
+        let next = context + first.prefix(2) + [(first[2] + 1) % 7]
+        let before = model.processedTokenCount
+        let second = try source.propose(after: next, count: 3)
+        #expect(second == argmaxChain(model, after: next, count: 3))
+        #expect(model.processedTokenCount - before == (prefixForks ? 1 : 3) + 2)
+    }
+
+    @Test func samplingWithADraftModelIsReproducible() throws {
+        let target = CopyingLanguageModel(seed: 12, vocabularySize: 8)
+        let draft = CopyingLanguageModel(seed: 12, vocabularySize: 8, copyBoost: 2)
+        let request = DecodingRequest(prompt: Self.prompt(seed: 12, vocabularySize: 8, copyHeavy: true),
+                                      stop: StopConditions(maxNewTokens: 20, stopOnEndToken: false))
+        let decoder = try SpeculativeDecoder(draft: DraftModelSource(model: draft), numDraftTokens: 4, temperature: 0.7, seed: 1)
+        let (a, stats) = try decoder.decodeWithStatistics(request, model: target)
+        let b = try decoder.decode(request, model: target)
+        #expect(a.best == b.best)
+        #expect(stats.accepted > 0 && stats.accepted < stats.drafted)
+        var context = request.prompt
+        for (t, lp) in zip(a.best!.tokens, a.best!.tokenLogProbs) {
+            #expect(lp == target.logProbs(after: context)[Int(t)])
+            context.append(t)
+        }
+    }
+
     @Test func draftModelWithoutPrefixForksStillMatchesGreedy() throws {
         let target = CopyingLanguageModel(seed: 6, vocabularySize: 8)
         let draft = CopyingLanguageModel(seed: 7, vocabularySize: 8, prefixForks: false)
