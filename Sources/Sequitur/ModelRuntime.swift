@@ -25,10 +25,13 @@ public final class ModelRuntime {
     public let tokenizer: BPETokenizer
     public let backend: any Backend
     public let model: any LanguageModel
+    /// Where a draft model's architecture is looked up (the registry this runtime was built with).
+    private let architectures: ArchitectureRegistry
 
     public init(configuration: SequiturConfiguration, backends: BackendRegistry = .standard,
                 architectures: ArchitectureRegistry = .standard) throws {
         self.configuration = configuration
+        self.architectures = architectures
         fileURL = try ModelLocator.resolve(configuration.model)
         file = try GGUFFile(contentsOf: fileURL)
         // The architecture is checked before a backend is opened, so a file no one can run fails fast.
@@ -38,9 +41,27 @@ public final class ModelRuntime {
         model = try architecture.factory(file, backend, tokenizer)
     }
 
-    /// The configured decoder, from `registry` (the standard one unless code outside registered its own).
+    /// The configured decoder, from `registry` (the standard one unless code outside registered its own). A
+    /// speculative decoder with a `draftModel` gets that model loaded here, on this runtime's backend; its
+    /// vocabulary must be the target's (checked when it decodes).
     public func makeDecoder(registry: DecoderRegistry = .standard) throws -> any Decoder {
-        try registry.make(configuration.decoder)
+        let c = configuration.decoder
+        guard c.name == SpeculativeDecoder.registryName, case let .string(path)? = c.parameters["draftModel"], !path.isEmpty else {
+            return try registry.make(c)
+        }
+        var promptLookup = c
+        promptLookup.parameters["draftModel"] = nil
+        let checked = try DecoderRegistry.complete(promptLookup, against: SpeculativeDecoder.parameters)
+        let draftFile: GGUFFile
+        do {
+            draftFile = try GGUFFile(contentsOf: ModelLocator.resolve(path))
+        } catch {
+            throw ConfigurationError.invalidValue(path: "decoder.parameters.draftModel", message: "\(path): \(error)")
+        }
+        let draftModel = try architectures.plugin(for: draftFile).factory(draftFile, backend, try BPETokenizer(gguf: draftFile))
+        return try SpeculativeDecoder(draft: DraftModelSource(model: draftModel), numDraftTokens: try checked.integer("numDraftTokens"),
+                                      temperature: try checked.number("temperature"),
+                                      seed: UInt64(bitPattern: Int64(try checked.integer("seed"))))
     }
 
     /// The configured logit processors, in order, from `registry` (the standard one unless code outside

@@ -67,6 +67,9 @@ public struct DecoderRegistry: Sendable {
         r.register(name: MBRDecoder.registryName, summary: MBRDecoder.summary,
                    parameters: MBRDecoder.parameters, capabilities: MBRDecoder.capabilities,
                    factory: MBRDecoder.init(configuration:))
+        r.register(name: SpeculativeDecoder.registryName, summary: SpeculativeDecoder.summary,
+                   parameters: SpeculativeDecoder.parameters, capabilities: SpeculativeDecoder.capabilities,
+                   factory: SpeculativeDecoder.init(configuration:))
         return r
     }
 

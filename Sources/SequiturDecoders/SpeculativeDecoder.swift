@@ -44,6 +44,8 @@ public struct SpeculativeDecoder: Decoder {
         ParameterSpec("temperature", .number, default: 0.0,
                       help: "0: greedy, bitwise GreedyDecoder; > 0: speculative sampling at this temperature"),
         ParameterSpec("seed", .integer, default: 0, help: "seed of the random generator (sampling only)"),
+        ParameterSpec("draftModel", .string, default: "",
+                      help: "a GGUF with the target's vocabulary to draft with instead of prompt lookup (loaded by ModelRuntime, --draft-model)"),
     ]
 
     public let draft: any DraftSource
@@ -76,8 +78,12 @@ public struct SpeculativeDecoder: Decoder {
 
     public init(configuration: DecoderConfiguration) throws {
         let c = try DecoderRegistry.complete(configuration, against: Self.parameters)
-        // "prompt-lookup" is the only choice: a draft model needs a loaded model, so it is built in code.
+        // "prompt-lookup" is the only choice: a draft model needs a loaded model, built by `ModelRuntime`.
         _ = try c.string("draft")
+        guard try c.string("draftModel").isEmpty else {
+            throw DecodingError.invalidParameter(
+                name: "draftModel", message: "a draft model must be loaded: build the decoder with ModelRuntime.makeDecoder, or pass a DraftModelSource")
+        }
         try self.init(numDraftTokens: try c.integer("numDraftTokens"), maxNgram: try c.integer("maxNgram"),
                       minNgram: try c.integer("minNgram"), temperature: try c.number("temperature"),
                       seed: UInt64(bitPattern: Int64(try c.integer("seed"))))

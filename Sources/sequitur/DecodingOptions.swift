@@ -8,7 +8,9 @@ struct DecodingOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Decoder name: \(DecoderRegistry.standard.names.joined(separator: ", ")) (default: the configuration's, else greedy).", valueName: "name"))
     var decoder: String?
     // `.unconditional`: "-2" is read as the value (and then refused as a width), not as a missing one.
-    @Option(parsing: .unconditional, help: ArgumentHelp("Beam width; implies --decoder \(DecoderRegistry.standard.decodersWithWidth.map(\.name).joined(separator: "/")) when no decoder is named.", valueName: "k")) var beams: Int?
+    @Option(parsing: .unconditional, help: ArgumentHelp("Beam width (numBeams of \(DecoderRegistry.standard.decodersWithWidth.map(\.name).joined(separator: ", "))); implies --decoder beam when no decoder is named.", valueName: "k")) var beams: Int?
+    @Option(help: ArgumentHelp("A GGUF with the model's vocabulary to draft tokens with; implies --decoder speculative when no decoder is named.", valueName: "path"))
+    var draftModel: String?
     @Option(name: .customLong("param"), help: ArgumentHelp("A decoder parameter, NAME=VALUE (repeatable), e.g. lengthPenalty=0.8.", valueName: "name=value"))
     var parameters: [String] = []
     @Option(parsing: .unconditional, help: ArgumentHelp("Most tokens to generate.", valueName: "n")) var maxNewTokens: Int?
@@ -23,6 +25,13 @@ struct DecodingOptions: ParsableArguments {
         if let decoder, decoder != c.decoder.name { c.decoder = DecoderConfiguration(name: decoder) }
         if let beams {
             c.decoder = try registry.settingWidth(beams, in: c.decoder, decoderIsFixed: decoder != nil)
+        }
+        if let draftModel {
+            if decoder == nil { c.decoder = DecoderConfiguration(name: SpeculativeDecoder.registryName) }
+            guard c.decoder.name == SpeculativeDecoder.registryName else {
+                throw CommandError("--draft-model: only the speculative decoder drafts with a model, not \(c.decoder.name)")
+            }
+            c.decoder.parameters["draftModel"] = .string(draftModel)
         }
         for p in parameters {
             guard let eq = p.firstIndex(of: "="), eq != p.startIndex else {

@@ -47,6 +47,32 @@ import Testing
         #expect(r.last == results[63].last, "a fork differs from a fresh sequence")
     }
 
+    /// A prefix fork (what speculative decoding keeps after rejecting drafts) shares the blocks of the kept
+    /// positions, recomputes nothing, and continues bitwise as a fresh sequence of the same tokens; the state it
+    /// came from is untouched.
+    @Test func aPrefixForkContinuesAsAFreshSequence() throws {
+        let model = try TinyLlama.model(try TinyLlama.file(seed: 23), kvBlockSize: 4)
+        let tokens = TinyLlama.tokens(14, seed: 5)
+        let full = model.makeState() as! LlamaSequenceState
+        _ = try model.extend([ExtensionRequest(state: full, tokens: tokens)])
+        for keep in [0, 4, 9, 14] {
+            let before = model.processedTokenCount
+            let prefix = full.fork(keepingFirst: keep) as! LlamaSequenceState
+            #expect(prefix.tokens == Array(tokens.prefix(keep)))
+            #expect(prefix.blockTable.blocks == Array(full.blockTable.blocks.prefix((keep + 3) / 4)))
+            let tail: [TokenID] = [9, 4, 7]
+            let continued = try model.extend([ExtensionRequest(state: prefix, tokens: tail, queries: [.full, .full, .full])])[0]
+            #expect(model.processedTokenCount == before + 3, "the kept prefix was recomputed")
+            let fresh = try model.extend([ExtensionRequest(state: model.makeState(), tokens: Array(tokens.prefix(keep)) + tail,
+                                                           queries: Array(repeating: nil, count: keep) + [.full, .full, .full])])[0]
+            #expect(continued.answers.map { $0! } == fresh.answers.suffix(3).map { $0! }, "keeping \(keep)")
+        }
+        // The original still continues as the fresh 15-token sequence.
+        let next = try model.extend([ExtensionRequest(state: full, tokens: [11], lastQuery: .full)])[0].last
+        let fresh = try model.extend([ExtensionRequest(state: model.makeState(), tokens: tokens + [11], lastQuery: .full)])[0].last
+        #expect(next == fresh)
+    }
+
     @Test func blocksAreFreedWhenTheLastHolderGoes() throws {
         let model = try TinyLlama.model(try TinyLlama.file(seed: 22), kvBlockSize: 4)
         let pool = model.kvPool

@@ -21,6 +21,16 @@ public final class BlockTable {
         for b in blocks { pool.retain(b) }
     }
 
+    /// A table sharing the blocks of `other` that hold its first `positions` positions (a prefix fork: what
+    /// speculative decoding continues from after dropping rejected drafts). The partly used last block is
+    /// shared too; the first write into it copies it, as for any fork.
+    public init(sharing other: BlockTable, positions: Int) {
+        pool = other.pool
+        let size = other.pool.blockSize
+        blocks = Array(other.blocks.prefix((positions + size - 1) / size))
+        for b in blocks { pool.retain(b) }
+    }
+
     deinit {
         for b in blocks { pool.release(b) }
     }
