@@ -60,6 +60,16 @@ public struct DecoderRegistry: Sendable {
         r.register(name: SamplingDecoder.registryName, summary: SamplingDecoder.summary,
                    parameters: SamplingDecoder.parameters, capabilities: SamplingDecoder.capabilities,
                    factory: SamplingDecoder.init(configuration:))
+        r.register(name: BestFirstBeamSearchDecoder.registryName, summary: BestFirstBeamSearchDecoder.summary,
+                   parameters: BestFirstBeamSearchDecoder.parameters, capabilities: BestFirstBeamSearchDecoder.capabilities,
+                   widthParameter: BestFirstBeamSearchDecoder.widthParameter,
+                   returnedSequencesParameter: BestFirstBeamSearchDecoder.returnedSequencesParameter,
+                   factory: BestFirstBeamSearchDecoder.init(configuration:))
+        r.register(name: DiverseBeamSearchDecoder.registryName, summary: DiverseBeamSearchDecoder.summary,
+                   parameters: DiverseBeamSearchDecoder.parameters, capabilities: DiverseBeamSearchDecoder.capabilities,
+                   widthParameter: DiverseBeamSearchDecoder.widthParameter,
+                   returnedSequencesParameter: DiverseBeamSearchDecoder.returnedSequencesParameter,
+                   factory: DiverseBeamSearchDecoder.init(configuration:))
         r.register(name: StochasticBeamSearchDecoder.registryName, summary: StochasticBeamSearchDecoder.summary,
                    parameters: StochasticBeamSearchDecoder.parameters, capabilities: StochasticBeamSearchDecoder.capabilities,
                    widthParameter: StochasticBeamSearchDecoder.widthParameter,

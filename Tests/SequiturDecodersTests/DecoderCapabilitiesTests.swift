@@ -37,7 +37,7 @@ import Testing
         #expect(try registry.entry(named: "beam").returnedSequencesParameter == "numReturnSequences")
         #expect(try registry.entry(named: "exhaustive").widthParameter == nil)
         #expect(try registry.entry(named: "exhaustive").returnedSequencesParameter == "numReturnSequences")
-        #expect(registry.decodersWithWidth.map(\.name) == ["beam"])
+        #expect(registry.decodersWithWidth.map(\.name) == ["beam", "best-first-beam", "diverse-beam", "stochastic-beam"])
     }
 
     @Test func aWidthAloneSwitchesToTheDecoderThatDeclaresOne() throws {
@@ -49,7 +49,7 @@ import Testing
             == ["lengthPenalty": .double(0.5), "numBeams": .int(2)])
         // A decoder the user named must have a width.
         #expect(throws: ConfigurationError.invalidValue(
-            path: "decoder.name", message: "'greedy' has no width parameter; decoders with one: beam")) {
+            path: "decoder.name", message: "'greedy' has no width parameter; decoders with one: beam, best-first-beam, diverse-beam, stochastic-beam")) {
             try registry.settingWidth(3, in: DecoderConfiguration(name: "greedy"), decoderIsFixed: true)
         }
         #expect(throws: ConfigurationError.self) {

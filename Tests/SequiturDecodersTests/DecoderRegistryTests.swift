@@ -19,8 +19,8 @@ struct ConstantDecoder: Decoder {
 @Suite struct DecoderRegistryTests {
     let registry = DecoderRegistry.standard
 
-    @Test func standardHasTheFourDecodersWithDocumentedParameters() throws {
-        #expect(registry.names == ["beam", "exhaustive", "greedy", "sampling"])
+    @Test func standardHasEveryDecoderWithDocumentedParameters() throws {
+        #expect(registry.names == ["beam", "best-first-beam", "diverse-beam", "exhaustive", "greedy", "mbr", "sampling", "speculative", "stochastic-beam"])
         for entry in registry.all {
             #expect(!entry.summary.isEmpty)
             for p in entry.parameters { #expect(!p.help.isEmpty, "\(entry.name).\(p.name) has no help") }
@@ -48,7 +48,7 @@ struct ConstantDecoder: Decoder {
 
     @Test func unknownNameListsTheValidOnes() {
         #expect(throws: ConfigurationError.unknownName(path: "decoder.name", name: "beem",
-                                                       valid: ["beam", "exhaustive", "greedy", "sampling"])) {
+                                                       valid: ["beam", "best-first-beam", "diverse-beam", "exhaustive", "greedy", "mbr", "sampling", "speculative", "stochastic-beam"])) {
             try registry.make(DecoderConfiguration(name: "beem"))
         }
     }

@@ -15,7 +15,7 @@ import Testing
         #expect(Set(names) == Set(DecoderRegistry.standard.all.map(\.name)), "files: \(files.sorted())")
     }
 
-    @Test(arguments: ["greedy", "beam", "exhaustive", "sampling"])
+    @Test(arguments: ["greedy", "beam", "exhaustive", "sampling", "best-first-beam", "diverse-beam", "stochastic-beam", "mbr", "speculative"])
     func exampleConfigurationDecodes(name: String) throws {
         let path = Self.folder.appendingPathComponent("\(name).yaml").path
         let configuration = try ConfigurationLoader.load(file: path)
