@@ -2,7 +2,7 @@ import ArgumentParser
 
 /// One workload of `sequitur bench`; `--only` picks a comma-separated subset.
 enum BenchSection: String, CaseIterable, ExpressibleByArgument {
-    case scoring, decode, decode4, choice, beam, exhaustive, constrained, tokenizer, conversations
+    case scoring, decode, decode4, choice, beam, exhaustive, constrained, speculative, tokenizer, conversations
 
     func run(_ benchmarks: Benchmarks, scoringRequests: Int) throws -> [BenchCommand.Figure] {
         switch self {
@@ -13,6 +13,7 @@ enum BenchSection: String, CaseIterable, ExpressibleByArgument {
         case .beam: try benchmarks.beam()
         case .exhaustive: try benchmarks.exhaustive()
         case .constrained: try benchmarks.constrained()
+        case .speculative: try benchmarks.speculative()
         case .tokenizer: try benchmarks.tokenizer()
         case .conversations: try benchmarks.conversations()
         }

@@ -143,6 +143,46 @@ struct Benchmarks {
         ]
     }
 
+    /// Greedy against speculative decoding with prompt lookup on copy-heavy prompts (correcting, quoting,
+    /// extracting: the output repeats the input), with the acceptance rate. Both produce the same tokens (the
+    /// speculative output is bitwise greedy's), so tokens per second compare directly.
+    func speculative() throws -> [BenchCommand.Figure] {
+        let prompts = Self.copyPrompts.map { runtime.tokenizer.encode($0) }
+        let stop = StopConditions(maxNewTokens: 96)
+        var tokens = 0
+        let greedySeconds = try time {
+            tokens = 0
+            for p in prompts { tokens += try GreedyDecoder().decode(DecodingRequest(prompt: p, stop: stop), model: model).best!.tokens.count }
+        }
+        var figures: [BenchCommand.Figure] = [
+            .init(name: "copy-heavy greedy", value: Double(tokens) / greedySeconds, unit: "tokens/s",
+                  detail: "\(prompts.count) prompts that repeat their input, \(tokens) tokens"),
+        ]
+        for k in [4, 8] {
+            let decoder = try SpeculativeDecoder(numDraftTokens: k)
+            var drafted = 0, accepted = 0, calls = 0
+            let seconds = try time {
+                drafted = 0; accepted = 0; calls = 0
+                for p in prompts {
+                    let s = try decoder.decodeWithStatistics(DecodingRequest(prompt: p, stop: stop), model: model).statistics
+                    drafted += s.drafted; accepted += s.accepted; calls += s.targetCalls
+                }
+            }
+            figures.append(.init(name: "speculative (prompt lookup, k = \(k))", value: Double(tokens) / seconds, unit: "tokens/s",
+                                 detail: "\(calls) target calls, \(accepted) of \(drafted) drafted tokens accepted (\(Int((Double(accepted) / Double(max(drafted, 1)) * 100).rounded()))%)"))
+            figures.append(.init(name: "speculative / greedy, k = \(k)", value: greedySeconds / seconds, unit: "×",
+                                 detail: "same output, bitwise; target ≥ 2"))
+        }
+        return figures
+    }
+
+    static let copyPrompts = [
+        "Correct the spelling in this paragraph and return it unchanged otherwise.\n\nParagraph: The comittee met on Tuesday to discuss the budget for the next fiscal year. After a long debate, the members agreed to increase funding for public libraries, to repair the bridge on Main Street, and to hire two more teachers for the primary school.\n\nCorrected paragraph: The committee met on Tuesday",
+        "Quote the second sentence of the text exactly.\n\nText: Water boils at one hundred degrees Celsius at sea level. At higher altitudes the air pressure is lower, so water boils at a lower temperature, which is why cooking pasta in the mountains takes longer. Pressure cookers raise the boiling point instead.\n\nSecond sentence: \"",
+        "def area(width, height):\n    return width * height\n\ndef perimeter(width, height):\n    return 2 * (width + height)\n\n# The same two functions, with type hints:\n\ndef area(width: float, height: float) -> float:\n",
+        "List the names in the sentence, one per line.\n\nSentence: Alice, Bob, Carol, Dave, Erin and Frank went to the market with Grace, Heidi and Ivan.\n\nNames:\nAlice\nBob\n",
+    ]
+
     static let personSchema = """
         {"type": "object", "additionalProperties": false, "required": ["name", "age", "hobbies"],
          "properties": {"name": {"type": "string", "maxLength": 20}, "age": {"type": "integer"},
