@@ -148,12 +148,14 @@ struct CompareDecodersCommand: ParsableCommand {
         }
         let report = Report(rows: rows, prompts: prompts.count, prompts_with_proven_argmax: proven)
         if json { try printJSON(report); return }
-        print("decoder            mean log Pr   mean score   exact argmax   search error   distinct-1/2   mean length   tokens/s")
+        let width = max(17, rows.map(\.decoder.count).max() ?? 0)
+        print("decoder".padding(toLength: width, withPad: " ", startingAt: 0)
+              + "  mean log Pr   mean score   exact argmax   search error   distinct-1/2   mean length   tokens/s")
         for r in rows {
             let rate = r.exact_argmax_rate.map { String(format: "%11.1f%%", $0 * 100) } ?? "          -"
             let err = r.search_error_rate.map { String(format: "%12.1f%%", $0 * 100) } ?? "           -"
             print(String(format: "%@  %11.4f  %11.4f   %@   %@     %4.2f/%4.2f   %11.2f   %8.1f",
-                         r.decoder.padding(toLength: 17, withPad: " ", startingAt: 0), r.mean_logprob, r.mean_score, rate, err,
+                         r.decoder.padding(toLength: width, withPad: " ", startingAt: 0), r.mean_logprob, r.mean_score, rate, err,
                          r.distinct_1, r.distinct_2, r.mean_length, r.tokens_per_second))
         }
         print("\(proven) of \(prompts.count) prompts have a proven argmax (exact search within \(maxExpansions) expansions)")
