@@ -41,10 +41,7 @@ extension GenerateCommand {
                 // skips. Ctrl-C stops the job between prompts instead, with every written line whole.
                 let result = try decoder.decode(DecodingRequest(prompt: item.request, stop: stop, processors: processors), model: rt.model)
                 generated += result.hypotheses.reduce(0) { $0 + $1.tokens.count }
-                let hypotheses = result.hypotheses.map {
-                    Output.Item(ids: $0.tokens, text: rt.tokenizer.decode($0.tokens, skipSpecial: true), score: $0.score,
-                                logprob: $0.logProb, token_logprobs: $0.tokenLogProbs, finish_reason: $0.finishReason.rawValue)
-                }
+                let hypotheses = Output.items(result, tokenizer: rt.tokenizer)
                 return BatchLine(id: item.id, output: Output(hypotheses: hypotheses, certificate: result.certificate.map(Self.describe),
                                                              prompt_tokens: item.request.count))
             }

@@ -40,10 +40,21 @@ struct GenerateCommand: ParsableCommand {
             var logprob: Double
             var token_logprobs: [Float]
             var finish_reason: String
+            /// Stochastic beam search's estimate that this output is in a sample of its size (absent otherwise).
+            var inclusion_probability: Double?
         }
         var hypotheses: [Item]
         var certificate: String?
         var prompt_tokens: Int
+
+        /// Each hypothesis of `result` as a JSON item, its text decoded without control tokens.
+        static func items(_ result: DecodingResult, tokenizer: BPETokenizer) -> [Item] {
+            result.hypotheses.enumerated().map { i, h in
+                Item(ids: h.tokens, text: tokenizer.decode(h.tokens, skipSpecial: true), score: h.score, logprob: h.logProb,
+                     token_logprobs: h.tokenLogProbs, finish_reason: h.finishReason.rawValue,
+                     inclusion_probability: result.inclusionProbabilities?[i])
+            }
+        }
     }
 
     func run() throws {
@@ -94,17 +105,15 @@ struct GenerateCommand: ParsableCommand {
             }
             return
         }
-        let items = result.hypotheses.map {
-            Output.Item(ids: $0.tokens, text: rt.tokenizer.decode($0.tokens, skipSpecial: true), score: $0.score, logprob: $0.logProb,
-                        token_logprobs: $0.tokenLogProbs, finish_reason: $0.finishReason.rawValue)
-        }
+        let items = Output.items(result, tokenizer: rt.tokenizer)
         let certificate = result.certificate.map(Self.describe)
         if json {
             try printJSON(Output(hypotheses: items, certificate: certificate, prompt_tokens: ids.count))
             return
         }
         for (i, h) in items.enumerated() {
-            print(String(format: "#%d  score %.4f  log Pr %.4f  (%d tokens, %@)", i + 1, h.score, h.logprob, h.ids.count, h.finish_reason))
+            let inclusion = h.inclusion_probability.map { String(format: "  inclusion %.3g", $0) } ?? ""
+            print(String(format: "#%d  score %.4f  log Pr %.4f  (%d tokens, %@)", i + 1, h.score, h.logprob, h.ids.count, h.finish_reason) + inclusion)
             print("    " + (promptText + h.text).replacingOccurrences(of: "\n", with: "\n    "))
         }
         if let certificate { print("certificate: \(certificate)") }
