@@ -80,9 +80,11 @@ public struct SpeculativeDecoder: Decoder {
         let c = try DecoderRegistry.complete(configuration, against: Self.parameters)
         // "prompt-lookup" is the only choice: a draft model needs a loaded model, built by `ModelRuntime`.
         _ = try c.string("draft")
-        guard try c.string("draftModel").isEmpty else {
-            throw DecodingError.invalidParameter(
-                name: "draftModel", message: "a draft model must be loaded: build the decoder with ModelRuntime.makeDecoder, or pass a DraftModelSource")
+        let draftModel = try c.string("draftModel")
+        guard draftModel.isEmpty else {
+            try self.init(draft: UnloadedDraftModel(path: draftModel), numDraftTokens: try c.integer("numDraftTokens"),
+                          temperature: try c.number("temperature"), seed: UInt64(bitPattern: Int64(try c.integer("seed"))))
+            return
         }
         try self.init(numDraftTokens: try c.integer("numDraftTokens"), maxNgram: try c.integer("maxNgram"),
                       minNgram: try c.integer("minNgram"), temperature: try c.number("temperature"),
