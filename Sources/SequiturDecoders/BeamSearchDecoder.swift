@@ -97,7 +97,8 @@ public struct BeamSearchDecoder: Decoder {
 
     /// A live beam: its state (the prompt and its tokens consumed), its output so far, the running sum of
     /// log-probs it is ranked by, the model's answer after its last token, and its own processors.
-    private struct Beam {
+    /// Internal, not private: diverse beam search runs one of these steps per group with the same types.
+    struct Beam {
         var state: SequenceState
         var output: GrowingOutput
         var sum: Double
@@ -105,7 +106,7 @@ public struct BeamSearchDecoder: Decoder {
         var processors: LogitProcessorChain
     }
 
-    private struct Candidate {
+    struct Candidate {
         let beam: Int
         let token: TokenID
         let modelLogProb: Float
@@ -113,7 +114,7 @@ public struct BeamSearchDecoder: Decoder {
     }
 
     /// A candidate with its place in the beam-major, best-first enumeration; `<` means ranks below.
-    private struct RankedCandidate: Comparable {
+    struct RankedCandidate: Comparable {
         let candidate: Candidate
         let order: Int
         static func < (a: Self, b: Self) -> Bool {

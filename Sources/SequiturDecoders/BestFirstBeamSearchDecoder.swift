@@ -42,16 +42,13 @@ public struct BestFirstBeamSearchDecoder: Decoder {
     public static let capabilities: DecoderCapabilities = .returnsNBest
     public static let widthParameter = "numBeams"
     public static let returnedSequencesParameter = "numReturnSequences"
-    public static let parameters: [ParameterSpec] = [
-        ParameterSpec("numBeams", .integer, default: 4, help: "beams kept at each step (k ≥ 1), as in beam"),
-        ParameterSpec("lengthPenalty", .number, default: 0.0,
-                      help: "as in beam; ≤ 0 (or earlyStopping never) also prunes against the finished list"),
-        ParameterSpec("earlyStopping", .choice(["true", "false", "never"]), default: "false",
-                      help: "as in beam: true | false (transformers' heuristic) | never (exact bound)"),
-        ParameterSpec("numReturnSequences", .integer, default: 1, help: "hypotheses returned (≤ numBeams), best first"),
-        ParameterSpec("noRepeatNgramSize", .integer, default: 0,
-                      help: "forbid any n-gram of this size from occurring twice in prompt + output (0: off)"),
-    ]
+    /// Beam search's parameters, with lengthPenalty 0 by default: the paper's sum of log-probs, under which
+    /// hypotheses are also pruned against the finished list.
+    public static let parameters: [ParameterSpec] = BeamSearchDecoder.parameters.map { spec in
+        guard spec.name == "lengthPenalty" else { return spec }
+        return ParameterSpec("lengthPenalty", .number, default: 0.0,
+                             help: "as in beam; ≤ 0 (or earlyStopping never) also prunes against the finished list")
+    }
 
     public let numBeams: Int
     public let lengthPenalty: Double

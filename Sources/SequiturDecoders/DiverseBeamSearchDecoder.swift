@@ -85,30 +85,10 @@ public struct DiverseBeamSearchDecoder: Decoder {
                       numReturnSequences: try c.integer("numReturnSequences"))
     }
 
-    private struct Beam {
-        var state: SequenceState
-        var output: GrowingOutput
-        var sum: Double
-        var answer: PositionLogProbs
-        var processors: LogitProcessorChain
-    }
-
-    private struct Candidate {
-        let beam: Int
-        let token: TokenID
-        let modelLogProb: Float
-        let sum: Double
-    }
-
-    /// `BeamSearchDecoder`'s candidate order: higher sum first, then beam-major, best-first enumeration order.
-    private struct RankedCandidate: Comparable {
-        let candidate: Candidate
-        let order: Int
-        static func < (a: Self, b: Self) -> Bool {
-            a.candidate.sum != b.candidate.sum ? a.candidate.sum < b.candidate.sum : a.order > b.order
-        }
-        static func == (a: Self, b: Self) -> Bool { a.candidate.sum == b.candidate.sum && a.order == b.order }
-    }
+    // A group's beams and candidates are beam search's own, so a group's step is `BeamSearchDecoder`'s.
+    private typealias Beam = BeamSearchDecoder.Beam
+    private typealias Candidate = BeamSearchDecoder.Candidate
+    private typealias RankedCandidate = BeamSearchDecoder.RankedCandidate
 
     /// One group's beam search: its live beams, finished list (at most `groupSize`, best first), grammar
     /// fallbacks, and, once it has stopped, its hypotheses.
