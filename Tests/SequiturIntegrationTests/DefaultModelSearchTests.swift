@@ -37,7 +37,7 @@ struct DefaultModelSearchTests {
     private func compareDecoders(on fixture: BeamFixtureCase, maxExpansions: Int) throws -> SearchCertificate {
         let request = DecodingRequest(prompt: fixture.prompt,
                                       stop: StopConditions(maxNewTokens: Self.newTokens, stopOnEndToken: false))
-        let greedy = try GreedyDecoder()
+        let greedy = GreedyDecoder()
         // No length penalty and the exact stopping bound: beam ranks by log Pr(y | x), as the others do.
         let beam = try BeamSearchDecoder(numBeams: 16, lengthPenalty: 0, earlyStopping: .never)
         let exhaustive = try ExhaustiveDecoder(maxExpansions: maxExpansions)
