@@ -127,16 +127,8 @@ public struct BeamSearchDecoder: Decoder {
         var request = request
         if noRepeatNgramSize > 0 { request.processors.append(try NoRepeatNGramProcessor(size: noRepeatNgramSize)) }
         let plan = try DecodingPlan(request, model: model)
-        // Every per-step array is sized by numBeams, so a width like 2^62 must be refused here, not overflow or
-        // exhaust memory. No beam search can fill more beams than there are distinct outputs.
-        let outputs = Self.distinctOutputs(vocabularySize: model.vocabulary.count, maxLength: plan.maxNewTokens)
-        guard numBeams <= outputs else {
-            throw DecodingError.invalidParameter(
-                name: "numBeams", message: "\(numBeams) is more beams than the \(outputs) distinct outputs of at most \(plan.maxNewTokens) tokens over \(model.vocabulary.count) tokens")
-        }
-        guard let keep = Self.candidatesKept(numBeams: numBeams, endTokenCount: plan.endTokens.count) else {
-            throw DecodingError.invalidParameter(name: "numBeams", message: "\(numBeams) is too many beams to rank candidates for")
-        }
+        try Self.checkWidth(numBeams, plan: plan)
+        let keep = try Self.keptCandidates(numBeams: numBeams, endTokenCount: plan.endTokens.count)
         let startCount = model.processedTokenCount
         let processors = plan.startProcessors()
         let prefill = try plan.prefill(model: model, lastQuery: query(keep: keep, processors: processors, history: request.prompt))
@@ -270,10 +262,31 @@ public struct BeamSearchDecoder: Decoder {
     /// Candidates ranked each step: `max(2, 1 + number of end tokens) · k`, as transformers does, so that `k`
     /// unfinished beams remain even when the best candidates all end. With one beam transformers runs greedy
     /// search instead (`generate(num_beams=1)`), so one candidate is kept and the first finished one ends it.
-    static func candidatesKept(numBeams: Int, endTokenCount: Int) -> Int? {
-        if numBeams == 1 { return 1 }
+    /// `oneBeamIsGreedy: false` is for a search whose single beam is one group among several (diverse beam
+    /// search), which stays a beam search.
+    static func candidatesKept(numBeams: Int, endTokenCount: Int, oneBeamIsGreedy: Bool = true) -> Int? {
+        if numBeams == 1 && oneBeamIsGreedy { return 1 }
         let (kept, overflow) = max(2, 1 + endTokenCount).multipliedReportingOverflow(by: numBeams)
         return overflow ? nil : kept
+    }
+
+    /// `candidatesKept`, or the error a width too large to rank candidates for gets.
+    static func keptCandidates(numBeams: Int, endTokenCount: Int, oneBeamIsGreedy: Bool = true) throws -> Int {
+        guard let kept = candidatesKept(numBeams: numBeams, endTokenCount: endTokenCount, oneBeamIsGreedy: oneBeamIsGreedy) else {
+            throw DecodingError.invalidParameter(name: "numBeams", message: "\(numBeams) is too many beams to rank candidates for")
+        }
+        return kept
+    }
+
+    /// Refuses more beams than there are distinct outputs: every per-step array is sized by the width, so one
+    /// like 2^62 must be refused before any work, not overflow or exhaust memory.
+    static func checkWidth(_ numBeams: Int, plan: DecodingPlan) throws {
+        let vocabularySize = plan.vocabulary.count
+        let outputs = distinctOutputs(vocabularySize: vocabularySize, maxLength: plan.maxNewTokens)
+        guard numBeams <= outputs else {
+            throw DecodingError.invalidParameter(
+                name: "numBeams", message: "\(numBeams) is more beams than the \(outputs) distinct outputs of at most \(plan.maxNewTokens) tokens over \(vocabularySize) tokens")
+        }
     }
 
     /// How many outputs of 1 to `maxLength` tokens exist, saturating at `Int.max`.

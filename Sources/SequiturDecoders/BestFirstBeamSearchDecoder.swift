@@ -126,14 +126,8 @@ public struct BestFirstBeamSearchDecoder: Decoder {
         var request = request
         if noRepeatNgramSize > 0 { request.processors.append(try NoRepeatNGramProcessor(size: noRepeatNgramSize)) }
         let plan = try DecodingPlan(request, model: model)
-        let outputs = BeamSearchDecoder.distinctOutputs(vocabularySize: model.vocabulary.count, maxLength: plan.maxNewTokens)
-        guard numBeams <= outputs else {
-            throw DecodingError.invalidParameter(
-                name: "numBeams", message: "\(numBeams) is more beams than the \(outputs) distinct outputs of at most \(plan.maxNewTokens) tokens over \(model.vocabulary.count) tokens")
-        }
-        guard let keep = BeamSearchDecoder.candidatesKept(numBeams: numBeams, endTokenCount: plan.endTokens.count) else {
-            throw DecodingError.invalidParameter(name: "numBeams", message: "\(numBeams) is too many beams to rank candidates for")
-        }
+        try BeamSearchDecoder.checkWidth(numBeams, plan: plan)
+        let keep = try BeamSearchDecoder.keptCandidates(numBeams: numBeams, endTokenCount: plan.endTokens.count)
         let startCount = model.processedTokenCount
         let processors = plan.startProcessors()
         let prefill = try plan.prefill(model: model, lastQuery: query(keep: keep, processors: processors, history: request.prompt))

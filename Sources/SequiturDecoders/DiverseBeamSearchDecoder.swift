@@ -103,19 +103,11 @@ public struct DiverseBeamSearchDecoder: Decoder {
 
     public func decode(_ request: DecodingRequest, model: any LanguageModel) throws -> DecodingResult {
         let plan = try DecodingPlan(request, model: model)
-        let outputs = BeamSearchDecoder.distinctOutputs(vocabularySize: model.vocabulary.count, maxLength: plan.maxNewTokens)
-        guard numBeams <= outputs else {
-            throw DecodingError.invalidParameter(
-                name: "numBeams", message: "\(numBeams) is more beams than the \(outputs) distinct outputs of at most \(plan.maxNewTokens) tokens over \(model.vocabulary.count) tokens")
-        }
+        try BeamSearchDecoder.checkWidth(numBeams, plan: plan)
         let size = groupSize
-        // One group is BeamSearchDecoder (greedy with one beam); a group of several is always a beam search.
-        let kept = numBeamGroups == 1
-            ? BeamSearchDecoder.candidatesKept(numBeams: size, endTokenCount: plan.endTokens.count)
-            : { let (k, o) = max(2, 1 + plan.endTokens.count).multipliedReportingOverflow(by: size); return o ? nil : k }()
-        guard let keep = kept else {
-            throw DecodingError.invalidParameter(name: "numBeams", message: "\(numBeams) is too many beams to rank candidates for")
-        }
+        // One group is BeamSearchDecoder (greedy with one beam); a group among several is always a beam search.
+        let keep = try BeamSearchDecoder.keptCandidates(numBeams: size, endTokenCount: plan.endTokens.count,
+                                                        oneBeamIsGreedy: numBeamGroups == 1)
         let onLogits = numBeams == 1
         let penalising = diversityPenalty > 0 && numBeamGroups > 1
         let startCount = model.processedTokenCount
