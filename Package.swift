@@ -19,6 +19,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        // `sequitur serve` only: the HTTP server, its logging, metrics and signal handling.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // Protocols, value types, configuration, registries of backends, and log-prob math. No dependencies.
@@ -95,14 +100,30 @@ let package = Package(
             ]
         ),
 
+        // `sequitur serve`: an OpenAI-compatible HTTP server over a `ModelRuntime`, whose scheduler merges the
+        // forward passes of concurrent requests into one batched `extend` (continuous batching).
+        .target(
+            name: "SequiturServer",
+            dependencies: [
+                "Sequitur",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
         // Small deterministic language models for tests and for library users testing their own decoders.
         .target(name: "SequiturTesting", dependencies: ["SequiturCore"]),
 
         .executableTarget(
             name: "sequitur",
             dependencies: [
-                "Sequitur", "SequiturOpenCL", "SequiturDiagnostics",
+                "Sequitur", "SequiturOpenCL", "SequiturDiagnostics", "SequiturServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
 
@@ -125,6 +146,13 @@ let package = Package(
         .testTarget(name: "SequiturScoringTests", dependencies: ["SequiturScoring", "SequiturTesting"]),
         .testTarget(name: "SequiturDiagnosticsTests", dependencies: ["SequiturDiagnostics", "Sequitur"]),
         .testTarget(name: "SequiturTests", dependencies: ["Sequitur", "SequiturTesting", "SequiturDiagnostics"]),
+        .testTarget(
+            name: "SequiturServerTests",
+            dependencies: [
+                "SequiturServer", "SequiturTesting",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
         .testTarget(name: "SequiturIntegrationTests", dependencies: ["Sequitur", "SequiturTesting", "SequiturDiagnostics"]),
     ]
 )

@@ -15,7 +15,7 @@ struct SequiturCommand: ParsableCommand {
         subcommands: [
             GenerateCommand.self, ChatCommand.self, ScoreCommand.self, RankCommand.self, PerplexityCommand.self,
             CompareDecodersCommand.self, MergeCommand.self, DecodersCommand.self, ProcessorsCommand.self, GrammarCommand.self,
-            TokenizeCommand.self,
+            TokenizeCommand.self, ServeCommand.self,
             InspectCommand.self,
             BenchCommand.self, DevicesCommand.self, CheckKernelsCommand.self,
         ]

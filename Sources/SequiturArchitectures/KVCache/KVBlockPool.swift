@@ -1,3 +1,4 @@
+import Foundation
 import SequiturCore
 
 /// Hands out the blocks of one model's key/value cache to sequence states and counts how many states hold
@@ -14,8 +15,10 @@ import SequiturCore
 /// let mine = try pool.makeWritable(block)         // a writer copies it first when shared
 /// ```
 ///
-/// The pool is used from one thread at a time, like the model that owns it.
-public final class KVBlockPool {
+/// Reference counting is thread-safe: a server's requests fork and drop their states on their own threads while
+/// the model's one `extend` at a time allocates and copies blocks, so every change to the counts and the free
+/// list happens under one lock. (`extend` itself is still called from one thread at a time.)
+public final class KVBlockPool: @unchecked Sendable {
     /// The backend whose cache storage this pool manages.
     public let backend: any Backend
     /// The backend cache; replaced (same contents, more blocks) when the pool grows.
@@ -23,11 +26,17 @@ public final class KVBlockPool {
     /// Token slots per block.
     public var blockSize: Int { storage.blockSize }
     /// Blocks the backend cache has room for.
-    public var capacity: Int { storage.blockCapacity }
+    public var capacity: Int { lock.withLock { storage.blockCapacity } }
+    /// The capacity the pool started with, which `shrinkIfIdle` returns to.
+    public let initialCapacity: Int
     /// Blocks held by at least one state.
-    public private(set) var blocksInUse = 0
+    public var blocksInUse: Int { lock.withLock { inUse } }
     /// Blocks copied by copy-on-write since the pool was made (tests use it to prove forks do not copy).
-    public private(set) var copiedBlockCount = 0
+    public var copiedBlockCount: Int { lock.withLock { copies } }
+
+    private let lock = NSLock()
+    private var inUse = 0
+    private var copies = 0
 
     private var referenceCounts: [Int32]
     /// Free block numbers; the lowest numbers are handed out first (popped from the end).
@@ -37,6 +46,7 @@ public final class KVBlockPool {
     public init(backend: any Backend, layers: Int, kvDimension: Int, blockSize: Int, initialBlocks: Int) throws {
         precondition(blockSize > 0 && initialBlocks > 0, "a KV pool needs a positive block size and capacity")
         self.backend = backend
+        initialCapacity = initialBlocks
         storage = try backend.makeKVCache(layers: layers, blockSize: blockSize, blockCapacity: initialBlocks,
                                           kvDimension: kvDimension)
         referenceCounts = [Int32](repeating: 0, count: initialBlocks)
@@ -44,47 +54,77 @@ public final class KVBlockPool {
     }
 
     /// How many states hold `block` (0 when it is free).
-    public func referenceCount(of block: Int32) -> Int { Int(referenceCounts[Int(block)]) }
+    public func referenceCount(of block: Int32) -> Int { lock.withLock { Int(referenceCounts[Int(block)]) } }
 
     /// A free block with reference count 1. Grows the backend cache by doubling when none is free.
     public func allocate() throws -> Int32 {
-        if freeList.isEmpty { try grow() }
-        let block = freeList.removeLast()
-        referenceCounts[Int(block)] = 1
-        blocksInUse += 1
-        return block
+        try lock.withLock { try allocateLocked() }
     }
 
     /// Records one more holder of `block`.
     public func retain(_ block: Int32) {
-        precondition(referenceCounts[Int(block)] > 0, "retaining free KV block \(block)")
-        referenceCounts[Int(block)] += 1
+        lock.withLock {
+            precondition(referenceCounts[Int(block)] > 0, "retaining free KV block \(block)")
+            referenceCounts[Int(block)] += 1
+        }
     }
 
     /// Drops one holder of `block`; the last release returns it to the free list.
     public func release(_ block: Int32) {
+        lock.withLock { releaseLocked(block) }
+    }
+
+    /// A block the caller may write to in place of `block`: `block` itself when the caller is its only holder,
+    /// otherwise a fresh copy (the caller's hold on `block` moves to the copy). The copy is made under the lock:
+    /// a holder dropping `block` meanwhile must not free it before its contents are read.
+    public func makeWritable(_ block: Int32) throws -> Int32 {
+        try lock.withLock {
+            guard referenceCounts[Int(block)] > 1 else { return block }
+            let copy = try allocateLocked()
+            try backend.copyKVBlock(storage, from: Int(block), to: Int(copy))
+            releaseLocked(block)
+            copies += 1
+            return copy
+        }
+    }
+
+    /// Gives the backend cache's memory back when no state holds a block and the cache has grown past its
+    /// initial capacity: the storage is replaced by a fresh one of that size. Returns whether it shrank. A
+    /// server calls it when its last request ends, so a burst of long requests does not keep its peak. Must
+    /// not run during an `extend` (the caller serialises the two).
+    @discardableResult
+    public func shrinkIfIdle() throws -> Bool {
+        try lock.withLock {
+            let initialBlocks = initialCapacity
+            guard inUse == 0, storage.blockCapacity > initialBlocks else { return false }
+            storage = try backend.makeKVCache(layers: storage.layerCount, blockSize: storage.blockSize,
+                                              blockCapacity: initialBlocks, kvDimension: storage.kvDimension)
+            referenceCounts = [Int32](repeating: 0, count: initialBlocks)
+            freeList = (0..<Int32(initialBlocks)).reversed()
+            return true
+        }
+    }
+
+    private func allocateLocked() throws -> Int32 {
+        if freeList.isEmpty { try grow() }
+        let block = freeList.removeLast()
+        referenceCounts[Int(block)] = 1
+        inUse += 1
+        return block
+    }
+
+    private func releaseLocked(_ block: Int32) {
         let i = Int(block)
         precondition(referenceCounts[i] > 0, "releasing free KV block \(block)")
         referenceCounts[i] -= 1
         if referenceCounts[i] == 0 {
             freeList.append(block)
-            blocksInUse -= 1
+            inUse -= 1
         }
     }
 
-    /// A block the caller may write to in place of `block`: `block` itself when the caller is its only holder,
-    /// otherwise a fresh copy (the caller's hold on `block` moves to the copy).
-    public func makeWritable(_ block: Int32) throws -> Int32 {
-        guard referenceCounts[Int(block)] > 1 else { return block }
-        let copy = try allocate()
-        try backend.copyKVBlock(storage, from: Int(block), to: Int(copy))
-        release(block)
-        copiedBlockCount += 1
-        return copy
-    }
-
     private func grow() throws {
-        let old = capacity
+        let old = storage.blockCapacity
         storage = try backend.growKVCache(storage, blockCapacity: old * 2)
         referenceCounts += [Int32](repeating: 0, count: old)
         // Reversed so that the lowest new number is handed out first.

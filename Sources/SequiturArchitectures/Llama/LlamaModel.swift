@@ -51,3 +51,11 @@ public final class LlamaModel: LanguageModel {
 
     public func makeState() -> SequenceState { LlamaSequenceState(pool: kvPool) }
 }
+
+extension LlamaModel: KVCacheManaging {
+    public var kvCacheUsage: KVCacheUsage {
+        KVCacheUsage(blocksInUse: kvPool.blocksInUse, blockCapacity: kvPool.capacity, blockSize: kvPool.blockSize)
+    }
+
+    public func releaseIdleKVCache() throws -> Bool { try kvPool.shrinkIfIdle() }
+}

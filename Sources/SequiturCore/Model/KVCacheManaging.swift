@@ -1,0 +1,23 @@
+/// A model whose sequence states live in a paged key/value cache that it can report on and trim: what a
+/// long-running server needs to expose cache use in its metrics and to give memory back between bursts.
+public protocol KVCacheManaging: AnyObject {
+    /// Blocks held by live states, and the cache's current size.
+    var kvCacheUsage: KVCacheUsage { get }
+    /// Frees the cache's grown storage when no state holds a block; returns whether it did. Must not run
+    /// concurrently with `extend`.
+    func releaseIdleKVCache() throws -> Bool
+}
+
+/// How much of a paged KV cache is in use.
+public struct KVCacheUsage: Sendable, Equatable {
+    public var blocksInUse: Int
+    public var blockCapacity: Int
+    /// Token positions per block.
+    public var blockSize: Int
+
+    public init(blocksInUse: Int, blockCapacity: Int, blockSize: Int) {
+        self.blocksInUse = blocksInUse
+        self.blockCapacity = blockCapacity
+        self.blockSize = blockSize
+    }
+}
