@@ -77,7 +77,8 @@ extension SequiturServer {
             return [engine.tokenizer.encode(text)]
         case let .array(items):
             guard !items.isEmpty else { throw APIError.invalid("'prompt' is an empty list", param: "prompt") }
-            if items.allSatisfy({ if case .int = $0 { return true } else { return false } }) {
+            // A list of numbers is one prompt of token ids (a non-integer among them is that element's error).
+            if items.allSatisfy({ switch $0 { case .int, .double: return true; default: return false } }) {
                 return [try tokenIDs(items, path: "prompt")]
             }
             return try items.enumerated().map { i, item in

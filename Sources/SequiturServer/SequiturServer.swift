@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import Sequitur
 
 /// Settings of `sequitur serve`.
@@ -91,6 +92,8 @@ public final class SequiturServer: Sendable {
         do {
             buffer = try await request.collectBody(upTo: options.maxBodyBytes)
         } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw APIError.bodyTooLarge(limit: options.maxBodyBytes)
+        } catch is NIOTooManyBytesError {
             throw APIError.bodyTooLarge(limit: options.maxBodyBytes)
         }
         return try RequestFields.body(Data(buffer.readableBytesView))

@@ -162,7 +162,7 @@ public final class ServerEngine: @unchecked Sendable {
             let result = try decoder.decode(request, model: model)
             let wanted = samples ? 1 : job.n
             guard result.hypotheses.count >= wanted else {
-                throw APIError.invalid("n is \(job.n) but decoder '\(job.decoder.name)' returned \(result.hypotheses.count) outputs (sampling returns any number; beam search returns up to its beam count)", param: "n")
+                throw APIError.invalid("n is \(job.n) but decoder '\(job.decoder.name)' returned \(result.hypotheses.count) outputs (beam search returns numReturnSequences ≤ numBeams hypotheses)", param: "n")
             }
             for hypothesis in result.hypotheses.prefix(wanted) {
                 choices.append(CompletionChoice(generated: hypothesis.tokens, generatedLogProbs: hypothesis.tokenLogProbs,

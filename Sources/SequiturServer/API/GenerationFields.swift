@@ -36,6 +36,11 @@ struct GenerationFields {
                 throw APIError.wrongType("decoder.parameters", expected: "an object", got: v)
             }
             try d.finish()
+            // `n` asks an n-best decoder (beam search and its kin) for that many hypotheses.
+            if n > 1, parameters["numReturnSequences"] == nil,
+               (try? decoders.entry(named: name))?.parameters.contains(where: { $0.name == "numReturnSequences" }) == true {
+                parameters["numReturnSequences"] = .int(n)
+            }
             decoder = DecoderConfiguration(name: name, parameters: parameters)
             do {
                 _ = try decoders.make(decoder)
