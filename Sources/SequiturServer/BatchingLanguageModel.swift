@@ -47,6 +47,7 @@ public final class BatchingLanguageModel: LanguageModel, @unchecked Sendable {
     private let passLock = NSLock()
     private var pending: [Ticket] = []
     private var participants = 0
+    private var activity = 0
     private var statistics = Statistics()
     private var stopped = false
     private var idleHandler: (@Sendable () -> Void)?
@@ -107,8 +108,14 @@ public final class BatchingLanguageModel: LanguageModel, @unchecked Sendable {
     }
 
     public func beginParticipant() {
-        condition.withLock { participants += 1 }
+        condition.withLock {
+            participants += 1
+            activity += 1
+        }
     }
+
+    /// Counts `beginParticipant` calls: unchanged between two reads means no work started in between.
+    public var activityCount: Int { condition.withLock { activity } }
 
     public func endParticipant() {
         condition.withLock {

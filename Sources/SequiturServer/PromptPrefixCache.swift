@@ -8,7 +8,8 @@ import Sequitur
 ///
 /// Reuse does not change any number: the model computes each position from its own inputs in a fixed order,
 /// whether in one pass or in pieces. The cache holds at most `capacity` states (least recently used goes
-/// first) and is emptied when the server falls idle, so an idle server holds no KV blocks.
+/// first) and is emptied when the server has been idle a while (`ServerEngine.idleRelease`), so an idle server
+/// holds no KV blocks.
 final class PromptPrefixCache: @unchecked Sendable {
     let capacity: Int
     /// The shortest prefix worth caching or reusing: below one KV block the saving is nil.
@@ -48,6 +49,9 @@ final class PromptPrefixCache: @unchecked Sendable {
         guard tokens.count >= minimumLength else { return }
         let copy = state.fork()
         lock.withLock {
+            // Already covered by a cached state that this one is a prefix of.
+            if entries.contains(where: { $0.tokens.count >= tokens.count && $0.state is PrefixForkableState
+                                         && Self.commonPrefixLength($0.tokens, tokens) == tokens.count }) { return }
             // A cached state that is a prefix of this one adds nothing once this one is in.
             entries.removeAll { entry in
                 entry.tokens.count <= tokens.count && Self.commonPrefixLength(entry.tokens, tokens) == entry.tokens.count

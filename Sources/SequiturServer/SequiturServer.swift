@@ -15,15 +15,18 @@ public struct ServerOptions: Sendable {
     public var maxConcurrentRequests: Int
     /// Requests waiting beyond those; one more gets 429.
     public var maxQueuedRequests: Int
+    /// Seconds idle before cached prompt prefixes are dropped and the KV cache shrinks back.
+    public var idleRelease: TimeInterval
 
     public init(host: String = "127.0.0.1", port: Int = 8080, apiKey: String? = nil, maxBodyBytes: Int = 4 << 20,
-                maxConcurrentRequests: Int = 16, maxQueuedRequests: Int = 64) {
+                maxConcurrentRequests: Int = 16, maxQueuedRequests: Int = 64, idleRelease: TimeInterval = 5) {
         self.host = host
         self.port = port
         self.apiKey = apiKey
         self.maxBodyBytes = maxBodyBytes
         self.maxConcurrentRequests = maxConcurrentRequests
         self.maxQueuedRequests = maxQueuedRequests
+        self.idleRelease = idleRelease
     }
 }
 
@@ -44,7 +47,8 @@ public final class SequiturServer: Sendable {
     public init(runtime: ModelRuntime, servedModelName: String, options: ServerOptions = ServerOptions(),
                 decoders: DecoderRegistry = .standard, processors: ProcessorRegistry = .standard,
                 logger: Logger = Logger(label: "sequitur.serve")) {
-        engine = ServerEngine(runtime: runtime, servedModelName: servedModelName, decoders: decoders, processors: processors)
+        engine = ServerEngine(runtime: runtime, servedModelName: servedModelName, decoders: decoders, processors: processors,
+                              idleRelease: options.idleRelease)
         workers = RequestWorkers(threads: options.maxConcurrentRequests, queueCapacity: options.maxQueuedRequests)
         metrics = ServerMetrics()
         self.options = options

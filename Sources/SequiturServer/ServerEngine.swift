@@ -16,7 +16,8 @@ public final class ServerEngine: @unchecked Sendable {
     public var contextLength: Int { model.contextLength }
 
     public init(runtime: ModelRuntime, servedModelName: String, decoders: DecoderRegistry = .standard,
-                processors: ProcessorRegistry = .standard, maxBatchTokens: Int = 2048, prefixCacheEntries: Int = 64) {
+                processors: ProcessorRegistry = .standard, maxBatchTokens: Int = 2048, prefixCacheEntries: Int = 64,
+                idleRelease: TimeInterval = 5) {
         self.runtime = runtime
         self.servedModelName = servedModelName
         self.decoders = decoders
@@ -24,10 +25,24 @@ public final class ServerEngine: @unchecked Sendable {
         prefixCache = PromptPrefixCache(capacity: prefixCacheEntries)
         let model = BatchingLanguageModel(base: runtime.model, maxBatchTokens: maxBatchTokens)
         self.model = model
-        model.onIdle { [weak self] in self?.releaseIdleMemory() }
+        self.idleRelease = idleRelease
+        model.onIdle { [weak self] in self?.scheduleIdleRelease() }
     }
 
-    /// An idle server holds no KV blocks: drop the cached prefixes, then give the grown cache back.
+    /// How long the server stays idle before it drops its cached prompt prefixes and gives the KV cache's grown
+    /// storage back. Requests that follow each other closely (a chat's turns, a few-shot preamble sent again)
+    /// keep reusing the prefixes; a server left alone holds no KV blocks.
+    public let idleRelease: TimeInterval
+
+    private func scheduleIdleRelease() {
+        let epoch = model.activityCount
+        DispatchQueue.global().asyncAfter(deadline: .now() + idleRelease) { [weak self] in
+            guard let self, self.model.activityCount == epoch, self.model.load.participants == 0 else { return }
+            self.releaseIdleMemory()
+        }
+    }
+
+    /// Drops the cached prefixes, then gives the grown cache back (only if no state holds a block by then).
     func releaseIdleMemory() {
         prefixCache.removeAll()
         model.exclusively { _ = try? (runtime.model as? KVCacheManaging)?.releaseIdleKVCache() }

@@ -42,7 +42,11 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .customLong("max-body-bytes"), help: ArgumentHelp("Largest request body accepted (413 beyond).", valueName: "bytes"))
     var maxBodyBytes = 4 << 20
 
+    @Option(name: .customLong("idle-release-seconds"), help: ArgumentHelp("Seconds idle before cached prompt prefixes are dropped and the KV cache shrinks back.", valueName: "s"))
+    var idleReleaseSeconds = 5.0
+
     func validate() throws {
+        guard idleReleaseSeconds >= 0 else { throw ValidationError("--idle-release-seconds must be at least 0, got \(idleReleaseSeconds)") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535, got \(port)") }
         guard maxConcurrent >= 1 else { throw ValidationError("--max-concurrent must be at least 1, got \(maxConcurrent)") }
         guard maxQueue >= 0 else { throw ValidationError("--max-queue must be at least 0, got \(maxQueue)") }
@@ -54,7 +58,8 @@ struct ServeCommand: ParsableCommand {
         let name = servedModelName ?? rt.fileURL.deletingPathExtension().lastPathComponent
         let key = apiKey ?? ProcessInfo.processInfo.environment["SEQUITUR_API_KEY"]
         let options = ServerOptions(host: host, port: port, apiKey: key?.isEmpty == false ? key : nil, maxBodyBytes: maxBodyBytes,
-                                    maxConcurrentRequests: maxConcurrent, maxQueuedRequests: maxQueue)
+                                    maxConcurrentRequests: maxConcurrent, maxQueuedRequests: maxQueue,
+                                    idleRelease: idleReleaseSeconds)
         var logger = Logger(label: "sequitur.serve")
         logger.logLevel = .info
         let server = SequiturServer(runtime: rt, servedModelName: name, options: options, logger: logger)

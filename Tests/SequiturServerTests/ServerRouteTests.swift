@@ -276,7 +276,7 @@ struct ServerRouteTests {
                 : ["prompt": "\(preamble)Question \(i): name a fruit. Answer:", "max_tokens": 0, "echo": true, "logprobs": 2]
             return String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self)
         }
-        try await ServerTestModel.withServer { server, client in
+        try await ServerTestModel.withServer(ServerOptions(idleRelease: 0.2)) { server, client in
             var solo: [String] = []
             for body in bodies {
                 let reply = try await client.post("/v1/completions", body)
@@ -307,6 +307,32 @@ struct ServerRouteTests {
             #expect(metrics.contains(#"sequitur_requests_total{route="/v1/completions",status="200"}"#))
             #expect(metrics.contains("sequitur_kv_blocks_in_use 0.0") && metrics.contains("sequitur_batch_size_bucket"))
         }
+    }
+
+    /// A prompt that begins like the one before reuses its KV blocks: only the new tokens go through the model,
+    /// and the answer is bitwise the one a cold server gives.
+    @Test func sharedPromptBeginningsAreComputedOnce() async throws {
+        let preamble = String(repeating: "You are a helpful assistant who answers briefly. ", count: 4)
+        let first = try Self.json(["prompt": preamble + "Q: What is two plus two? A:", "max_tokens": 3, "temperature": 0, "logprobs": 1])
+        let second = try Self.json(["prompt": preamble + "Q: Name a colour. A:", "max_tokens": 3, "temperature": 0, "logprobs": 1])
+        let cold = try await ServerTestModel.withServer { _, client in
+            try Self.canonicalChoices(try await client.post("/v1/completions", second))
+        }
+        let rt = try ServerTestModel.runtime()
+        let secondLength = rt.tokenizer.encode(preamble + "Q: Name a colour. A:").count
+        try await ServerTestModel.withServer(ServerOptions(idleRelease: 30)) { server, client in
+            #expect(try await client.post("/v1/completions", first).status == 200)
+            let before = server.engine.model.processedTokenCount
+            let warm = try Self.canonicalChoices(try await client.post("/v1/completions", second))
+            let processed = server.engine.model.processedTokenCount - before
+            #expect(warm == cold, "reused blocks give the same numbers")
+            // Prefill of the new part, 3 decode steps, and the log-prob pass over the last prompt token and output.
+            #expect(processed < secondLength / 2, "processed \(processed) tokens for a \(secondLength)-token prompt")
+        }
+    }
+
+    static func json(_ object: [String: Any]) throws -> String {
+        String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
     }
 
     /// The choices of a reply as canonical JSON (ids and timestamps differ between replies).
