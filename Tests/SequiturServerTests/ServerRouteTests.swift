@@ -111,6 +111,40 @@ struct ServerRouteTests {
         }
     }
 
+    @Test func exactSearchAnswersWithItsCertificate() async throws {
+        try await ServerTestModel.withServer { [context] _, client in
+            let reply = try await client.post("/v1/completions", json: [
+                "prompt": context, "max_tokens": 3, "decoder": ["name": "exhaustive"],
+            ])
+            let certificate = reply.choices.first?["certificate"] as? [String: Any] ?? [:]
+            #expect(certificate["kind"] as? String == "proven_optimal", "\(reply.text)")
+            #expect((certificate["expansions"] as? Int ?? 0) >= 3)
+        }
+    }
+
+    /// A client that goes away (the flag a closed stream sets) stops the decode at its next step, and the
+    /// request's KV blocks go back to the pool.
+    @Test func aCancelledRequestStopsAndFreesItsBlocks() async throws {
+        let rt = try ServerTestModel.runtime()
+        let prompt = rt.tokenizer.encode("Once upon a time, there was a")
+        try await ServerTestModel.withServer(ServerOptions(idleRelease: 0.1)) { server, _ in
+            let flag = RequestWorkers.CancellationFlag()
+            let job = ServerEngine.CompletionJob(prompt: prompt, maxTokens: 200)
+            let engine = server.engine
+            let choices = try await server.workers.run(flag: flag) { flag in
+                var seen = 0
+                return try engine.complete(job, cancelled: flag) { _, _ in
+                    seen += 1
+                    if seen == 3 { flag.cancel() }
+                    return true
+                }
+            }
+            #expect(choices.first?.finishReason == .interrupted)
+            #expect((choices.first?.generated.count ?? 0) < 10)
+            #expect(await RequestWorkersTests.eventually { engine.kvCacheUsage?.blocksInUse == 0 })
+        }
+    }
+
     @Test func stopStringsEndTheTextAndStreamingAgrees() async throws {
         try await ServerTestModel.withServer { _, client in
             let messages = [["role": "user", "content": "What is the capital of France?"]]
