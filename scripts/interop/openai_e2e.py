@@ -145,7 +145,7 @@ class E2E:
 
     def echo_logprobs(self):
         pairs = [("The capital of France is", " Paris"), ("Roses are red,", " violets are blue"),
-                 ("2 + 2 =", " 4, and 3 + 3 = 6.")]
+                 ("2 + 2 =", " 4, and 3 + 3 = 6."), ("Line one\r\nLine two", "\r\nLine three")]
         lines = []
         for i, (context, continuation) in enumerate(pairs):
             ctx_ids = self.cli.tokenize(context)
@@ -203,6 +203,26 @@ class E2E:
                            gen, lp["top_logprobs"][-1])
                     expect(d["usage"]["completion_tokens"] == 1, f"{what}: usage.completion_tokens", d["usage"], 1)
         self.ok("a: echo + logprobs on token ids (max_tokens 0 and 1) = sequitur score", f"{len(pairs)} pairs")
+
+    def echo_end_token(self):
+        """lm-eval's request when the one generated token is the end token: it must still be listed last, as
+        lm-eval drops the last position (token_logprobs[ctxlen:-1]) whatever it is."""
+        question = "What is the capital of France?"
+        want = self.cli.generate(question, 24, chat=True)
+        expect(want["finish_reason"] == "eos", "a: sequitur generate --chat ends on the end token", want["finish_reason"], "eos")
+        chat = self.post("/tokenize", {"messages": [{"role": "user", "content": question}], "add_generation_prompt": True}).json()
+        prompt = chat["tokens"] + want["ids"][:-1]
+        d = self.completion_json(prompt=prompt, echo=True, logprobs=1, max_tokens=1, temperature=0)
+        c = d["choices"][0]
+        lp = c["logprobs"]
+        what = "a: echo + max_tokens 1 where the next token is the end token"
+        expect(lp["token_ids"] == prompt + want["ids"][-1:], f"{what}: token_ids end with it", lp["token_ids"][-3:], want["ids"][-3:])
+        expect(len(lp["token_logprobs"]) == len(prompt) + 1, f"{what}: one position per token", len(lp["token_logprobs"]), len(prompt) + 1)
+        expect_logprobs(lp["token_logprobs"][len(chat["tokens"]):], want["token_logprobs"],
+                        f"{what}: the answer's and the end token's log-probs vs sequitur generate --chat")
+        expect(c["finish_reason"] == "stop", f"{what}: finish_reason", c["finish_reason"], "stop")
+        expect(d["usage"]["completion_tokens"] == 1, f"{what}: usage.completion_tokens", d["usage"]["completion_tokens"], 1)
+        self.ok("a: echo + max_tokens 1 lists a generated end token (lm-eval drops the last position)")
 
     # -- b: greedy string prompt -----------------------------------------------------------------------------------
 
@@ -419,7 +439,7 @@ def main():
     e = E2E(args.base_url, args.api_key, Sequitur(args.sequitur, args.model))
     print(f"openai_e2e: openai {openai.__version__} against {args.base_url}")
     try:
-        for step in (e.models, e.echo_logprobs, e.greedy, e.chat_stream, e.errors, e.score_and_tokenizer, e.metrics):
+        for step in (e.models, e.echo_logprobs, e.echo_end_token, e.greedy, e.chat_stream, e.errors, e.score_and_tokenizer, e.metrics):
             step()
     except CheckFailed as err:
         print(f"openai_e2e: FAILED: {err}", file=sys.stderr)
