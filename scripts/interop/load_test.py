@@ -104,14 +104,16 @@ class Server:
                     return int(line.split()[1])
         raise Failed(f"/proc/{self.pid}/status has no VmRSS")
 
-    def metric(self, name):
+    def metric(self, name, missing=Failed):
         r = self.http.get("/metrics")
         if r.status_code != 200:
             raise Failed(f"GET /metrics: status {r.status_code}")
         values = [float(line.rsplit(None, 1)[1]) for line in r.text.splitlines()
                   if line and not line.startswith("#") and (line.split("{")[0].split()[0] == name)]
         if not values:
-            raise Failed(f"/metrics has no {name}")
+            if missing is Failed:
+                raise Failed(f"/metrics has no {name}")
+            return missing
         return sum(values)
 
 
@@ -174,12 +176,16 @@ def first_difference(a, b, path="$"):
     return a, b, path
 
 
-def drained_kv(server, idle, timeout=10.0):
-    """sequitur_kv_blocks_in_use once it is back to the idle figure, or the last reading after `timeout` s."""
+def drained_kv(server, idle, idle_capacity, timeout=10.0):
+    """sequitur_kv_blocks_in_use once it is back to the idle figure, or the last reading after `timeout` s; and
+    waits (as long) for the KV storage grown under load to be given back (sequitur_kv_block_capacity back to its
+    idle figure), so that the RSS read next is the idle server's, not a snapshot of when that happened to run."""
     deadline = time.monotonic() + timeout
     while True:
         kv = server.metric("sequitur_kv_blocks_in_use")
-        if kv <= idle or time.monotonic() > deadline:
+        capacity = server.metric("sequitur_kv_block_capacity", missing=None)
+        settled = capacity is None or idle_capacity is None or capacity <= idle_capacity
+        if (kv <= idle and settled) or time.monotonic() > deadline:
             return kv
         time.sleep(0.2)
 
@@ -206,6 +212,7 @@ def main():
     try:
         rss = {"idle": server.rss_kib()}
         kv_idle = server.metric("sequitur_kv_blocks_in_use")
+        capacity_idle = server.metric("sequitur_kv_block_capacity", missing=None)
         solo, seq_s, seq_tokens = sequential(server, requests)
         rss["warm"] = server.rss_kib()
         print(f"load_test: {len(requests)} distinct requests ({args.prompts} prompts x score/echo/greedy); "
@@ -214,7 +221,7 @@ def main():
               f"{seq_tokens / seq_s:.1f} generated tok/s; RSS after warm-up {mib(rss['warm'])}")
         for r in range(1, args.rounds + 1):
             elapsed, tokens, peak = concurrent(server, requests, solo, args.requests, args.clients, args.seed)
-            kv = drained_kv(server, kv_idle)
+            kv = drained_kv(server, kv_idle, capacity_idle)
             rss[r] = server.rss_kib()
             print(f"  concurrent {r}: {args.requests} requests from {args.clients} clients ({peak} in flight at most) in "
                   f"{elapsed:.2f} s = {args.requests / elapsed:.1f} req/s, {tokens / elapsed:.1f} generated tok/s; "
