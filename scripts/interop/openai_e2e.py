@@ -341,6 +341,9 @@ class E2E:
                           param="model", code="model_not_found")
         r = self.http.post("/v1/completions", content=b'{"prompt": "Hi",', headers={**self.headers(), "Content-Type": "application/json"})
         self.expect_http_error("malformed JSON", r, 400, etype="invalid_request_error")
+        big = b'{"prompt": "' + b"a" * (4 << 20) + b'", "max_tokens": 1}'  # over the default --max-body-bytes 4194304
+        r = self.http.post("/v1/completions", content=big, headers={**self.headers(), "Content-Type": "application/json"})
+        self.expect_http_error("a body over --max-body-bytes", r, 413, code="body_too_large", etype="invalid_request_error")
         if self.key:
             wrong = openai.OpenAI(base_url=self.base + "/v1", api_key=self.key + "-wrong", max_retries=0)
             self.expect_error("wrong API key", 401, lambda: wrong.completions.create(model=m, prompt="Hi", max_tokens=1),
@@ -418,6 +421,25 @@ class E2E:
         self.expect_http_error("/detokenize out-of-vocabulary id", bad, 400, etype="invalid_request_error")
         self.ok("e: /v1/score = sequitur score; /tokenize, /detokenize, /tokenizer_info")
 
+    def text_offsets(self):
+        """text_offset indexes `text` as Python (and every OpenAI client) indexes strings, by code point: each token
+        whose text is whole characters is found at its offset. Combining marks, Devanagari and emoji sequences are
+        where code points and grapheme clusters part."""
+        for text in ["e\u0301te\u0301 cafe\u0301", "नमस्ते दुनिया किताब", "ok 👍🏽 👨\u200d👩\u200d👧 done"]:
+            d = self.completion_json(prompt=text, echo=True, logprobs=0, max_tokens=0)
+            c = d["choices"][0]
+            lp = c["logprobs"]
+            what = f"text_offset in {text!r}"
+            expect(c["text"] == text, f"{what}: echoed text", c["text"], text)
+            offsets = lp["text_offset"]
+            expect(offsets == sorted(offsets) and all(0 <= o <= len(text) for o in offsets), f"{what}: increasing, within the text",
+                   offsets, f"0...{len(text)}")
+            for k, (tok, off) in enumerate(zip(lp["tokens"], offsets)):
+                if "\ufffd" not in tok:
+                    expect(text[off:off + len(tok)] == tok, f"{what}: token {k} {tok!r} at offset {off}",
+                           text[off:off + len(tok)], tok)
+        self.ok("text_offset counts code points (combining marks, Devanagari, emoji sequences)")
+
     def metrics(self):
         r = self.get("/metrics")
         expect(r.status_code == 200, "metrics status", r.status_code, 200)
@@ -439,16 +461,27 @@ def main():
     e = E2E(args.base_url, args.api_key, Sequitur(args.sequitur, args.model))
     print(f"openai_e2e: openai {openai.__version__} against {args.base_url}")
     try:
-        for step in (e.models, e.echo_logprobs, e.echo_end_token, e.greedy, e.chat_stream, e.errors, e.score_and_tokenizer, e.metrics):
+        e.models()  # the model id and context every later step uses
+    except (CheckFailed, openai.APIError, httpx.HTTPError) as err:
+        print(f"openai_e2e: FAILED: {err} {getattr(err, 'body', '') or ''}", file=sys.stderr)
+        sys.exit(1)
+    # Each step stops at its first failed check; the steps after it still run, so one run lists every failure.
+    failures = []
+    for step in (e.echo_logprobs, e.echo_end_token, e.greedy, e.chat_stream, e.errors, e.score_and_tokenizer,
+                 e.text_offsets, e.metrics):
+        try:
             step()
-    except CheckFailed as err:
-        print(f"openai_e2e: FAILED: {err}", file=sys.stderr)
+        except CheckFailed as err:
+            failures.append(str(err))
+        except (openai.APIError, httpx.HTTPError) as err:
+            failures.append(f"request error in {step.__name__}: {err!r} {getattr(err, 'body', None)!r}")
+        else:
+            continue
+        print(f"  FAIL {failures[-1]}", file=sys.stderr)
+    print(f"openai_e2e: {len(e.passed)} passed, {len(failures)} failed")
+    if failures:
+        print("openai_e2e: FAILED: " + "; ".join(failures), file=sys.stderr)
         sys.exit(1)
-    except (openai.APIError, httpx.HTTPError) as err:
-        body = getattr(err, "body", None)
-        print(f"openai_e2e: FAILED: request error in {step.__name__}: {err!r} {body!r}", file=sys.stderr)
-        sys.exit(1)
-    print(f"openai_e2e: {len(e.passed)} passed, 0 failed")
 
 
 if __name__ == "__main__":
