@@ -19,10 +19,16 @@ public enum SyntheticModels {
     /// beyond the tensors, an architecture nobody registered, an implausible hyper-parameter. `patching` edits
     /// the named tensors (a NaN in a norm, a block scale or an embedding row, weights that overflow), for files
     /// whose weights are wrong.
+    /// `extraTensors` adds F32 vectors the architecture does not read (tests of the loader's refusal).
     public static func llamaGGUF(_ shape: SyntheticLlamaShape, seed: UInt64,
                                  overriding: [String: GGUFValue] = [:],
-                                 patching: [String: TensorPatch] = [:]) throws -> [UInt8] {
-        try makeWriter(shape, seed: seed, overriding: overriding, patching: patching).serialized()
+                                 patching: [String: TensorPatch] = [:],
+                                 extraTensors: [String: [Float]] = [:]) throws -> [UInt8] {
+        let writer = try makeWriter(shape, seed: seed, overriding: overriding, patching: patching)
+        for (name, values) in extraTensors.sorted(by: { $0.key < $1.key }) {
+            try writer.addTensor(name: name, dimensions: [values.count], values: values, as: .f32)
+        }
+        return try writer.serialized()
     }
 
     /// Writes `llamaGGUF(shape, seed:, patching:)` to `url`.

@@ -145,4 +145,30 @@ import Testing
                 == .tensorShape(name: "blk.0.attn_k.weight", expected: "32 × 64", actual: "64 × 64"))
         #expect(load(real) == nil)
     }
+
+    /// A tensor the architecture does not read would be silently ignored: a Llama 3 file's `rope_freqs.weight`
+    /// left out changes every log-prob by up to 6.5 nats. It is refused by name before any weight is uploaded.
+    @Test func tensorsTheArchitectureDoesNotReadAreRefusedByName() throws {
+        let vocabulary = AnonymousVocabulary(count: SyntheticLlamaShape.tiny.vocabularySize)
+        let ropeFreqs = try GGUFFile(bytes: SyntheticModels.llamaGGUF(
+            .tiny, seed: 4, extraTensors: ["rope_freqs.weight": [Float](repeating: 1, count: 8)]))
+        #expect(throws: LlamaModelError.unusedTensor(name: "rope_freqs.weight", others: 0)) {
+            try LlamaModel(file: ropeFreqs, backend: CPUBackend(threads: 1), vocabulary: vocabulary)
+        }
+        #expect(LlamaModelError.unusedTensor(name: "rope_freqs.weight", others: 0).description.contains("Llama 3"))
+        let biases = try GGUFFile(bytes: SyntheticModels.llamaGGUF(
+            .tiny, seed: 4, extraTensors: ["blk.0.attn_q.bias": [Float](repeating: 0.5, count: 64),
+                                           "blk.1.attn_q.bias": [Float](repeating: 0.5, count: 64)]))
+        #expect(throws: LlamaModelError.unusedTensor(name: "blk.0.attn_q.bias", others: 1)) {
+            try LlamaModel(file: biases, backend: CPUBackend(threads: 1), vocabulary: vocabulary)
+        }
+        // A block count below the file's blocks leaves the rest unread: refused too.
+        let fewer = try GGUFFile(bytes: SyntheticModels.llamaGGUF(
+            .tiny, seed: 4, overriding: [LlamaMetadataKey.blockCount: .uint32(UInt32(SyntheticLlamaShape.tiny.layers - 1))]))
+        #expect(throws: LlamaModelError.self) {
+            try LlamaModel(file: fewer, backend: CPUBackend(threads: 1), vocabulary: vocabulary)
+        }
+        #expect(try LlamaModel(file: try TinyLlama.file(seed: 4), backend: CPUBackend(threads: 1), vocabulary: vocabulary)
+            .hyperparameters.layerCount == SyntheticLlamaShape.tiny.layers)
+    }
 }

@@ -12,6 +12,9 @@ public enum LlamaModelError: Error, CustomStringConvertible, Equatable {
     case missingTensor(name: String)
     /// A tensor has the wrong shape; shapes are written `rows × columns` (GGUF `ne[1] × ne[0]`).
     case tensorShape(name: String, expected: String, actual: String)
+    /// The file holds a tensor this architecture does not read: running without it would give wrong scores
+    /// silently (Llama 3's `rope_freqs.weight`, a bias, an extra norm). `others` counts the rest.
+    case unusedTensor(name: String, others: Int)
 
     public var description: String {
         switch self {
@@ -28,6 +31,10 @@ public enum LlamaModelError: Error, CustomStringConvertible, Equatable {
             return "tensor '\(name)' is missing from the model file"
         case let .tensorShape(name, expected, actual):
             return "tensor '\(name)' has shape \(actual), expected \(expected)"
+        case let .unusedTensor(name, others):
+            let more = others > 0 ? " (and \(others) more)" : ""
+            let what = name == "rope_freqs.weight" ? " (Llama 3's RoPE frequency factors)" : ""
+            return "tensor '\(name)'\(what)\(more) is not read by this llama implementation: the model would run without it and every score would be silently wrong, so the file is refused"
         }
     }
 }

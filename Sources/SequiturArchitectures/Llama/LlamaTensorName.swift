@@ -21,4 +21,9 @@ public enum LlamaTensorName {
 
     /// `blk.<layer>.<part>.weight`.
     public static func block(_ layer: Int, _ part: BlockPart) -> String { "blk.\(layer).\(part.rawValue).weight" }
+
+    /// Every tensor name a model of `layers` blocks may read (the output head is optional).
+    public static func all(layers: Int) -> [String] {
+        [tokenEmbedding, outputNorm, outputHead] + (0..<layers).flatMap { l in BlockPart.allCases.map { block(l, $0) } }
+    }
 }
