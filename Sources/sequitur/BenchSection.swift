@@ -2,7 +2,7 @@ import ArgumentParser
 
 /// One workload of `sequitur bench`; `--only` picks a comma-separated subset.
 enum BenchSection: String, CaseIterable, ExpressibleByArgument {
-    case scoring, decode, decode4, choice, beam, exhaustive, constrained, speculative, tokenizer, conversations
+    case scoring, decode, decode4, choice, beam, exhaustive, constrained, speculative, tokenizer, conversations, server
 
     func run(_ benchmarks: Benchmarks, scoringRequests: Int) throws -> [BenchCommand.Figure] {
         switch self {
@@ -16,6 +16,7 @@ enum BenchSection: String, CaseIterable, ExpressibleByArgument {
         case .speculative: try benchmarks.speculative()
         case .tokenizer: try benchmarks.tokenizer()
         case .conversations: try benchmarks.conversations()
+        case .server: try benchmarks.server()
         }
     }
 }

@@ -52,6 +52,20 @@ def main():
         row("exhaustive search, \"The cat sat on the\", ≤ 6 tokens", e, "expansions/s",
             next((f"{f['name']}: {f['value']:.2f} s" for f in bench["figures"] if f["name"].startswith("exhaustive: time")), ""),
             None, None)
+    for workload, unit in (("generation", "tokens/s"), ("scoring", "tokens/s")):
+        # `--only server`: sequitur serve over loopback HTTP, 16 concurrent clients against one at a time.
+        concurrent = next((f for f in bench["figures"]
+                           if f["name"].startswith(f"server {workload}, ") and f["name"].endswith(" clients")), None)
+        if concurrent is None:
+            continue
+        sequential = value(f"server {workload}, sequential")
+        ratio = value(f"server {workload}, concurrent/sequential")
+        p50, p99 = value(f"server {workload}, p50 latency"), value(f"server {workload}, p99 latency")
+        per_pass = value(f"server {workload}, requests per pass")
+        clients = concurrent["name"].split(", ")[-1]
+        row(f"server {workload}, {clients} vs one at a time (HTTP)", concurrent["value"], unit,
+            f"sequential {sequential:,.1f} {unit}; p50 {p50:,.0f} ms, p99 {p99:,.0f} ms; {per_pass:.2f} requests per forward pass",
+            ratio, None)
     for f in bench["figures"]:
         if f["name"].endswith("peak resident memory"):
             target = " (target ≤ 600 MB while decoding: " + ("met" if f["value"] * 1.048576 <= 600 else "not met") + ")" \
