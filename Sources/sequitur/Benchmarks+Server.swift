@@ -56,50 +56,49 @@ extension Benchmarks {
         return figures
     }
 
-    /// Times `bodies` sent one at a time on one connection, then from `serverClients` clients at once (each
+    /// Times `bodies` sent one at a time on one connection and from `serverClients` clients at once (each
     /// taking the next request as its last one is answered), `repeats` times each after a warm-up; checks
-    /// every response against the first sequential run's.
+    /// every response against the warm-up's sequential one.
     private func serverWorkload(name: String, path: String, bodies: [String], port: Int, model: BatchingLanguageModel,
                                 describe: ([String]) -> (work: Double, unit: String, detail: String)) throws -> [BenchCommand.Figure] {
         let clients = Self.serverClients
-        // Sequential: one client, one request in flight.
+        // Each repeat runs the requests one at a time (one client), then with `clients` in flight: interleaved,
+        // so load from elsewhere on a shared machine falls on both. Run 0 is the warm-up, and its sequential
+        // replies are the reference.
         var reference: [String] = []
-        var sequentialTimes: [Double] = []
-        var sequentialLatencies: [Double] = []
-        let beforeSequential = model.currentStatistics
+        var sequentialTimes: [Double] = [], concurrentTimes: [Double] = []
+        var sequentialLatencies: [Double] = [], latencies: [Double] = []
+        var sequentialPasses = (calls: 0, batches: 0, largestBatch: 0), concurrentPasses = (calls: 0, batches: 0, largestBatch: 0)
         for run in 0 ... repeats {
-            let result = try LoadRun.run(bodies, path: path, port: port, clients: 1)
-            if run == 0 {
-                reference = result.replies
-                continue
+            for mode in [1, clients] {
+                let before = model.currentStatistics
+                let result = try LoadRun.run(bodies, path: path, port: port, clients: mode)
+                let after = model.currentStatistics
+                if run == 0 && mode == 1 { reference = result.replies }
+                try Self.checkIdentical(result.replies, reference, workload: name,
+                                        what: mode == 1 ? "sequential run \(run)" : "concurrent run \(run) (\(clients) clients)")
+                if run == 0 { continue }
+                if mode == 1 {
+                    sequentialTimes.append(result.seconds)
+                    sequentialLatencies += result.latencies
+                    sequentialPasses.calls += after.calls - before.calls
+                    sequentialPasses.batches += after.batches - before.batches
+                } else {
+                    concurrentTimes.append(result.seconds)
+                    latencies += result.latencies
+                    concurrentPasses.calls += after.calls - before.calls
+                    concurrentPasses.batches += after.batches - before.batches
+                    concurrentPasses.largestBatch = after.largestBatch
+                }
             }
-            try Self.checkIdentical(result.replies, reference, workload: name, what: "sequential run \(run)")
-            sequentialTimes.append(result.seconds)
-            sequentialLatencies += result.latencies
         }
-        let sequentialStatistics = model.currentStatistics
-        // Concurrent: `clients` requests in flight.
-        var concurrentTimes: [Double] = []
-        var latencies: [Double] = []
-        var beforeConcurrent = sequentialStatistics
-        for run in 0 ... repeats {
-            if run == 1 { beforeConcurrent = model.currentStatistics }
-            let result = try LoadRun.run(bodies, path: path, port: port, clients: clients)
-            try Self.checkIdentical(result.replies, reference, workload: name, what: "concurrent run \(run) (\(clients) clients)")
-            if run == 0 { continue }
-            concurrentTimes.append(result.seconds)
-            latencies += result.latencies
-        }
-        let after = model.currentStatistics
 
         let sequential = sequentialTimes.sorted()[sequentialTimes.count / 2]
         let concurrent = concurrentTimes.sorted()[concurrentTimes.count / 2]
         let (work, unit, detail) = describe(reference)
-        let concurrentCalls = after.calls - beforeConcurrent.calls, concurrentBatches = after.batches - beforeConcurrent.batches
-        let sequentialCalls = sequentialStatistics.calls - beforeSequential.calls
-        let sequentialBatches = sequentialStatistics.batches - beforeSequential.batches
+        let concurrentCalls = concurrentPasses.calls, concurrentBatches = concurrentPasses.batches
         let perPass = Double(concurrentCalls) / Double(max(concurrentBatches, 1))
-        let sequentialPerPass = Double(sequentialCalls) / Double(max(sequentialBatches, 1))
+        let sequentialPerPass = Double(sequentialPasses.calls) / Double(max(sequentialPasses.batches, 1))
         let n = Double(bodies.count)
         return [
             .init(name: "server \(name), sequential", value: work / sequential, unit: unit,
@@ -113,7 +112,7 @@ extension Benchmarks {
             .init(name: "server \(name), p99 latency", value: Self.percentile(latencies, 0.99) * 1000, unit: "ms",
                   detail: "per request, \(clients) clients, \(latencies.count) requests over \(repeats) runs"),
             .init(name: "server \(name), requests per pass", value: perPass, unit: "requests",
-                  detail: "mean requests' extend calls merged per forward pass (BatchingLanguageModel calls / batches) with \(clients) clients (\(concurrentCalls) calls in \(concurrentBatches) passes, largest \(after.largestBatch)); one at a time: \(String(format: "%.2f", sequentialPerPass))"),
+                  detail: "mean requests' extend calls merged per forward pass (BatchingLanguageModel calls / batches) with \(clients) clients (\(concurrentCalls) calls in \(concurrentBatches) passes, largest \(concurrentPasses.largestBatch)); one at a time: \(String(format: "%.2f", sequentialPerPass))"),
         ]
     }
 
