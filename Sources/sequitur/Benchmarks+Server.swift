@@ -23,7 +23,10 @@ extension Benchmarks {
     func server() throws -> [BenchCommand.Figure] {
         var logger = Logger(label: "sequitur.bench.server")
         logger.logLevel = .error
-        let options = ServerOptions(host: "127.0.0.1", port: 0, maxConcurrentRequests: Self.serverClients, maxQueuedRequests: 64)
+        // `idleRelease: 0`: cached prompt prefixes go as soon as the server is idle, between two requests sent one
+        // at a time as between two runs, so no run reuses another's prefill and both modes pay for every prompt.
+        let options = ServerOptions(host: "127.0.0.1", port: 0, maxConcurrentRequests: Self.serverClients, maxQueuedRequests: 64,
+                                    idleRelease: 0)
         let server = SequiturServer(runtime: runtime, servedModelName: "bench", options: options, logger: logger)
         let loopback = try LoopbackServer.start(server, logger: logger)
         var figures: [BenchCommand.Figure] = []
@@ -33,7 +36,7 @@ extension Benchmarks {
                 Self.json(["prompt": tokens(24 + 8 * (i % 4), seed: UInt64(500 + i)).map(Int.init), "max_tokens": 32, "temperature": 0])
             }
             figures += try serverWorkload(name: "generation", path: "/v1/completions", bodies: generation, port: loopback.port,
-                                          model: server.engine.model, describe: { replies in
+                                          engine: server.engine, describe: { replies in
                 let generated = replies.reduce(0) { $0 + Self.completionTokens($1) }
                 return (Double(generated), "tokens/s", "32 prompts of 24–48 tokens, greedy, max_tokens 32 (\(generated) tokens generated)")
             })
@@ -45,7 +48,7 @@ extension Benchmarks {
             }
             let scoredTokens = scoring.count * 96 + (0 ..< 32).reduce(0) { sum, q in sum + (0 ..< 4).reduce(0) { $0 + 8 + 2 * $1 + q % 3 } }
             figures += try serverWorkload(name: "scoring", path: "/v1/score", bodies: scoring, port: loopback.port,
-                                          model: server.engine.model, describe: { _ in
+                                          engine: server.engine, describe: { _ in
                 (Double(scoredTokens), "tokens/s", "32 /v1/score requests: 96-token context, 4 continuations of 8–14 tokens (\(scoredTokens) tokens)")
             })
         } catch {
@@ -59,9 +62,10 @@ extension Benchmarks {
     /// Times `bodies` sent one at a time on one connection and from `serverClients` clients at once (each
     /// taking the next request as its last one is answered), `repeats` times each after a warm-up; checks
     /// every response against the warm-up's sequential one.
-    private func serverWorkload(name: String, path: String, bodies: [String], port: Int, model: BatchingLanguageModel,
+    private func serverWorkload(name: String, path: String, bodies: [String], port: Int, engine: ServerEngine,
                                 describe: ([String]) -> (work: Double, unit: String, detail: String)) throws -> [BenchCommand.Figure] {
         let clients = Self.serverClients
+        let model = engine.model
         // Each repeat runs the requests one at a time (one client), then with `clients` in flight: interleaved,
         // so load from elsewhere on a shared machine falls on both. Run 0 is the warm-up, and its sequential
         // replies are the reference.
@@ -71,6 +75,10 @@ extension Benchmarks {
         var sequentialPasses = (calls: 0, batches: 0, largestBatch: 0), concurrentPasses = (calls: 0, batches: 0, largestBatch: 0)
         for run in 0 ... repeats {
             for mode in [1, clients] {
+                // Start from an idle server holding no cached prefix (idleRelease 0 drops them just after the
+                // last run), so this run prefills every prompt itself.
+                let deadline = Date(timeIntervalSinceNow: 5)
+                while (engine.kvCacheUsage?.blocksInUse ?? 0) > 0 && Date() < deadline { usleep(1000) }
                 let before = model.currentStatistics
                 let result = try LoadRun.run(bodies, path: path, port: port, clients: mode)
                 let after = model.currentStatistics
