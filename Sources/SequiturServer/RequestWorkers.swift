@@ -19,9 +19,11 @@ public final class RequestWorkers: @unchecked Sendable {
         public func cancel() { lock.withLock { cancelled = true } }
     }
 
+    /// `run` does the work and returns what resumes the caller, so that the worker counts itself idle before
+    /// the caller (who may submit again at once) sees the result.
     private struct Job {
         let flag: CancellationFlag
-        let run: () -> Void
+        let run: () -> () -> Void
     }
 
     private let condition = NSCondition()
@@ -53,11 +55,9 @@ public final class RequestWorkers: @unchecked Sendable {
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
                 let job = Job(flag: flag) {
-                    if flag.isCancelled {
-                        continuation.resume(throwing: CancellationError())
-                        return
-                    }
-                    continuation.resume(with: Result { try body(flag) })
+                    if flag.isCancelled { return { continuation.resume(throwing: CancellationError()) } }
+                    let result = Result { try body(flag) }
+                    return { continuation.resume(with: result) }
                 }
                 condition.lock()
                 defer { condition.unlock() }
@@ -104,9 +104,12 @@ public final class RequestWorkers: @unchecked Sendable {
             let job = queue.removeFirst()
             running += 1
             condition.unlock()
-            job.run()
+            let resume = job.run()
             condition.lock()
             running -= 1
+            condition.unlock()
+            resume()
+            condition.lock()
         }
         condition.unlock()
     }

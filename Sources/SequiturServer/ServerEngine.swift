@@ -42,10 +42,16 @@ public final class ServerEngine: @unchecked Sendable {
         }
     }
 
-    /// Drops the cached prefixes, then gives the grown cache back (only if no state holds a block by then).
+    /// Drops the cached prefixes, then gives the grown cache back (only if no state holds a block by then),
+    /// and asks the allocator to return freed heap pages: glibc keeps the forward passes' buffers (sized by
+    /// how many requests shared a pass) in its heap after they are freed, so without the trim an idle server's
+    /// resident size would reflect its busiest pass.
     func releaseIdleMemory() {
         prefixCache.removeAll()
-        model.exclusively { _ = try? (runtime.model as? KVCacheManaging)?.releaseIdleKVCache() }
+        model.exclusively {
+            _ = try? (runtime.model as? KVCacheManaging)?.releaseIdleKVCache()
+            Self.trimHeap()
+        }
     }
 
     /// Stops the batching thread (after the last request).
@@ -176,10 +182,16 @@ public final class ServerEngine: @unchecked Sendable {
                 prefixState: promptState)
             let result = try decoder.decode(request, model: model)
             let wanted = samples ? 1 : job.n
-            guard result.hypotheses.count >= wanted else {
-                throw APIError.invalid("n is \(job.n) but decoder '\(job.decoder.name)' returned \(result.hypotheses.count) outputs (beam search returns numReturnSequences ≤ numBeams hypotheses)", param: "n")
+            var hypotheses = Array(result.hypotheses.prefix(wanted))
+            if hypotheses.count < wanted, !returnsNBest(job.decoder.name), let best = hypotheses.first {
+                // A decoder with one answer (greedy, say) gives the same answer every time: n copies, as OpenAI's
+                // API gives n identical choices at temperature 0.
+                hypotheses = Array(repeating: best, count: wanted)
             }
-            for hypothesis in result.hypotheses.prefix(wanted) {
+            guard hypotheses.count == wanted else {
+                throw APIError.invalid("n is \(job.n) but decoder '\(job.decoder.name)' found only \(result.hypotheses.count) outputs", param: "n")
+            }
+            for hypothesis in hypotheses {
                 choices.append(CompletionChoice(generated: hypothesis.tokens, generatedLogProbs: hypothesis.tokenLogProbs,
                                                 finishReason: hypothesis.finishReason, positions: nil,
                                                 certificate: result.certificate))
@@ -204,6 +216,19 @@ public final class ServerEngine: @unchecked Sendable {
             choices[i].positions = (job.echo ? echoed : []) + generated
         }
         return choices
+    }
+
+    /// glibc's `malloc_trim(0)`, looked up at run time (Swift's Glibc module does not export it; other C
+    /// libraries have no such call and need none).
+    private static func trimHeap() {
+        typealias Trim = @convention(c) (Int) -> Int32
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return }
+        _ = unsafeBitCast(symbol, to: Trim.self)(0)
+    }
+
+    /// Whether the decoder called `name` returns an n-best list (it declares `numReturnSequences`).
+    func returnsNBest(_ name: String) -> Bool {
+        (try? decoders.entry(named: name))?.parameters.contains(where: { $0.name == "numReturnSequences" }) ?? false
     }
 
     func makeDecoder(_ configuration: DecoderConfiguration) throws -> any Decoder {
@@ -271,7 +296,8 @@ public final class ServerEngine: @unchecked Sendable {
     /// A token's text for log-prob listings: its decoded bytes, with invalid UTF-8 shown as U+FFFD.
     public func tokenText(_ token: TokenID) -> String { tokenizer.decode([token]) }
 
-    /// `text` for the whole sequence, and each token's character offset in it (OpenAI's `text_offset`).
+    /// `text` for the whole sequence, and each token's offset in it in Unicode code points (OpenAI's
+    /// `text_offset`, which indexes a Python string).
     public func textWithOffsets(_ tokens: [TokenID]) -> (text: String, offsets: [Int]) {
         var detokenizer = tokenizer.streamingDetokenizer()
         var text = ""
@@ -281,7 +307,7 @@ public final class ServerEngine: @unchecked Sendable {
             offsets.append(length)
             let piece = detokenizer.append(token)
             text += piece
-            length += piece.count
+            length += piece.unicodeScalars.count
         }
         text += detokenizer.finish()
         return (text, offsets)

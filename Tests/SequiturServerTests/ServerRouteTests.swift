@@ -111,6 +111,31 @@ struct ServerRouteTests {
         }
     }
 
+    /// lm-evaluation-harness passes a task's transformers-style settings through, and vLLM's sampling extensions
+    /// are common: each means here what it means there.
+    @Test func transformersAndVLLMGenerationFields() async throws {
+        try await ServerTestModel.withServer { [context] _, client in
+            let greedy = try await client.post("/v1/completions", json: ["prompt": context, "max_tokens": 6, "temperature": 0])
+            let hf = try await client.post("/v1/completions", json: [
+                "prompt": context, "max_new_tokens": 6, "do_sample": false, "num_beams": 1,
+                "stop": ["a1", "a2", "a3", "a4", "a5", "<|im_end|>"],
+            ])
+            #expect(hf.status == 200, "\(hf.text)")
+            #expect(hf.choices.first?["text"] as? String == greedy.choices.first?["text"] as? String)
+            let copies = try await client.post("/v1/completions", json: ["prompt": context, "max_tokens": 4, "temperature": 0, "n": 3])
+            #expect(copies.choices.count == 3 && Set(copies.choices.map { $0["text"] as? String ?? "" }).count == 1,
+                    "n greedy choices are n copies")
+            let beams = try await client.post("/v1/completions", json: ["prompt": context, "max_tokens": 4, "num_beams": 3, "n": 2])
+            #expect(beams.status == 200 && beams.choices.count == 2, "\(beams.text)")
+            let sampled = try await client.post("/v1/completions", json: [
+                "prompt": context, "max_tokens": 4, "temperature": 0.7, "top_k": 1, "min_p": 0.05, "seed": 3,
+                "repetition_penalty": 1.0,
+            ])
+            #expect(sampled.choices.first?["text"] as? String == copies.choices.first?["text"] as? String,
+                    "top_k 1 samples the greedy token")
+        }
+    }
+
     @Test func exactSearchAnswersWithItsCertificate() async throws {
         try await ServerTestModel.withServer { [context] _, client in
             let reply = try await client.post("/v1/completions", json: [
@@ -227,7 +252,10 @@ struct ServerRouteTests {
         ("/v1/completions", #"[1, 2]"#, 400, nil, "invalid_json"),
         ("/v1/completions", #"{"max_tokens": 1}"#, 400, "prompt", nil),
         ("/v1/completions", #"{"prompt": "a", "model": "gpt-4"}"#, 404, "model", "model_not_found"),
-        ("/v1/completions", #"{"prompt": "a", "stop": ["a", "b", "c", "d", "e"]}"#, 400, "stop", nil),
+        ("/v1/completions", #"{"prompt": "a", "stop": ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q"]}"#, 400, "stop", nil),
+        ("/v1/completions", #"{"prompt": "a", "max_tokens": 4, "max_new_tokens": 5}"#, 400, "max_new_tokens", nil),
+        ("/v1/completions", #"{"prompt": "a", "num_beams": 2, "decoder": {"name": "greedy"}}"#, 400, "num_beams", nil),
+        ("/v1/completions", #"{"prompt": "a", "repetition_penalty": 0}"#, 400, "repetition_penalty", nil),
         ("/v1/completions", #"{"prompt": "a", "logit_bias": {"x": 1}}"#, 400, "logit_bias.x", nil),
         ("/v1/completions", #"{"prompt": "a", "logprobs": 21}"#, 400, "logprobs", nil),
         ("/v1/completions", #"{"prompt": "a", "decoder": {"name": "nope"}}"#, 400, "decoder", nil),

@@ -15,20 +15,32 @@ struct GenerationFields {
     /// of precedence (chat takes `max_completion_tokens` and the older `max_tokens`).
     static func read(_ f: inout RequestFields, maxTokensKeys: [String], defaultMaxTokens: Int,
                      decoders: DecoderRegistry) throws -> GenerationFields {
-        var maxTokens: Int?
-        for key in maxTokensKeys {
-            if let value = try f.int(key, in: 0...Int(Int32.max)), maxTokens == nil { maxTokens = value }
+        // `max_new_tokens` is transformers' name, which lm-evaluation-harness passes through from task files.
+        var maxTokens: (key: String, value: Int)?
+        for key in maxTokensKeys + ["max_new_tokens"] {
+            guard let value = try f.int(key, in: 0...Int(Int32.max)) else { continue }
+            if let earlier = maxTokens, earlier.value != value {
+                throw APIError.invalid("'\(earlier.key)' is \(earlier.value) but '\(key)' is \(value): give one", param: key)
+            }
+            maxTokens = maxTokens ?? (key, value)
         }
         let n = try f.int("n", in: 1...16) ?? 1
         let stop = try f.stopStrings()
-        let temperature = try f.number("temperature", in: 0...2)
+        var temperature = try f.number("temperature", in: 0...2)
         let topP = try f.number("top_p", in: 0...1)
+        // vLLM's extensions: top_k (0 or -1 is off) and min_p.
+        let topK = try f.int("top_k", in: -1...Int(Int32.max))
+        let minP = try f.number("min_p", in: 0...1)
         let seed = try f.int("seed", in: Int(Int64.min)...Int(Int64.max))
+        // transformers' generate() switches, as lm-evaluation-harness's task files give them.
+        if let doSample = try f.bool("do_sample"), !doSample { temperature = 0 }
+        let numBeams = try f.int("num_beams", in: 1...64)
         var decoder: DecoderConfiguration
         if var d = try f.object("decoder") {
-            guard temperature == nil, topP == nil, seed == nil else {
-                let clash = temperature != nil ? "temperature" : topP != nil ? "top_p" : "seed"
-                throw APIError.invalid("give either 'decoder' or '\(clash)': a decoder's own parameters set its temperature and seed", param: clash)
+            let given: [(String, Bool)] = [("temperature", temperature != nil), ("top_p", topP != nil), ("top_k", topK != nil),
+                                           ("min_p", minP != nil), ("seed", seed != nil), ("num_beams", numBeams != nil)]
+            if let clash = given.first(where: \.1)?.0 {
+                throw APIError.invalid("give either 'decoder' or '\(clash)': a decoder's own parameters set how it searches", param: clash)
             }
             guard let name = try d.string("name") else { throw APIError.invalid("'decoder.name' is required", param: "decoder.name") }
             var parameters: [String: ConfigValue] = [:]
@@ -36,17 +48,10 @@ struct GenerationFields {
                 throw APIError.wrongType("decoder.parameters", expected: "an object", got: v)
             }
             try d.finish()
-            // `n` asks an n-best decoder (beam search and its kin) for that many hypotheses.
-            if n > 1, parameters["numReturnSequences"] == nil,
-               (try? decoders.entry(named: name))?.parameters.contains(where: { $0.name == "numReturnSequences" }) == true {
-                parameters["numReturnSequences"] = .int(n)
-            }
-            decoder = DecoderConfiguration(name: name, parameters: parameters)
-            do {
-                _ = try decoders.make(decoder)
-            } catch {
-                throw APIError.invalid("\(error)", param: "decoder")
-            }
+            decoder = try Self.checked(name: name, parameters: parameters, n: n, decoders: decoders)
+        } else if let numBeams, numBeams > 1 {
+            decoder = try Self.checked(name: BeamSearchDecoder.registryName, parameters: ["numBeams": .int(numBeams)], n: n,
+                                       decoders: decoders)
         } else if temperature == 0 {
             decoder = DecoderConfiguration(name: GreedyDecoder.registryName)
         } else {
@@ -55,11 +60,20 @@ struct GenerationFields {
             decoder = DecoderConfiguration(name: SamplingDecoder.registryName, parameters: [
                 "temperature": .double(temperature ?? 1),
                 "topP": .double(topP ?? 1),
+                "topK": .int(max(0, topK ?? 0)),
+                "minP": .double(minP ?? 0),
                 "seed": .int(seed ?? Int(truncatingIfNeeded: UInt64.random(in: 0...UInt64(Int64.max)))),
             ])
         }
 
         var processors: [ProcessorConfiguration] = []
+        if let repetition = try f.number("repetition_penalty", in: 0...100) {
+            guard repetition > 0 else { throw APIError.invalid("'repetition_penalty' must be above 0 (1 is off)", param: "repetition_penalty") }
+            if repetition != 1 {
+                processors.append(ProcessorConfiguration(name: RepetitionPenaltyProcessor.registryName,
+                                                         parameters: ["penalty": .double(repetition)]))
+            }
+        }
         if let presence = try f.number("presence_penalty", in: -2...2), presence != 0 {
             processors.append(ProcessorConfiguration(name: PresenceFrequencyPenaltyProcessor.presenceName,
                                                      parameters: ["penalty": .double(presence)]))
@@ -88,8 +102,28 @@ struct GenerationFields {
             }
         }
         _ = try f.string("user")
-        return GenerationFields(maxTokens: maxTokens ?? defaultMaxTokens, n: n, stop: stop, decoder: decoder,
+        return GenerationFields(maxTokens: maxTokens?.value ?? defaultMaxTokens, n: n, stop: stop, decoder: decoder,
                                 processors: processors)
+    }
+}
+
+extension GenerationFields {
+    /// A registered decoder's configuration, checked; `n` asks an n-best decoder (beam search and its kin) for
+    /// that many hypotheses unless the request set `numReturnSequences` itself.
+    static func checked(name: String, parameters: [String: ConfigValue], n: Int,
+                        decoders: DecoderRegistry) throws -> DecoderConfiguration {
+        var parameters = parameters
+        if n > 1, parameters["numReturnSequences"] == nil,
+           (try? decoders.entry(named: name))?.parameters.contains(where: { $0.name == "numReturnSequences" }) == true {
+            parameters["numReturnSequences"] = .int(n)
+        }
+        let decoder = DecoderConfiguration(name: name, parameters: parameters)
+        do {
+            _ = try decoders.make(decoder)
+        } catch {
+            throw APIError.invalid("\(error)", param: "decoder")
+        }
+        return decoder
     }
 }
 

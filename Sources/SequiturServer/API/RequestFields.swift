@@ -92,14 +92,15 @@ struct RequestFields {
         return a
     }
 
-    /// `stop`: a string or a list of at most four strings.
+    /// `stop`: a string or a list of at most 16 strings (OpenAI allows 4; lm-evaluation-harness adds the end
+    /// token's text to a task's list, which can make 6).
     mutating func stopStrings(_ key: String = "stop") throws -> [String] {
         guard let v = value(key) else { return [] }
         switch v {
         case let .string(s): return s.isEmpty ? [] : [s]
         case let .array(items):
-            guard items.count <= 4 else {
-                throw APIError.invalid("'\(fieldPath(key))' has \(items.count) strings; at most 4 are allowed", param: fieldPath(key))
+            guard items.count <= 16 else {
+                throw APIError.invalid("'\(fieldPath(key))' has \(items.count) strings; at most 16 are allowed", param: fieldPath(key))
             }
             return try items.enumerated().map { i, item in
                 guard case let .string(s) = item, !s.isEmpty else {
