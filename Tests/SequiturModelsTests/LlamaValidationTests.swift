@@ -171,4 +171,25 @@ import Testing
         #expect(try LlamaModel(file: try TinyLlama.file(seed: 4), backend: CPUBackend(threads: 1), vocabulary: vocabulary)
             .hyperparameters.layerCount == SyntheticLlamaShape.tiny.layers)
     }
+
+    /// A `llama.*` key the model does not read may change the math (a sliding window, soft-capping, experts):
+    /// refused by name, unless it holds the value that changes nothing.
+    @Test func metadataTheModelDoesNotReadIsRefusedByName() throws {
+        func hyperparameters(_ extra: [String: GGUFValue]) throws -> LlamaHyperparameters {
+            try LlamaHyperparameters(file: GGUFFile(bytes: SyntheticModels.llamaGGUF(.tiny, seed: 4, overriding: extra)))
+        }
+        let headDimension = SyntheticLlamaShape.tiny.embeddingLength / SyntheticLlamaShape.tiny.heads
+        #expect(throws: LlamaModelError.unsupportedMetadata(key: "llama.attention.sliding_window", value: "4096")) {
+            try hyperparameters(["llama.attention.sliding_window": .uint32(4096)])
+        }
+        #expect(throws: LlamaModelError.unsupportedMetadata(key: "llama.expert_count", value: "8")) {
+            try hyperparameters(["llama.expert_count": .uint32(8)])
+        }
+        #expect(throws: LlamaModelError.self) { try hyperparameters(["llama.final_logit_softcapping": .float32(30)]) }
+        #expect(throws: LlamaModelError.self) { try hyperparameters(["llama.attention.key_length": .uint32(UInt32(headDimension * 2))]) }
+        // Values that change nothing load.
+        let fine = try hyperparameters(["llama.expert_count": .uint32(0), "llama.attention.key_length": .uint32(UInt32(headDimension)),
+                                        "llama.attention.value_length": .uint32(UInt32(headDimension))])
+        #expect(fine.headDimension == headDimension)
+    }
 }

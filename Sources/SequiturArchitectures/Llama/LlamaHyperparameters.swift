@@ -146,4 +146,10 @@ public enum LlamaMetadataKey {
     public static let contextLength = "llama.context_length"
     public static let vocabularySize = "llama.vocab_size"
     public static let tokens = "tokenizer.ggml.tokens"
+
+    /// The `llama.*` keys the model reads.
+    static let read: Set<String> = [
+        blockCount, embeddingLength, feedForwardLength, headCount, kvHeadCount, rmsEpsilon, ropeBase, ropeDimension,
+        ropeScalingType, ropeScalingFactor, contextLength, vocabularySize,
+    ]
 }

@@ -2,9 +2,29 @@ import SequiturCore
 import SequiturGGUF
 
 extension LlamaHyperparameters {
-    /// The hyperparameters of a llama GGUF file; errors name the missing or invalid key.
+    /// The hyperparameters of a llama GGUF file; errors name the missing or invalid key. A `llama.*` key this
+    /// implementation does not read is refused (`unsupportedMetadata`), unless it holds the value that changes
+    /// nothing (no experts, key and value lengths equal to the head dimension).
     public init(file: GGUFFile) throws {
         try self.init(metadata: { file.metadata[$0] })
+        for key in file.metadataKeys where key.hasPrefix("llama.") && !LlamaMetadataKey.read.contains(key) {
+            let value = file.metadata[key]
+            let harmless: Bool
+            switch key {
+            case "llama.expert_count", "llama.expert_used_count":
+                harmless = value?.intValue == 0
+            case "llama.attention.key_length", "llama.attention.value_length":
+                harmless = value?.intValue == headDimension
+            case "llama.rope.scaling.original_context_length", "llama.rope.scaling.finetuned":
+                // Descriptions of a scaling that `ropeScalingType` has already been checked to be the identity.
+                harmless = true
+            default:
+                harmless = false
+            }
+            if !harmless {
+                throw LlamaModelError.unsupportedMetadata(key: key, value: value.map { "\($0)" } ?? "?")
+            }
+        }
     }
 }
 

@@ -15,6 +15,9 @@ public enum LlamaModelError: Error, CustomStringConvertible, Equatable {
     /// The file holds a tensor this architecture does not read: running without it would give wrong scores
     /// silently (Llama 3's `rope_freqs.weight`, a bias, an extra norm). `others` counts the rest.
     case unusedTensor(name: String, others: Int)
+    /// A `llama.*` metadata key this implementation does not know: it may change the math (a sliding window, a
+    /// soft-cap, experts, a rope scaling parameter), so the file is refused rather than run without it.
+    case unsupportedMetadata(key: String, value: String)
 
     public var description: String {
         switch self {
@@ -31,6 +34,8 @@ public enum LlamaModelError: Error, CustomStringConvertible, Equatable {
             return "tensor '\(name)' is missing from the model file"
         case let .tensorShape(name, expected, actual):
             return "tensor '\(name)' has shape \(actual), expected \(expected)"
+        case let .unsupportedMetadata(key, value):
+            return "GGUF metadata '\(key)' = \(value) is not implemented by this llama model: it may change the computation, so the file is refused rather than scored silently wrong"
         case let .unusedTensor(name, others):
             let more = others > 0 ? " (and \(others) more)" : ""
             let what = name == "rope_freqs.weight" ? " (Llama 3's RoPE frequency factors)" : ""
