@@ -40,6 +40,9 @@ extension SequiturServer {
         let created = Int(Date().timeIntervalSince1970)
         let model = engine.servedModelName
         if stream {
+            guard !logprobs else {
+                throw APIError.invalid("'logprobs' cannot be streamed: ask without 'stream' to get them", param: "logprobs")
+            }
             let first: [String: Any] = [
                 "id": id, "object": "chat.completion.chunk", "created": created, "model": model,
                 "choices": (0..<generation.n).map { i in

@@ -37,6 +37,10 @@ extension SequiturServer {
             guard jobs.count == 1 else {
                 throw APIError.invalid("'stream' takes one prompt, not \(jobs.count)", param: "prompt")
             }
+            // Log-probs come from a pass over the finished output, so a stream could only send null ones.
+            guard logprobs == nil else {
+                throw APIError.invalid("'logprobs' cannot be streamed: ask without 'stream' to get them", param: "logprobs")
+            }
             return try await streamCompletion(jobs[0], stop: generation.stop, object: "text_completion", id: id,
                                               created: created, prefixText: echo ? engine.tokenizer.decode(jobs[0].prompt) : "",
                                               chunk: Self.completionChunk)

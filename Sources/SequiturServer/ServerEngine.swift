@@ -42,14 +42,14 @@ public final class ServerEngine: @unchecked Sendable {
         }
     }
 
-    /// Drops the cached prefixes, then gives the grown cache back (only if no state holds a block by then),
-    /// and asks the allocator to return freed heap pages: glibc keeps the forward passes' buffers (sized by
+    /// Drops the cached prefixes, then gives the grown cache back (only if no state holds a block by then) with
+    /// the model's per-pass buffers, and asks the allocator to return freed heap pages: glibc keeps the forward passes' buffers (sized by
     /// how many requests shared a pass) in its heap after they are freed, so without the trim an idle server's
     /// resident size would reflect its busiest pass.
     func releaseIdleMemory() {
         prefixCache.removeAll()
         model.exclusively {
-            _ = try? (runtime.model as? KVCacheManaging)?.releaseIdleKVCache()
+            _ = try? (runtime.model as? KVCacheManaging)?.releaseIdleMemory()
             Self.trimHeap()
         }
     }

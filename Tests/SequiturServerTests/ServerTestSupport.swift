@@ -24,9 +24,9 @@ enum ServerTestModel {
     }
 
     /// A server over the shared model; `body` gets it and a router test client, and the server is shut down after.
-    static func withServer<T: Sendable>(_ options: ServerOptions = ServerOptions(),
+    static func withServer<T: Sendable>(_ options: ServerOptions = ServerOptions(), decoders: DecoderRegistry = .standard,
                                         _ body: @Sendable (SequiturServer, any TestClientProtocol) async throws -> T) async throws -> T {
-        let server = SequiturServer(runtime: try runtime(), servedModelName: "test-model", options: options)
+        let server = SequiturServer(runtime: try runtime(), servedModelName: "test-model", options: options, decoders: decoders)
         let app = Application(router: server.router())
         do {
             let value = try await app.test(.router) { client in try await body(server, client) }

@@ -57,5 +57,11 @@ extension LlamaModel: KVCacheManaging {
         KVCacheUsage(blocksInUse: kvPool.blocksInUse, blockCapacity: kvPool.capacity, blockSize: kvPool.blockSize)
     }
 
-    public func releaseIdleKVCache() throws -> Bool { try kvPool.shrinkIfIdle() }
+    /// Also drops the activation buffers kept for the last few batch sizes: after a burst of large merged
+    /// passes they would otherwise hold tens of MB until four other sizes displace them.
+    public func releaseIdleMemory() throws -> Bool {
+        scratch = ScratchCache(limit: 4)
+        headScratch = ScratchCache(limit: 4)
+        return try kvPool.shrinkIfIdle()
+    }
 }

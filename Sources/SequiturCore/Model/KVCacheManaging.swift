@@ -3,9 +3,9 @@
 public protocol KVCacheManaging: AnyObject {
     /// Blocks held by live states, and the cache's current size.
     var kvCacheUsage: KVCacheUsage { get }
-    /// Frees the cache's grown storage when no state holds a block; returns whether it did. Must not run
-    /// concurrently with `extend`.
-    func releaseIdleKVCache() throws -> Bool
+    /// Frees what only running work needs: the cache's grown storage when no state holds a block (returns
+    /// whether it shrank), and buffers kept between forward passes. Must not run concurrently with `extend`.
+    func releaseIdleMemory() throws -> Bool
 }
 
 /// How much of a paged KV cache is in use.
