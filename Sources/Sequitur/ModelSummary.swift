@@ -53,6 +53,10 @@ public struct ModelSummary: Codable, Sendable, Equatable {
     public var tensors: [Tensor]
     public var quantization: [TypeShare]
     public var tokenizer: TokenizerSummary?
+    /// Why Sequitur would refuse to run this file (no architecture plugin, a tensor or metadata key the model
+    /// does not read, a bad hyperparameter), or nil when the checks made before loading pass. Vocabulary-only
+    /// files report their missing architecture here too.
+    public var refusal: String?
 
     public init(file: GGUFFile) throws {
         path = file.path
@@ -86,6 +90,7 @@ public struct ModelSummary: Codable, Sendable, Equatable {
             shares[key] = s
         }
         quantization = shares.values.sorted { $0.bytes > $1.bytes }
+        refusal = Self.refusal(of: file)
         if file.metadata["tokenizer.ggml.tokens"] != nil {
             let tokens = try file.stringArray("tokenizer.ggml.tokens")
             let types = try file.optionalIntArray("tokenizer.ggml.token_type") ?? []
@@ -101,6 +106,17 @@ public struct ModelSummary: Codable, Sendable, Equatable {
                 controlTokens: control,
                 hasChatTemplate: file.metadata["tokenizer.chat_template"] != nil
             )
+        }
+    }
+
+    /// The checks `ModelRuntime` makes before it loads a file's weights, as text; nil when they pass.
+    static func refusal(of file: GGUFFile, architectures: ArchitectureRegistry = .standard) -> String? {
+        do {
+            let plugin = try architectures.plugin(for: file)
+            if plugin.name == LlamaArchitecture.plugin.name { _ = try LlamaModel.check(file) }
+            return nil
+        } catch {
+            return "\(error)"
         }
     }
 }

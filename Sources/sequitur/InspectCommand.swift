@@ -21,6 +21,7 @@ struct InspectCommand: ParsableCommand {
         line("file          \(summary.path ?? "-") (\(formatBytes(summary.fileBytes)), GGUF v\(summary.ggufVersion))")
         line("name          \(summary.name ?? "-")")
         line("architecture  \(summary.architecture ?? "-")")
+        line("runs          \(summary.refusal.map { "no: \($0)" } ?? "yes (every tensor and \(summary.architecture ?? "")-specific key is read)")")
         line("parameters    \(formatCount(summary.parameterCount)) in \(summary.tensorCount) tensors")
         if !summary.hyperparameters.isEmpty {
             line()

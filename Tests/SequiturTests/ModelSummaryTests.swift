@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Sequitur
+import SequiturDiagnostics
 
 /// The default model, when the cache has it. Under CI (which runs scripts/bootstrap) its absence is a failure.
 enum DefaultModel {
@@ -33,6 +34,7 @@ enum DefaultModel {
         #expect(s.tensors.first { $0.name == "blk.0.ffn_down.weight" }?.shape == [576, 1536])
         #expect(s.quantization.map(\.tensors).reduce(0, +) == 272)
         #expect(s.quantization.first?.type == "Q4_1")
+        #expect(s.refusal == nil, "the default model runs")
     }
 
     @Test func vocabularyOnlyFileSummarisesWithoutTensors() throws {
@@ -50,5 +52,15 @@ enum DefaultModel {
         #expect(s.tokenizer?.controlTokens == ["<|im_end|>"])
         #expect(s.tokenizer?.eosTokenID == 2)
         #expect(s.tokenizer?.hasChatTemplate == false)
+        #expect(s.refusal?.contains("llama.block_count") == true, "a vocabulary-only file says why it cannot run: \(s.refusal ?? "nil")")
+    }
+
+    /// What `sequitur inspect` says of a file that would score silently wrong if it ran: the tensor that
+    /// `ModelRuntime` would refuse, named, without loading any weight.
+    @Test func aFileWithATensorTheModelDoesNotReadSaysSo() throws {
+        let file = try GGUFFile(bytes: SyntheticModels.llamaGGUF(.tiny, seed: 1, extraTensors: ["rope_freqs.weight": [1, 1, 1, 1]]))
+        let s = try ModelSummary(file: file)
+        #expect(s.refusal?.contains("'rope_freqs.weight'") == true, "\(s.refusal ?? "nil")")
+        #expect(try ModelSummary(file: GGUFFile(bytes: SyntheticModels.llamaGGUF(.tiny, seed: 1))).refusal == nil)
     }
 }

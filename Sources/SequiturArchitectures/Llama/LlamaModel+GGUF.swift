@@ -31,14 +31,22 @@ extension LlamaHyperparameters {
 extension LlamaModel {
     /// Loads a llama GGUF file: reads and checks the hyperparameters and every tensor's shape, then uploads the
     /// weights to `backend` once.
-    /// A tensor the architecture does not read is an error (`unusedTensor`), checked before any weight is
-    /// uploaded: a model run without it would score silently wrong.
-    public convenience init(file: GGUFFile, backend: any Backend, vocabulary: any Vocabulary,
-                            kvBlockSize: Int = 16) throws {
+    /// The file's hyperparameters, after checking that the model reads every tensor and `llama.*` key in it:
+    /// what `init(file:)` checks before uploading any weight, and what `sequitur inspect` reports without
+    /// loading. A tensor the model does not read is `unusedTensor`: a model run without it would score silently
+    /// wrong.
+    public static func check(_ file: GGUFFile) throws -> LlamaHyperparameters {
         let hyperparameters = try LlamaHyperparameters(file: file)
         let read = Set(LlamaTensorName.all(layers: hyperparameters.layerCount))
         let unused = file.tensors.map(\.name).filter { !read.contains($0) }
         if let first = unused.first { throw LlamaModelError.unusedTensor(name: first, others: unused.count - 1) }
+        return hyperparameters
+    }
+
+    /// Loads after `check(file)`.
+    public convenience init(file: GGUFFile, backend: any Backend, vocabulary: any Vocabulary,
+                            kvBlockSize: Int = 16) throws {
+        let hyperparameters = try Self.check(file)
         try self.init(hyperparameters: hyperparameters, backend: backend, vocabulary: vocabulary,
                       kvBlockSize: kvBlockSize) { name in
             guard let info = file.tensor(named: name) else { return nil }
