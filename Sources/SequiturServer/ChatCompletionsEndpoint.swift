@@ -50,7 +50,7 @@ extension SequiturServer {
                      "finish_reason": NSNull()] as [String: Any]
                 },
             ]
-            return try await streamCompletion(job, stop: generation.stop, object: "chat.completion.chunk", id: id,
+            return try await streamCompletion(job, stop: generation.stop, id: id,
                                               created: created, firstChunk: first, chunk: Self.chatChunk)
         }
         let engine = self.engine

@@ -19,7 +19,7 @@ extension SequiturServer {
         case finished(Result<[ServerEngine.CompletionChoice], any Error>)
     }
 
-    func streamCompletion(_ job: ServerEngine.CompletionJob, stop: [String], object: String, id: String, created: Int,
+    func streamCompletion(_ job: ServerEngine.CompletionJob, stop: [String], id: String, created: Int,
                           prefixText: String = "", firstChunk: [String: Any]? = nil,
                           chunk: @escaping ChunkMaker) async throws -> Response {
         let (events, continuation) = AsyncStream<StreamEvent>.makeStream()
@@ -64,8 +64,8 @@ extension SequiturServer {
                 while let current = event {
                     switch current {
                     case let .token(choice, token):
-                        var text = texts[choice] ?? StreamedText(stop: stop)
-                        let piece = text.append(token, tokenizer: tokenizer)
+                        var text = texts[choice] ?? StreamedText(stop: stop, tokenizer: tokenizer)
+                        let piece = text.append(token)
                         texts[choice] = text
                         if !piece.isEmpty { try await send(chunk(id, created, model, choice, piece, nil)) }
                     case let .finished(.success(choices)):
@@ -73,8 +73,7 @@ extension SequiturServer {
                         for (i, choice) in choices.enumerated() {
                             generated += choice.generated.count
                             let final = Self.trimmedAtStop(tokenizer.decode(choice.generated, skipSpecial: true), stop: stop)
-                            let sent = texts[i]?.sent ?? ""
-                            let rest = final.hasPrefix(sent) ? String(final.dropFirst(sent.count)) : ""
+                            let rest = texts[i]?.rest(of: final) ?? final
                             if !rest.isEmpty { try await send(chunk(id, created, model, i, rest, nil)) }
                             try await send(chunk(id, created, model, i, "", Self.finishReason(choice.finishReason)))
                         }
@@ -109,40 +108,67 @@ private final class IteratorBox: @unchecked Sendable {
     }
 }
 
-/// One choice's text as it streams: what has been sent, and what is held back.
+/// One choice's text as it streams: what has been sent, and what is held back. Text grows through a
+/// `StreamingDetokenizer` (one token's bytes per step, incomplete characters held back by it) and is handled
+/// as Unicode scalars: a combining mark that joins the previous character must not make the text already
+/// sent stop being a prefix of the answer, as it would compared by characters.
 struct StreamedText {
-    let stop: [String]
-    private(set) var tokens: [TokenID] = []
-    private(set) var sent = ""
+    let stop: [[Unicode.Scalar]]
+    private var detokenizer: StreamingDetokenizer
+    private var scalars: [Unicode.Scalar] = []
+    /// Scalars sent so far.
+    private(set) var sentCount = 0
     private var stopped = false
 
-    init(stop: [String]) { self.stop = stop }
+    init(stop: [String], tokenizer: BPETokenizer) {
+        self.stop = stop.map { Array($0.unicodeScalars) }.filter { !$0.isEmpty }
+        detokenizer = tokenizer.streamingDetokenizer(skipSpecial: true)
+    }
 
     /// The new text that is safe to send after `token`.
-    mutating func append(_ token: TokenID, tokenizer: BPETokenizer) -> String {
-        tokens.append(token)
+    mutating func append(_ token: TokenID) -> String {
         if stopped { return "" }
-        var text = tokenizer.decode(tokens, skipSpecial: true)
-        let trimmed = SequiturServer.trimmedAtStop(text, stop: stop)
-        if trimmed.count < text.count {
+        let old = scalars.count
+        scalars += detokenizer.append(token).unicodeScalars
+        var safe = scalars.count
+        if let match = firstStop(after: old) {
+            // The decoder ends on the token that completes a stop string; nothing from it on is sent.
             stopped = true
-            text = trimmed
+            safe = match
         } else {
-            // An incomplete character decodes as U+FFFD: wait for its other bytes.
-            while text.hasSuffix("\u{FFFD}") { text.removeLast() }
             // The longest end of the text that starts a stop string may still become one.
-            var hold = 0
             for s in stop {
-                for length in stride(from: min(s.count - 1, text.count), to: 0, by: -1) where text.hasSuffix(String(s.prefix(length))) {
-                    hold = max(hold, length)
+                for length in stride(from: min(s.count - 1, scalars.count), to: 0, by: -1)
+                where scalars[(scalars.count - length)...].elementsEqual(s[..<length]) {
+                    safe = min(safe, scalars.count - length)
                     break
                 }
             }
-            text = String(text.dropLast(hold))
         }
-        guard text.hasPrefix(sent), text.count > sent.count else { return "" }
-        let piece = String(text.dropFirst(sent.count))
-        sent = text
+        guard safe > sentCount else { return "" }
+        let piece = String(String.UnicodeScalarView(scalars[sentCount..<safe]))
+        sentCount = safe
         return piece
+    }
+
+    /// Where the first stop string that ends after scalar `old` starts, if one does.
+    private func firstStop(after old: Int) -> Int? {
+        var first: Int?
+        for s in stop where scalars.count >= s.count {
+            var start = max(0, old - s.count + 1)
+            while start + s.count <= scalars.count {
+                if scalars[start..<(start + s.count)].elementsEqual(s) {
+                    first = min(first ?? start, start)
+                    break
+                }
+                start += 1
+            }
+        }
+        return first
+    }
+
+    /// What of the finished answer `final` has not been sent.
+    func rest(of final: String) -> String {
+        String(String.UnicodeScalarView(final.unicodeScalars.dropFirst(sentCount)))
     }
 }

@@ -41,7 +41,7 @@ extension SequiturServer {
             guard logprobs == nil else {
                 throw APIError.invalid("'logprobs' cannot be streamed: ask without 'stream' to get them", param: "logprobs")
             }
-            return try await streamCompletion(jobs[0], stop: generation.stop, object: "text_completion", id: id,
+            return try await streamCompletion(jobs[0], stop: generation.stop, id: id,
                                               created: created, prefixText: echo ? engine.tokenizer.decode(jobs[0].prompt) : "",
                                               chunk: Self.completionChunk)
         }
@@ -162,13 +162,18 @@ extension SequiturServer {
         }
     }
 
-    /// The text up to the first stop string, which OpenAI leaves out of the answer.
+    /// The text up to the first stop string, which OpenAI leaves out of the answer. Matched on Unicode scalars,
+    /// as the stream holds text back (`StreamedText`), so both cut at the same place.
     static func trimmedAtStop(_ text: String, stop: [String]) -> String {
-        var cut = text.endIndex
-        for s in stop {
-            if let r = text.range(of: s), r.lowerBound < cut { cut = r.lowerBound }
+        let scalars = Array(text.unicodeScalars)
+        var cut = scalars.count
+        for s in stop.map({ Array($0.unicodeScalars) }) where !s.isEmpty && s.count <= scalars.count {
+            for start in 0...(scalars.count - s.count) where start < cut && scalars[start..<(start + s.count)].elementsEqual(s) {
+                cut = start
+                break
+            }
         }
-        return String(text[..<cut])
+        return cut == scalars.count ? text : String(String.UnicodeScalarView(scalars[..<cut]))
     }
 
     static func certificateObject(_ certificate: SearchCertificate) -> [String: Any] {

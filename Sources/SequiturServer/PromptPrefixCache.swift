@@ -17,7 +17,6 @@ final class PromptPrefixCache: @unchecked Sendable {
 
     private let lock = NSLock()
     private var entries: [(tokens: [TokenID], state: SequenceState)] = []
-    private(set) var hits = 0
 
     init(capacity: Int = 64, minimumLength: Int = 16) {
         self.capacity = capacity
@@ -37,7 +36,6 @@ final class PromptPrefixCache: @unchecked Sendable {
             guard let (index, length) = best else { return nil }
             let entry = entries.remove(at: index)
             entries.append(entry)
-            hits += 1
             if length == entry.tokens.count { return entry.state.fork() }
             return (entry.state as! PrefixForkableState).fork(keepingFirst: length)
         }
@@ -61,16 +59,14 @@ final class PromptPrefixCache: @unchecked Sendable {
         }
     }
 
-    var count: Int { lock.withLock { entries.count } }
-
-    /// Drops every state (their KV blocks go back to the pool).
+    /// Drops every state (their KV blocks go back to the pool). The states are released after the lock is let
+    /// go: releasing returns blocks to the pool, which takes its own lock.
     func removeAll() {
         let dropped = lock.withLock { () -> [(tokens: [TokenID], state: SequenceState)] in
-            let all = entries
-            entries = []
-            return all
+            defer { entries = [] }
+            return entries
         }
-        _ = dropped
+        withExtendedLifetime(dropped) {}
     }
 
     static func commonPrefixLength(_ a: [TokenID], _ b: [TokenID]) -> Int {

@@ -98,7 +98,6 @@ public final class ServerEngine: @unchecked Sendable {
 
     public struct CompletionChoice: Sendable, Equatable {
         public var generated: [TokenID]
-        public var generatedLogProbs: [Float]
         public var finishReason: FinishReason
         /// With `logprobs`: the echoed prompt's positions (when `echo`) then the generated ones.
         public var positions: [PositionReport]?
@@ -156,7 +155,7 @@ public final class ServerEngine: @unchecked Sendable {
 
         if job.maxTokens == 0 {
             let positions: [PositionReport]? = wantsLogProbs ? (job.echo ? echoed : []) : nil
-            return Array(repeating: CompletionChoice(generated: [], generatedLogProbs: [], finishReason: .length,
+            return Array(repeating: CompletionChoice(generated: [], finishReason: .length,
                                                      positions: positions, certificate: nil), count: job.n)
         }
 
@@ -192,8 +191,7 @@ public final class ServerEngine: @unchecked Sendable {
                 throw APIError.invalid("n is \(job.n) but decoder '\(job.decoder.name)' found only \(result.hypotheses.count) outputs", param: "n")
             }
             for hypothesis in hypotheses {
-                choices.append(CompletionChoice(generated: hypothesis.tokens, generatedLogProbs: hypothesis.tokenLogProbs,
-                                                finishReason: hypothesis.finishReason, positions: nil,
+                choices.append(CompletionChoice(generated: hypothesis.tokens, finishReason: hypothesis.finishReason, positions: nil,
                                                 certificate: result.certificate))
             }
         }
@@ -226,9 +224,10 @@ public final class ServerEngine: @unchecked Sendable {
         _ = unsafeBitCast(symbol, to: Trim.self)(0)
     }
 
-    /// Whether the decoder called `name` returns an n-best list (it declares `numReturnSequences`).
+    /// Whether the decoder called `name` returns an n-best list (its registry entry names the parameter that
+    /// sets how many).
     func returnsNBest(_ name: String) -> Bool {
-        (try? decoders.entry(named: name))?.parameters.contains(where: { $0.name == "numReturnSequences" }) ?? false
+        (try? decoders.entry(named: name))?.returnedSequencesParameter != nil
     }
 
     func makeDecoder(_ configuration: DecoderConfiguration) throws -> any Decoder {

@@ -109,13 +109,12 @@ struct GenerationFields {
 
 extension GenerationFields {
     /// A registered decoder's configuration, checked; `n` asks an n-best decoder (beam search and its kin) for
-    /// that many hypotheses unless the request set `numReturnSequences` itself.
+    /// that many hypotheses, through the parameter its registry entry names, unless the request set it itself.
     static func checked(name: String, parameters: [String: ConfigValue], n: Int,
                         decoders: DecoderRegistry) throws -> DecoderConfiguration {
         var parameters = parameters
-        if n > 1, parameters["numReturnSequences"] == nil,
-           (try? decoders.entry(named: name))?.parameters.contains(where: { $0.name == "numReturnSequences" }) == true {
-            parameters["numReturnSequences"] = .int(n)
+        if n > 1, let returned = (try? decoders.entry(named: name))?.returnedSequencesParameter, parameters[returned] == nil {
+            parameters[returned] = .int(n)
         }
         let decoder = DecoderConfiguration(name: name, parameters: parameters)
         do {
