@@ -1,5 +1,6 @@
 // Dequantisation of GGML weight rows to float32, with the exact arithmetic gguf-py uses (and so what
-// transformers sees): Q4_1 is `d·q + m` rounded twice (never fused), Q8_0 and Q4_0 are `d·q`.
+// transformers sees): Q4_1 and Q5_1 are `d·q + m` rounded twice (never fused), Q8_0, Q4_0 and Q5_0 are `d·q`.
+// The AVX2 path covers the types decode reads most; the others take the portable loops on both paths.
 #pragma STDC FP_CONTRACT OFF
 #include "CSequiturKernels.h"
 #include "kernels_common.h"
@@ -7,34 +8,52 @@
 int sq_type_is_supported(int type) {
     switch (type) {
     case SQ_TYPE_F32: case SQ_TYPE_F16: case SQ_TYPE_BF16:
-    case SQ_TYPE_Q4_0: case SQ_TYPE_Q4_1: case SQ_TYPE_Q8_0:
-    case SQ_TYPE_Q4_K: case SQ_TYPE_Q6_K:
+    case SQ_TYPE_Q4_0: case SQ_TYPE_Q4_1: case SQ_TYPE_Q5_0: case SQ_TYPE_Q5_1: case SQ_TYPE_Q8_0:
+    case SQ_TYPE_Q4_K: case SQ_TYPE_Q5_K: case SQ_TYPE_Q6_K:
         return 1;
     default:
         return 0;
     }
 }
 
-/// Q4_K: 256 elements in 8 sub-blocks of 32, each with a 6-bit scale and min packed into 12 bytes;
-/// value = (d·scale)·q − (dmin·min), each product and the difference rounded (gguf-py's order).
-static void dequantize_q4_k(const uint8_t *src, size_t k, float *dst) {
-    for (size_t b = 0; b < k / 256; b++, src += 144, dst += 256) {
+/// The 5-bit value `j` (0..31) of a Q5_0 or Q5_1 block: its low 4 bits are nibbles of `qs` (elements 0..15
+/// in the low nibbles, 16..31 in the high ones), its fifth bit is bit `j` of the little-endian word `qh`.
+static inline int q5_value(const uint8_t *qh, const uint8_t *qs, int j) {
+    uint32_t high = (uint32_t)qh[0] | (uint32_t)qh[1] << 8 | (uint32_t)qh[2] << 16 | (uint32_t)qh[3] << 24;
+    int low = j < 16 ? qs[j] & 0x0F : qs[j - 16] >> 4;
+    return low | (int)((high >> j) & 1) << 4;
+}
+
+/// The 6-bit scale and min of sub-block `j` (0..7) of a Q4_K or Q5_K block, packed in 12 bytes `s`.
+static inline void k_scale_min(const uint8_t *s, int j, int *scale, int *min) {
+    if (j < 4) {
+        *scale = s[j] & 0x3F;
+        *min = s[j + 4] & 0x3F;
+    } else {
+        *scale = (s[j + 4] & 0x0F) | ((s[j - 4] >> 2) & 0x30);
+        *min = (s[j + 4] >> 4) | ((s[j] >> 2) & 0x30);
+    }
+}
+
+/// Q4_K and Q5_K: 256 elements in 8 sub-blocks of 32, each with a 6-bit scale and min packed into 12 bytes,
+/// the low 4 bits of each value in nibbles; Q5_K adds a fifth bit per element in 32 bytes `qh` (bit `j` of
+/// `qh[i]` for element `32j + i`). value = (d·scale)·q − (dmin·min), each product and the difference rounded
+/// (gguf-py's order).
+static void dequantize_q4_q5_k(const uint8_t *src, size_t k, float *dst, int five_bits) {
+    size_t block_bytes = five_bits ? 176 : 144;
+    for (size_t b = 0; b < k / 256; b++, src += block_bytes, dst += 256) {
         float d = sq_f16_to_f32(sq_load_u16(src)), dmin = sq_f16_to_f32(sq_load_u16(src + 2));
-        const uint8_t *s = src + 4, *qs = src + 16;
+        const uint8_t *s = src + 4, *qh = src + 16, *qs = src + (five_bits ? 48 : 16);
         for (int j = 0; j < 8; j++) {
             int scale, min;
-            if (j < 4) {
-                scale = s[j] & 0x3F;
-                min = s[j + 4] & 0x3F;
-            } else {
-                scale = (s[j + 4] & 0x0F) | ((s[j - 4] >> 2) & 0x30);
-                min = (s[j + 4] >> 4) | ((s[j] >> 2) & 0x30);
-            }
+            k_scale_min(s, j, &scale, &min);
             float ds = d * (float)scale, dm = dmin * (float)min;
             const uint8_t *q = qs + 32 * (j / 2);
             int shift = 4 * (j % 2);
             for (int i = 0; i < 32; i++) {
-                float scaled = ds * (float)((q[i] >> shift) & 0x0F);
+                int value = (q[i] >> shift) & 0x0F;
+                if (five_bits) value |= ((qh[i] >> j) & 1) << 4;
+                float scaled = ds * (float)value;
                 dst[32 * j + i] = scaled - dm;
             }
         }
@@ -93,6 +112,22 @@ static void dequantize_row_portable(int type, const uint8_t *src, size_t k, floa
             }
         }
         break;
+    case SQ_TYPE_Q5_0:
+        for (size_t b = 0; b < k / 32; b++, src += 22, dst += 32) {
+            float d = sq_f16_to_f32(sq_load_u16(src));
+            for (int j = 0; j < 32; j++) dst[j] = d * (float)(q5_value(src + 2, src + 6, j) - 16);
+        }
+        break;
+    case SQ_TYPE_Q5_1:
+        for (size_t b = 0; b < k / 32; b++, src += 24, dst += 32) {
+            float d = sq_f16_to_f32(sq_load_u16(src));
+            float m = sq_f16_to_f32(sq_load_u16(src + 2));
+            for (int j = 0; j < 32; j++) {
+                float scaled = d * (float)q5_value(src + 4, src + 8, j);
+                dst[j] = scaled + m;
+            }
+        }
+        break;
     case SQ_TYPE_Q8_0:
         for (size_t b = 0; b < k / 32; b++, src += 34, dst += 32) {
             float d = sq_f16_to_f32(sq_load_u16(src));
@@ -100,7 +135,10 @@ static void dequantize_row_portable(int type, const uint8_t *src, size_t k, floa
         }
         break;
     case SQ_TYPE_Q4_K:
-        dequantize_q4_k(src, k, dst);
+        dequantize_q4_q5_k(src, k, dst, 0);
+        break;
+    case SQ_TYPE_Q5_K:
+        dequantize_q4_q5_k(src, k, dst, 1);
         break;
     case SQ_TYPE_Q6_K:
         dequantize_q6_k(src, k, dst);

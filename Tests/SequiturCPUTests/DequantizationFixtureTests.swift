@@ -30,7 +30,7 @@ import Testing
     @Test(arguments: [true, false])
     func embedMatchesGGUFPy(simd: Bool) throws {
         let fixture = try Self.load()
-        #expect(fixture.cases.count == 7)
+        #expect(fixture.cases.count == 10)
         let backend = CPUBackend(threads: 1, allowSIMD: simd)
         for c in fixture.cases {
             let type = try #require(TensorType.allCases.first { $0.description == c.type }, "unknown type \(c.type)")

@@ -35,7 +35,7 @@ import Testing
 
     static let superBlockShapes = [(n: 1, k: 256, m: 9), (n: 6, k: 768, m: 7), (n: 19, k: 512, m: 4)]
 
-    @Test(arguments: [TensorType.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q4_K, .q6_K])
+    @Test(arguments: [TensorType.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q5_1, .q4_K, .q5_K, .q6_K])
     func matchesReference(type: TensorType) throws {
         let shapes = type.blockSize == 1 ? Self.floatShapes : type.blockSize == 32 ? Self.blockShapes : Self.superBlockShapes
         for (index, shape) in shapes.enumerated() {
@@ -59,7 +59,7 @@ import Testing
 
     /// A row's result is bitwise the same in a batch of 1, 2, 3, 16 or 64 rows, on 1, 2 or 3 threads, and on the
     /// AVX2 and portable paths: the decode and prefill regimes share one reduction order.
-    @Test(arguments: [(TensorType.q4_1, 576), (.q8_0, 96), (.f32, 33), (.f16, 577), (.bf16, 7), (.q4_0, 1536), (.q4_K, 512), (.q6_K, 256)])
+    @Test(arguments: [(TensorType.q4_1, 576), (.q8_0, 96), (.f32, 33), (.f16, 577), (.bf16, 7), (.q4_0, 1536), (.q4_K, 512), (.q6_K, 256), (.q5_0, 608), (.q5_1, 96), (.q5_K, 768)])
     func batchAndThreadInvariance(type: TensorType, k: Int) throws {
         var g = SplitMix64(seed: 7)
         let m = 41
@@ -89,9 +89,10 @@ import Testing
         let out = try backend.makeActivations(rows: 2, columns: 5)
         #expect(throws: BackendError.self) { try backend.matmul(x, weight: w, into: out) }
         let bytes = [UInt8](repeating: 1, count: 22 * 4)
-        let q5 = WeightTensor(name: "blk.0.q5", type: .q5_0, rows: 4, columns: 32, copying: bytes)
-        #expect(throws: BackendError.unsupportedWeightType(backend: "cpu", tensor: "blk.0.q5", type: "Q5_0")) {
-            try backend.upload(q5)
+        // Q2_K is a type GGUF defines that the kernels do not multiply yet: refused by name, never misread.
+        let q2 = WeightTensor(name: "blk.0.q2", type: .q2_K, rows: 1, columns: 256, copying: Array(bytes[0..<84]))
+        #expect(throws: BackendError.unsupportedWeightType(backend: "cpu", tensor: "blk.0.q2", type: "Q2_K")) {
+            try backend.upload(q2)
         }
         let short = WeightTensor(name: "short", type: .q8_0, rows: 4, columns: 32, copying: bytes)
         #expect(throws: BackendError.self) { try backend.upload(short) }  // needs 136 bytes, has 88

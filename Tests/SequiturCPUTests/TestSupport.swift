@@ -59,13 +59,25 @@ struct TestWeight {
                         values.append(type == .q4_1 ? d * Float(q) + m : d * Float(Int(q) - 8))
                     }
                 }
+            case .q5_0, .q5_1:
+                for _ in 0..<columns / 32 {
+                    let d = appendHalf(Float.random(in: 0.003...0.05, using: &g))
+                    let m = type == .q5_1 ? appendHalf(Float.random(in: -0.8...0.1, using: &g)) : 0
+                    let q = (0..<32).map { _ in UInt8.random(in: 0...31, using: &g) }
+                    let high = q.enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element >> 4) << UInt32($1.offset) }
+                    withUnsafeBytes(of: high.littleEndian) { bytes.append(contentsOf: $0) }
+                    for j in 0..<16 { bytes.append(q[j] & 0x0F | (q[j + 16] & 0x0F) << 4) }
+                    for v in q { values.append(type == .q5_1 ? d * Float(v) + m : d * Float(Int(v) - 16)) }
+                }
+            case .q5_K:
+                for _ in 0..<columns / 256 {
+                    let block = Self.randomKBlock(bytes: 176, d: 0.0003...0.001, using: &g)
+                    bytes += block
+                    values += Self.dequantizeQ5K(block)
+                }
             case .q4_K:
                 for _ in 0..<columns / 256 {
-                    var block = [UInt8](repeating: 0, count: 144)
-                    for i in 4..<144 { block[i] = UInt8.random(in: 0...255, using: &g) }
-                    let d = Float16(Float.random(in: 0.0005...0.002, using: &g)), dmin = Float16(Float.random(in: 0.0005...0.004, using: &g))
-                    block[0] = UInt8(d.bitPattern & 0xFF); block[1] = UInt8(d.bitPattern >> 8)
-                    block[2] = UInt8(dmin.bitPattern & 0xFF); block[3] = UInt8(dmin.bitPattern >> 8)
+                    let block = Self.randomKBlock(bytes: 144, d: 0.0005...0.002, using: &g)
                     bytes += block
                     values += Self.dequantizeQ4K(block)
                 }
@@ -92,13 +104,48 @@ extension TestWeight {
         Float(Float16(bitPattern: UInt16(bytes[at]) | UInt16(bytes[at + 1]) << 8))
     }
 
+    /// A Q4_K or Q5_K block of random bytes with f16 `d` drawn from `d` and `dmin` from 0.0005...0.004, so values
+    /// are ordinary floats.
+    static func randomKBlock(bytes count: Int, d range: ClosedRange<Float>, using g: inout SplitMix64) -> [UInt8] {
+        var block = (0..<count).map { _ in UInt8.random(in: 0...255, using: &g) }
+        let d = Float16(Float.random(in: range, using: &g)), dmin = Float16(Float.random(in: 0.0005...0.004, using: &g))
+        block[0] = UInt8(d.bitPattern & 0xFF); block[1] = UInt8(d.bitPattern >> 8)
+        block[2] = UInt8(dmin.bitPattern & 0xFF); block[3] = UInt8(dmin.bitPattern >> 8)
+        return block
+    }
+
+    /// gguf-py's unpacking of the 12 scale bytes of a Q4_K or Q5_K block, as three rows of four (d, m, m_d), into
+    /// eight 6-bit scales and mins.
+    static func kScalesAndMins(_ block: [UInt8]) -> (scales: [Int], mins: [Int]) {
+        let dRow = Array(block[4..<8]), mRow = Array(block[8..<12]), mdRow = Array(block[12..<16])
+        let scales = dRow.map { Int($0 & 0x3F) } + (0..<4).map { Int(mdRow[$0] & 0x0F | (dRow[$0] >> 2) & 0x30) }
+        let mins = mRow.map { Int($0 & 0x3F) } + (0..<4).map { Int(mdRow[$0] >> 4 | (mRow[$0] >> 2) & 0x30) }
+        return (scales, mins)
+    }
+
+    /// gguf-py's Q5_K: Q4_K's scales and nibbles (quant bytes at 48), and bit `sub` of `qh[i]` (32 bytes at 16)
+    /// as the fifth bit of element `i` of sub-block `sub`; value = (d·sc)·q − (dmin·m).
+    static func dequantizeQ5K(_ block: [UInt8]) -> [Float] {
+        let d = half(block, 0), dmin = half(block, 2)
+        let (scales, mins) = kScalesAndMins(block)
+        var out: [Float] = []
+        for sub in 0..<8 {
+            let ds = d * Float(scales[sub]), dm = dmin * Float(mins[sub])
+            for i in 0..<32 {
+                let byte = block[48 + 32 * (sub / 2) + i]
+                let low = sub % 2 == 0 ? byte & 0x0F : byte >> 4
+                let q = low | (block[16 + i] >> UInt8(sub) & 1) << 4
+                out.append(ds * Float(q) - dm)
+            }
+        }
+        return out
+    }
+
     /// gguf-py's Q4_K: 12 scale bytes as three rows of four (d, m, m_d) unpacked to eight 6-bit scales and mins;
     /// the 128 quant bytes as four chunks of 32, low nibbles then high nibbles; value = (d·sc)·q − (dmin·m).
     static func dequantizeQ4K(_ block: [UInt8]) -> [Float] {
         let d = half(block, 0), dmin = half(block, 2)
-        let dRow = Array(block[4..<8]), mRow = Array(block[8..<12]), mdRow = Array(block[12..<16])
-        let scales = dRow.map { Int($0 & 0x3F) } + (0..<4).map { Int(mdRow[$0] & 0x0F | (dRow[$0] >> 2) & 0x30) }
-        let mins = mRow.map { Int($0 & 0x3F) } + (0..<4).map { Int(mdRow[$0] >> 4 | (mRow[$0] >> 2) & 0x30) }
+        let (scales, mins) = kScalesAndMins(block)
         var out: [Float] = []
         for sub in 0..<8 {
             let chunk = block[(16 + 32 * (sub / 2))..<(16 + 32 * (sub / 2) + 32)]

@@ -2,7 +2,7 @@
 """Writes Tests/Fixtures/dequantization/ggufpy_blocks.json: random weight blocks of each type the CPU backend
 supports, with gguf-py's dequantised float32 values (what transformers multiplies by when it loads a GGUF).
 
-The CPU backend must reproduce these bit for bit. Run: /opt/refenv/bin/python scripts/reference/make_dequantization_fixtures.py
+The CPU backend must reproduce these bit for bit. Run: /work/ref/venv/bin/python (gguf==0.19.0, numpy) scripts/reference/make_dequantization_fixtures.py
 """
 import importlib.metadata
 import json
@@ -22,6 +22,10 @@ SPECS = [
     (T.Q8_0, 34, 32, {1: (0x10, 0x28)}),
     (T.Q4_K, 144, 256, {1: (0x10, 0x28), 3: (0x10, 0x28)}),
     (T.Q6_K, 210, 256, {209: (0x10, 0x28)}),
+    # Appended after the first seven so their bytes (drawn first from the same generator) stay as committed.
+    (T.Q5_0, 22, 32, {1: (0x10, 0x28)}),
+    (T.Q5_1, 24, 32, {1: (0x10, 0x28), 3: (0x90, 0xA8)}),
+    (T.Q5_K, 176, 256, {1: (0x10, 0x28), 3: (0x10, 0x28)}),
 ]
 ELEMENTS = 512
 

@@ -12,8 +12,11 @@ enum {
     SQ_TYPE_F16 = 1,
     SQ_TYPE_Q4_0 = 2,
     SQ_TYPE_Q4_1 = 3,
+    SQ_TYPE_Q5_0 = 6,
+    SQ_TYPE_Q5_1 = 7,
     SQ_TYPE_Q8_0 = 8,
     SQ_TYPE_Q4_K = 12,
+    SQ_TYPE_Q5_K = 13,
     SQ_TYPE_Q6_K = 14,
     SQ_TYPE_BF16 = 30,
 };
