@@ -73,7 +73,8 @@ struct TestWeight {
                 for _ in 0..<columns / 256 {
                     let block = Self.randomKBlock(bytes: 176, d: 0.0003...0.001, using: &g)
                     bytes += block
-                    values += Self.dequantizeQ5K(block)
+                    // The Swift dequantiser, itself checked against gguf-py (GGUFQuantizationFixtureTests), is the reference.
+                    values += block.withUnsafeBytes { try! Dequantization.dequantize(.q5_K, bytes: $0, count: 256) }
                 }
             case .q4_K:
                 for _ in 0..<columns / 256 {
@@ -121,24 +122,6 @@ extension TestWeight {
         let scales = dRow.map { Int($0 & 0x3F) } + (0..<4).map { Int(mdRow[$0] & 0x0F | (dRow[$0] >> 2) & 0x30) }
         let mins = mRow.map { Int($0 & 0x3F) } + (0..<4).map { Int(mdRow[$0] >> 4 | (mRow[$0] >> 2) & 0x30) }
         return (scales, mins)
-    }
-
-    /// gguf-py's Q5_K: Q4_K's scales and nibbles (quant bytes at 48), and bit `sub` of `qh[i]` (32 bytes at 16)
-    /// as the fifth bit of element `i` of sub-block `sub`; value = (d·sc)·q − (dmin·m).
-    static func dequantizeQ5K(_ block: [UInt8]) -> [Float] {
-        let d = half(block, 0), dmin = half(block, 2)
-        let (scales, mins) = kScalesAndMins(block)
-        var out: [Float] = []
-        for sub in 0..<8 {
-            let ds = d * Float(scales[sub]), dm = dmin * Float(mins[sub])
-            for i in 0..<32 {
-                let byte = block[48 + 32 * (sub / 2) + i]
-                let low = sub % 2 == 0 ? byte & 0x0F : byte >> 4
-                let q = low | (block[16 + i] >> UInt8(sub) & 1) << 4
-                out.append(ds * Float(q) - dm)
-            }
-        }
-        return out
     }
 
     /// gguf-py's Q4_K: 12 scale bytes as three rows of four (d, m, m_d) unpacked to eight 6-bit scales and mins;
