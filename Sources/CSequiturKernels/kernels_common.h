@@ -10,6 +10,7 @@
 #define SQ_X86 1
 #include <immintrin.h>
 #define SQ_AVX2 __attribute__((target("avx2,fma,f16c")))
+#define SQ_AVX512 __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,avx2,fma,f16c")))
 #else
 #define SQ_X86 0
 #endif
@@ -78,32 +79,50 @@ static inline SQ_AVX2 __m256 sq_signed_bytes_to_floats(__m128i eightBytesLow) {
 /// with gguf-py's arithmetic (`d·q`, or `d·q + m` rounded twice). Shared by the panel dequantiser and the fused
 /// decode kernel so both see the very same floats.
 static inline __attribute__((always_inline)) SQ_AVX2 void sq_load_block(const int type, const uint8_t *src, __m256 v[4]) {
-    const __m128i low4 = _mm_set1_epi8(0x0F);
     if (type == SQ_TYPE_Q4_0) {
         __m256 d = _mm256_set1_ps(_cvtsh_ss(sq_load_u16(src)));
-        __m128i q = _mm_loadu_si128((const __m128i *)(src + 2));
-        __m128i lo = _mm_sub_epi8(_mm_and_si128(q, low4), _mm_set1_epi8(8));
-        __m128i hi = _mm_sub_epi8(_mm_and_si128(_mm_srli_epi16(q, 4), low4), _mm_set1_epi8(8));
-        v[0] = _mm256_mul_ps(d, sq_signed_bytes_to_floats(lo));
-        v[1] = _mm256_mul_ps(d, sq_signed_bytes_to_floats(_mm_srli_si128(lo, 8)));
-        v[2] = _mm256_mul_ps(d, sq_signed_bytes_to_floats(hi));
-        v[3] = _mm256_mul_ps(d, sq_signed_bytes_to_floats(_mm_srli_si128(hi, 8)));
+        // Bytes widened straight to 32-bit lanes: the low nibble is elements 0..15, the high one 16..31.
+        __m256i b0 = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(src + 2)));
+        __m256i b1 = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(src + 10)));
+        const __m256i low4 = _mm256_set1_epi32(0x0F), eight = _mm256_set1_epi32(8);
+        v[0] = _mm256_mul_ps(d, _mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_and_si256(b0, low4), eight)));
+        v[1] = _mm256_mul_ps(d, _mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_and_si256(b1, low4), eight)));
+        v[2] = _mm256_mul_ps(d, _mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_srli_epi32(b0, 4), eight)));
+        v[3] = _mm256_mul_ps(d, _mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_srli_epi32(b1, 4), eight)));
     } else if (type == SQ_TYPE_Q4_1) {
-        __m256 d = _mm256_set1_ps(_cvtsh_ss(sq_load_u16(src)));
-        __m256 m = _mm256_set1_ps(_cvtsh_ss(sq_load_u16(src + 2)));
-        __m128i q = _mm_loadu_si128((const __m128i *)(src + 4));
-        __m128i lo = _mm_and_si128(q, low4);
-        __m128i hi = _mm_and_si128(_mm_srli_epi16(q, 4), low4);
-        v[0] = _mm256_add_ps(_mm256_mul_ps(d, sq_bytes_to_floats(lo)), m);
-        v[1] = _mm256_add_ps(_mm256_mul_ps(d, sq_bytes_to_floats(_mm_srli_si128(lo, 8))), m);
-        v[2] = _mm256_add_ps(_mm256_mul_ps(d, sq_bytes_to_floats(hi)), m);
-        v[3] = _mm256_add_ps(_mm256_mul_ps(d, sq_bytes_to_floats(_mm_srli_si128(hi, 8))), m);
+        // d and m converted together: [d, m] broadcast as one 32-bit word, widened, then split in-lane.
+        int32_t dm;
+        memcpy(&dm, src, 4);
+        __m256 both = _mm256_cvtph_ps(_mm_set1_epi32(dm));
+        __m256 d = _mm256_permute_ps(both, 0x00), m = _mm256_permute_ps(both, 0x55);
+        __m256i b0 = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(src + 4)));
+        __m256i b1 = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(src + 12)));
+        const __m256i low4 = _mm256_set1_epi32(0x0F);
+        v[0] = _mm256_add_ps(_mm256_mul_ps(d, _mm256_cvtepi32_ps(_mm256_and_si256(b0, low4))), m);
+        v[1] = _mm256_add_ps(_mm256_mul_ps(d, _mm256_cvtepi32_ps(_mm256_and_si256(b1, low4))), m);
+        v[2] = _mm256_add_ps(_mm256_mul_ps(d, _mm256_cvtepi32_ps(_mm256_srli_epi32(b0, 4))), m);
+        v[3] = _mm256_add_ps(_mm256_mul_ps(d, _mm256_cvtepi32_ps(_mm256_srli_epi32(b1, 4))), m);
     } else { // Q8_0
         __m256 d = _mm256_set1_ps(_cvtsh_ss(sq_load_u16(src)));
         for (int j = 0; j < 4; j++)
             v[j] = _mm256_mul_ps(d, sq_signed_bytes_to_floats(_mm_loadl_epi64((const __m128i *)(src + 2 + 8 * j))));
     }
 }
+
+// The AVX-512 matmul kernels (matmul_avx512.c), for `sq_matmul_rows` on CPUs with AVX-512 F/DQ/BW/VL.
+
+/// The fused decode kernel on weight rows `m_begin ..<` a returned row `j ≤ m_end` (pairs of rows; 0 rows when
+/// `type`/`n` do not apply, so `m_begin` comes back). The caller finishes `j ..< m_end`.
+size_t sq_fused_decode_avx512(const float *x, size_t n, size_t k, const uint8_t *w, int type, size_t row_bytes,
+                              size_t m_begin, size_t m_end, float *out, size_t ldo);
+
+/// One tile of up to 4 activation rows (packed by `sq_pack_row_pairs`) by up to 6 panel rows.
+void sq_panel_tile_avx512(const float *packed, size_t kp, const float *panel, float *out, size_t ldo, int rows,
+                          int cols);
 #endif
+
+/// Packs `rows` activation rows of `k` floats as row pairs: pair `p` holds, for each 8 columns from `i`, row
+/// 2p's eight floats then row 2p+1's (zeros past `k` and for a missing odd row), `2·kp` floats per pair.
+void sq_pack_row_pairs(const float *x, size_t rows, size_t k, size_t kp, float *dst);
 
 #endif

@@ -5,22 +5,35 @@
 // output. Small batches (n ≤ 4) use a 3-row panel that stays in L1, so each weight byte is read once per call
 // whatever n is; prefill uses a panel of ~256 KiB that stays in L2 and is reused by every activation row.
 // For n ≤ 2 and 32-element block types an AVX2 kernel skips the panel and dequantises into registers.
+// With AVX-512 (use_simd = SQ_KERNELS_AVX512) the kernels of matmul_avx512.c run instead, two outputs per
+// register, with bitwise the same results: the fused one for n ≤ 6 (a dequantised block pair stays in registers
+// for up to 6 rows: speculative verification and beams), the panel tiles beyond.
 #pragma STDC FP_CONTRACT OFF
 #include <stdlib.h>
 #include "CSequiturKernels.h"
 #include "kernels_common.h"
 
-enum { TILE_ROWS = 4, TILE_COLS = 3, FUSED_COLS = 8, PREFILL_PANEL_FLOATS = 64 * 1024 };
+enum {
+    TILE_ROWS = 4, TILE_COLS = 3, FUSED_COLS = 8, PREFILL_PANEL_FLOATS = 64 * 1024,
+    // The AVX-512 panel tile: 4 activation rows (2 packed pairs) by 6 panel rows.
+    WIDE_TILE_ROWS = 4, WIDE_TILE_COLS = 6,
+    // Up to 6 activation rows take the AVX-512 fused kernel (from 7 on the panel tiles were as fast, measured).
+    FUSED_ROWS_AVX512 = 6,
+};
 
 static size_t padded(size_t k) { return (k + 7) & ~(size_t)7; }
 
+/// Panel rows: a multiple of both tiles' widths (6), small enough for L1 at small batches and L2 in prefill.
 static size_t panel_rows(size_t n, size_t k) {
-    if (n <= TILE_ROWS) return TILE_COLS;
-    size_t rows = PREFILL_PANEL_FLOATS / padded(k) / TILE_COLS * TILE_COLS;
-    return rows < TILE_COLS ? TILE_COLS : rows;
+    if (n <= TILE_ROWS) return WIDE_TILE_COLS;
+    size_t rows = PREFILL_PANEL_FLOATS / padded(k) / WIDE_TILE_COLS * WIDE_TILE_COLS;
+    return rows < WIDE_TILE_COLS ? WIDE_TILE_COLS : rows;
 }
 
-size_t sq_matmul_scratch_floats(size_t n, size_t k) { return panel_rows(n, k) * padded(k); }
+/// Where the packed activation rows start in scratch: after the panel, on a 64-byte boundary.
+static size_t packed_offset(size_t n, size_t k) { return (panel_rows(n, k) * padded(k) + 15) & ~(size_t)15; }
+
+size_t sq_matmul_scratch_floats(size_t n, size_t k) { return packed_offset(n, k) + WIDE_TILE_ROWS * padded(k); }
 
 // MARK: portable micro-kernel (the lane structure of the AVX2 one, with fmaf for its fused multiply-add)
 
@@ -168,14 +181,41 @@ int sq_matmul_rows(const float *x, size_t n, size_t k, const void *w, int type, 
     const uint8_t *wbytes = (const uint8_t *)w;
 #if SQ_X86 && !defined(SQ_DISABLE_FUSED_DECODE) // (define it to time the panel path alone)
     // Fused only pays for one or two rows: from three on, the panel tiles reuse each dequantised block more.
-    if (use_simd && n <= 2 && fused_decode_avx2(x, n, k, wbytes, type, row_bytes, m_begin, m_end, out, ldo))
-        return 0;
+    if (use_simd >= SQ_KERNELS_AVX512 && n <= FUSED_ROWS_AVX512) {
+        size_t done = sq_fused_decode_avx512(x, n, k, wbytes, type, row_bytes, m_begin, m_end, out, ldo);
+        if (done > m_begin) {
+            // The last odd weight row, on its own: n rows at a time, through the AVX2 kernel.
+            for (size_t r0 = 0; r0 < n && done < m_end; r0 += 2) {
+                size_t rows = n - r0 < 2 ? n - r0 : 2;
+                fused_decode_avx2(x + r0 * k, rows, k, wbytes, type, row_bytes, done, m_end, out + r0 * ldo, ldo);
+            }
+            return 0;
+        }
+    }
+    if (use_simd && n <= 2 && fused_decode_avx2(x, n, k, wbytes, type, row_bytes, m_begin, m_end, out, ldo)) return 0;
 #endif
+    float *packed = scratch + packed_offset(n, k);
+    // One row tile (decode, small batches): pack it once for the whole call, not once per 6-row panel.
+    const int packed_once = use_simd >= SQ_KERNELS_AVX512 && n <= WIDE_TILE_ROWS;
+    if (packed_once) sq_pack_row_pairs(x, n, k, kp, packed);
     for (size_t m0 = m_begin; m0 < m_end; m0 += prows) {
         size_t pr = m_end - m0 < prows ? m_end - m0 : prows;
         sq_dequantize_rows(type, wbytes + m0 * row_bytes, row_bytes, pr, k, scratch, kp, use_simd);
         for (size_t r = 0; r < pr; r++)
             for (size_t i = k; i < kp; i++) scratch[r * kp + i] = 0.0f;
+#if SQ_X86
+        if (use_simd >= SQ_KERNELS_AVX512) {
+            for (size_t r0 = 0; r0 < n; r0 += WIDE_TILE_ROWS) {
+                int rows = (int)(n - r0 < WIDE_TILE_ROWS ? n - r0 : WIDE_TILE_ROWS);
+                if (!packed_once) sq_pack_row_pairs(x + r0 * k, (size_t)rows, k, kp, packed);
+                for (size_t c0 = 0; c0 < pr; c0 += WIDE_TILE_COLS) {
+                    int cols = (int)(pr - c0 < WIDE_TILE_COLS ? pr - c0 : WIDE_TILE_COLS);
+                    sq_panel_tile_avx512(packed, kp, scratch + c0 * kp, out + r0 * ldo + m0 + c0, ldo, rows, cols);
+                }
+            }
+            continue;
+        }
+#endif
         for (size_t r0 = 0; r0 < n; r0 += TILE_ROWS) {
             int rows = (int)(n - r0 < TILE_ROWS ? n - r0 : TILE_ROWS);
             for (size_t c0 = 0; c0 < pr; c0 += TILE_COLS) {

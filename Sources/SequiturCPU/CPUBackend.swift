@@ -5,8 +5,8 @@ import SequiturCore
 /// The reference backend: every op on the host CPU, in float32, multithreaded over contiguous row ranges.
 ///
 /// Matmul works directly on the quantised weights (F32, F16, BF16, Q8_0, Q4_0, Q4_1), dequantising blocks on
-/// the fly; activations are never quantised. Hot loops are C (`CSequiturKernels`) with an AVX2/FMA path chosen
-/// at run time and a portable path that gives bitwise the same results. Every reduction has a fixed order, so
+/// the fly; activations are never quantised. Hot loops are C (`CSequiturKernels`) with AVX-512 and AVX2/FMA paths
+/// chosen at run time and a portable path, all giving bitwise the same results. Every reduction has a fixed order, so
 /// a row's results never depend on the batch it is in or on the thread count.
 ///
 /// Use it from one thread at a time (ops parallelise internally).
@@ -14,10 +14,12 @@ public final class CPUBackend: Backend {
     public var name: String { "cpu" }
     /// How many threads an op splits its work into.
     public let threads: Int
-    /// Whether the AVX2/FMA kernels run (else the portable C kernels, with the same results).
-    public let usesSIMD: Bool
+    /// The kernels that run (every path gives the same results).
+    public let kernels: CPUKernelPath
 
     let ledger: MemoryLedger
+    /// The `threads − 1` workers that run ops' chunks beside the calling thread.
+    let pool: WorkerPool
     /// Per-thread scratch (matmul panels, attention scores), grown on demand; index = chunk index.
     private var scratch: [AlignedFloatBuffer] = []
     /// RoPE angles of the last (base, dimension) used.
@@ -27,19 +29,22 @@ public final class CPUBackend: Backend {
 
     /// - Parameters:
     ///   - threads: worker threads per op; nil means all active cores.
-    ///   - allowSIMD: false forces the portable kernels (for testing that both paths agree).
+    ///   - kernels: the widest kernel path to run (narrowed to what the CPU has); narrower paths are for
+    ///     testing that every path agrees and for timing one against another.
     /// `memoryLimit` bounds the bytes the backend allocates (activations, KV cache, copied weights; mapped
     /// weights are the page cache's): past it an allocation throws `BackendError.outOfMemory`. By default it is
     /// the machine's physical memory.
-    public init(threads: Int? = nil, allowSIMD: Bool = true, memoryLimit: Int? = nil) {
+    public init(threads: Int? = nil, kernels: CPUKernelPath = .widestSupported, memoryLimit: Int? = nil) {
         self.threads = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
         self.ledger = MemoryLedger(limit: memoryLimit ?? Int(clamping: ProcessInfo.processInfo.physicalMemory))
-        self.usesSIMD = allowSIMD && sq_cpu_has_avx2_fma() != 0
+        self.kernels = min(kernels, .widestSupported)
+        self.pool = WorkerPool(workers: self.threads - 1)
     }
 
     public var allocatedBytes: Int { ledger.total }
 
-    var simdFlag: Int32 { usesSIMD ? 1 : 0 }
+    /// The `use_simd` argument of the C kernels (a `SQ_KERNELS_*` value).
+    var simdFlag: Int32 { Int32(kernels.rawValue) }
 
     // MARK: tensors
 

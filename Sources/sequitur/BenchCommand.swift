@@ -36,7 +36,11 @@ struct BenchCommand: ParsableCommand {
     struct Report: Codable {
         var date: String
         var machine: String
+        /// The CPU's vector-extension flags that the kernels or the peers can use (from /proc/cpuinfo).
+        var cpu_flags: String?
         var cores: Int
+        /// The CPU backend's kernel path (`portable`, `avx2`, `avx512`); nil on other backends.
+        var cpu_kernels: String?
         var backend: String
         var threads: Int?
         var model: String
@@ -56,12 +60,13 @@ struct BenchCommand: ParsableCommand {
         let makeRuntime = { try runtime.runtime { c in if let modelPath { c.model = modelPath } } }
         let wanted = only?.sections ?? Set(BenchSection.allCases)
         var figures: [Figure] = []
-        var backendName = "", configuration = SequiturConfiguration()
+        var backendName = "", configuration = SequiturConfiguration(), kernels: String? = nil
         for section in BenchSection.allCases where wanted.contains(section) {
             // A fresh model per section, and a fresh peak: each section's memory figure is its own (the KV
             // pool keeps what it grew to for the life of the model).
             let rt = try makeRuntime()
             backendName = rt.backend.name
+            kernels = (rt.backend as? CPUBackend)?.kernels.description
             configuration = rt.configuration
             let resetWorked = ResourceUsage.resetPeak()
             var result = try section.run(Benchmarks(runtime: rt, repeats: max(1, repeats)), scoringRequests: scoringRequests)
@@ -75,7 +80,8 @@ struct BenchCommand: ParsableCommand {
         let peaks = figures.filter { $0.name.hasSuffix("peak resident memory") }.map { Int($0.value * 1_048_576) }
         let modelFile = try modelPath ?? ModelLocator.resolve(configuration.model).path
         let report = Report(date: ISO8601DateFormatter().string(from: Date()), machine: Self.cpuName(),
-                            cores: ProcessInfo.processInfo.activeProcessorCount, backend: backendName,
+                            cpu_flags: Self.cpuFlags(), cores: ProcessInfo.processInfo.activeProcessorCount,
+                            cpu_kernels: kernels, backend: backendName,
                             threads: configuration.threads, model: modelFile, figures: figures,
                             peak_resident_bytes: peaks.max() ?? ResourceUsage.peakResidentBytes())
         print("figure".padding(toLength: 40, withPad: " ", startingAt: 0) + "       value  unit")
@@ -96,6 +102,16 @@ struct BenchCommand: ParsableCommand {
 
     static func row(_ f: Figure) -> String {
         f.name.padding(toLength: 40, withPad: " ", startingAt: 0) + String(format: " %11.2f  ", f.value) + f.unit
+    }
+
+    /// The vector flags that matter here, in /proc/cpuinfo's spelling (nil where there is no /proc/cpuinfo).
+    static func cpuFlags() -> String? {
+        guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let line = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return nil }
+        let flags = Set(line.split(separator: " ").map(String.init))
+        let wanted = ["sse4_2", "avx", "avx2", "fma", "f16c", "avx512f", "avx512dq", "avx512bw", "avx512vl",
+                      "avx512_vnni", "avx512_bf16", "avx_vnni", "amx_tile", "amx_int8", "amx_bf16"]
+        return wanted.filter(flags.contains).joined(separator: " ")
     }
 
     static func cpuName() -> String {

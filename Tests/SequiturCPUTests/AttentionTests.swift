@@ -36,7 +36,7 @@ import Testing
     /// portable kernels.
     @Test(arguments: [(1, 33, true), (2, 64, true), (2, 130, true), (2, 33, false), (1, 64, false), (2, 130, false)])
     func matchesReference(threads: Int, headDimension: Int, simd: Bool) throws {
-        let backend = CPUBackend(threads: threads, allowSIMD: simd)
+        let backend = CPUBackend(threads: threads, kernels: simd ? .widestSupported : .portable)
         let heads = 6, kvHeads = 2, blockSize = 4, capacity = 9, layers = 2, layer = 1
         let kvDimension = kvHeads * headDimension
         var g = SplitMix64(seed: 77)
@@ -67,7 +67,7 @@ import Testing
 
         let lastRow = 3 * heads * headDimension
         // The other kernel path gives bitwise the same result.
-        let other = CPUBackend(threads: 3, allowSIMD: !simd)
+        let other = CPUBackend(threads: 3, kernels: simd ? .portable : .widestSupported)
         let otherCache = try other.makeKVCache(layers: layers, blockSize: blockSize, blockCapacity: capacity, kvDimension: kvDimension)
         try other.storeKV(keys: try other.makeActivations(rows: slotCount, columns: kvDimension, values: keys),
                           values: try other.makeActivations(rows: slotCount, columns: kvDimension, values: values),

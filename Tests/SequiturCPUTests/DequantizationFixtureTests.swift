@@ -31,7 +31,7 @@ import Testing
     func embedMatchesGGUFPy(simd: Bool) throws {
         let fixture = try Self.load()
         #expect(fixture.cases.count == 10)
-        let backend = CPUBackend(threads: 1, allowSIMD: simd)
+        let backend = CPUBackend(threads: 1, kernels: simd ? .widestSupported : .portable)
         for c in fixture.cases {
             let type = try #require(TensorType.allCases.first { $0.description == c.type }, "unknown type \(c.type)")
             // One table row of all the elements; embed dequantises it.

@@ -79,7 +79,7 @@ import Testing
         let up = g.floats(rows * columns)
         var results: [[Float]] = []
         for simd in [true, false] {
-            let backend = CPUBackend(threads: 2, allowSIMD: simd)
+            let backend = CPUBackend(threads: 2, kernels: simd ? .widestSupported : .portable)
             let gt = try backend.makeActivations(rows: rows, columns: columns, values: gate)
             let ut = try backend.makeActivations(rows: rows, columns: columns, values: up)
             let out = try poisoned(backend, rows: rows, columns: columns)

@@ -42,8 +42,8 @@ import Testing
             var g = SplitMix64(seed: 100 + UInt64(index))
             let w = TestWeight(type: type, rows: shape.m, columns: shape.k, seed: 200 + UInt64(index))
             let x = g.floats(shape.n * shape.k)
-            for simd in [true, false] {
-                let backend = CPUBackend(threads: 2, allowSIMD: simd)
+            for kernels in CPUKernelPath.supported {
+                let backend = CPUBackend(threads: 2, kernels: kernels)
                 let got = try Self.run(backend, x: x, n: shape.n, weight: try backend.upload(w.weight))
                 let (want, magnitude) = Self.reference(x: x, n: shape.n, k: shape.k, w: w.values, m: shape.m)
                 // Each lane sums ⌈k/8⌉ fused products, then 3 adds join the lanes: the float32 error is at most
@@ -51,14 +51,15 @@ import Testing
                 let bound = 2 * Double((shape.k + 7) / 8 + 3) * unitRoundoff
                 for i in 0..<got.count {
                     #expect(abs(Double(got[i]) - want[i]) <= bound * magnitude[i] + 1e-30,
-                            "\(type) n=\(shape.n) k=\(shape.k) m=\(shape.m) simd=\(simd) element \(i): \(got[i]) vs \(want[i])")
+                            "\(type) n=\(shape.n) k=\(shape.k) m=\(shape.m) kernels=\(kernels) element \(i): \(got[i]) vs \(want[i])")
                 }
             }
         }
     }
 
-    /// A row's result is bitwise the same in a batch of 1, 2, 3, 16 or 64 rows, on 1, 2 or 3 threads, and on the
-    /// AVX2 and portable paths: the decode and prefill regimes share one reduction order.
+    /// A row's result is bitwise the same in a batch of 1 to 7, 16 or 64 rows, on 1, 2 or 3 threads, and on
+    /// every kernel path the machine has (portable, AVX2, AVX-512): the decode, small-batch and prefill regimes
+    /// share one reduction order. (A machine without AVX-512 checks the other two; CI machines vary.)
     @Test(arguments: [(TensorType.q4_1, 576), (.q8_0, 96), (.f32, 33), (.f16, 577), (.bf16, 7), (.q4_0, 1536), (.q4_K, 512), (.q6_K, 256), (.q5_0, 608), (.q5_1, 96), (.q5_K, 768)])
     func batchAndThreadInvariance(type: TensorType, k: Int) throws {
         var g = SplitMix64(seed: 7)
@@ -68,16 +69,16 @@ import Testing
         let reference = CPUBackend(threads: 1)
         let full = try Self.run(reference, x: x, n: 64, weight: try reference.upload(w.weight))
         for threads in [1, 2, 3] {
-            for simd in [true, false] {
-                let backend = CPUBackend(threads: threads, allowSIMD: simd)
+            for kernels in CPUKernelPath.supported {
+                let backend = CPUBackend(threads: threads, kernels: kernels)
                 let weight = try backend.upload(w.weight)
-                for n in [1, 2, 3, 16, 64] {
+                for n in [1, 2, 3, 4, 5, 6, 7, 16, 64] {
                     let got = try Self.run(backend, x: Array(x[0..<n * k]), n: n, weight: weight)
-                    #expect(bitwiseEqual(got, Array(full[0..<n * m])), "\(type) k=\(k) n=\(n) threads=\(threads) simd=\(simd)")
+                    #expect(bitwiseEqual(got, Array(full[0..<n * m])), "\(type) k=\(k) n=\(n) threads=\(threads) kernels=\(kernels)")
                 }
                 // A row in the middle of a batch equals the same row alone.
                 let alone = try Self.run(backend, x: Array(x[37 * k..<38 * k]), n: 1, weight: weight)
-                #expect(bitwiseEqual(alone, Array(full[37 * m..<38 * m])), "\(type) row 37 alone, threads=\(threads) simd=\(simd)")
+                #expect(bitwiseEqual(alone, Array(full[37 * m..<38 * m])), "\(type) row 37 alone, threads=\(threads) kernels=\(kernels)")
             }
         }
     }

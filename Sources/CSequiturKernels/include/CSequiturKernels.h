@@ -6,6 +6,16 @@
 /// 1 when the CPU supports AVX2, FMA and F16C (checked once at run time).
 int sq_cpu_has_avx2_fma(void);
 
+/// Kernel paths, for the `use_simd` argument of the kernels: every path gives bitwise the same results.
+enum {
+    SQ_KERNELS_PORTABLE = 0,
+    SQ_KERNELS_AVX2 = 1,   // AVX2 + FMA + F16C
+    SQ_KERNELS_AVX512 = 2, // and AVX-512 F, DQ, BW, VL (matmul; the other kernels run their AVX2 code)
+};
+
+/// The widest path this CPU (and its operating system) runs.
+int sq_cpu_kernel_level(void);
+
 /// Weight element types, numbered as GGML numbers them (`ggml_type`).
 enum {
     SQ_TYPE_F32 = 0,
@@ -39,7 +49,8 @@ size_t sq_matmul_scratch_floats(size_t n, size_t k);
 /// `out` rows are `ldo` floats apart. Every output is the same fixed-order reduction: eight lane partial sums,
 /// lane `l` accumulating (with fused multiply-add) the products at `k ≡ l (mod 8)` in increasing `k`, then
 /// `((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7))`. So a result depends on its own row and weight row only: never
-/// on `n`, on the row range, or on `use_simd`. `scratch` holds `sq_matmul_scratch_floats(n, k)` floats.
+/// on `n`, on the row range, or on `use_simd` (a `SQ_KERNELS_*` path no wider than `sq_cpu_kernel_level()`).
+/// `scratch` holds `sq_matmul_scratch_floats(n, k)` floats, 64-byte aligned.
 /// Returns 0, or -1 when `type` is not supported.
 int sq_matmul_rows(const float *x, size_t n, size_t k, const void *w, int type, size_t row_bytes,
                    size_t m_begin, size_t m_end, float *out, size_t ldo, float *scratch, int use_simd);
@@ -64,5 +75,19 @@ void sq_silu_mul(const float *gate, const float *up, float *out, size_t count, i
 /// give bitwise the same result.
 void sq_attention_head(const float *q, const float *keys, const float *values, const intptr_t *slots, size_t count,
                        size_t slot_stride, size_t head_dimension, float scale, float *scores, float *out, int use_simd);
+
+/// A fork-join pool of worker threads that spin `spin_ns` nanoseconds for the next op before parking.
+typedef struct sq_pool sq_pool;
+typedef void (*sq_pool_task)(void *context, int chunk);
+
+/// A pool of `workers` threads (the caller of `sq_pool_run` is one more); NULL when out of memory. Fewer
+/// threads start if the system refuses some (`sq_pool_workers` says how many did).
+sq_pool *sq_pool_create(int workers, int64_t spin_ns);
+void sq_pool_destroy(sq_pool *pool);
+int sq_pool_workers(const sq_pool *pool);
+
+/// Runs `task(context, c)` for every `c` in `0 ..< chunks`, on the workers and the calling thread, and returns
+/// when all have finished. One caller at a time.
+void sq_pool_run(sq_pool *pool, int chunks, sq_pool_task task, void *context);
 
 #endif
