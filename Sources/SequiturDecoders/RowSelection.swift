@@ -16,13 +16,18 @@ public enum RowSelection {
     }
 
     /// The `k` best finite entries of `row`, best first. O(n log k).
-    public static func topK(_ row: [Float], _ k: Int) -> [TokenLogProb] {
+    public static func topK(_ row: [Float], _ k: Int) -> [TokenLogProb] { topK(row, k, after: nil) }
+
+    /// The `k` best finite entries of `row` that come after `last` in this order (lower log-prob, or equal and a
+    /// higher id), best first: the next page of `sorted(row)` after the entry `last`. O(n log k).
+    public static func topK(_ row: [Float], _ k: Int, after last: TokenLogProb?) -> [TokenLogProb] {
         guard k > 0 else { return [] }
         // Kept sorted best-first; small k makes insertion cheaper than a heap.
         var kept: [TokenLogProb] = []
         kept.reserveCapacity(k + 1)
         for i in row.indices where row[i] > -.infinity {
             let v = row[i]
+            if let last, v > last.logProb || (v == last.logProb && i <= Int(last.token)) { continue }
             if kept.count == k, let worst = kept.last, !(v > worst.logProb) { continue }
             var at = kept.count
             while at > 0 && kept[at - 1].logProb < v { at -= 1 }

@@ -38,7 +38,9 @@ public struct SpeculativeDecoder: Decoder {
         ParameterSpec("draft", .choice(["prompt-lookup"]), default: "prompt-lookup",
                       help: "where drafts come from: prompt-lookup (n-gram matches in the prompt and output)"),
         ParameterSpec("numDraftTokens", .integer, default: 8,
-                      help: "tokens drafted and verified per target call (≥ 1)"),
+                      help: "tokens drafted and verified per target call (≥ 1); with draftSchedule heuristic, the most"),
+        ParameterSpec("draftSchedule", .choice(DraftSchedule.allCases.map(\.rawValue)), default: .string(DraftSchedule.heuristic.rawValue),
+                      help: "constant: always numDraftTokens; heuristic: +2 after a call that kept every draft, −1 after one that did not (transformers' num_assistant_tokens_schedule), at most numDraftTokens"),
         ParameterSpec("maxNgram", .integer, default: 3, help: "prompt lookup: the longest suffix looked up (≥ minNgram)"),
         ParameterSpec("minNgram", .integer, default: 1, help: "prompt lookup: the shortest suffix looked up (≥ 1)"),
         ParameterSpec("temperature", .number, default: 0.0,
@@ -50,13 +52,15 @@ public struct SpeculativeDecoder: Decoder {
 
     public let draft: any DraftSource
     public let numDraftTokens: Int
+    public let draftSchedule: DraftSchedule
     public let temperature: Double
     public let seed: UInt64
 
     public var name: String { Self.registryName }
     public var capabilities: DecoderCapabilities { Self.capabilities }
 
-    public init(draft: any DraftSource, numDraftTokens: Int = 8, temperature: Double = 0, seed: UInt64 = 0) throws {
+    public init(draft: any DraftSource, numDraftTokens: Int = 8, draftSchedule: DraftSchedule = .heuristic,
+                temperature: Double = 0, seed: UInt64 = 0) throws {
         guard numDraftTokens >= 1 else {
             throw DecodingError.invalidParameter(name: "numDraftTokens", message: "must be at least 1, got \(numDraftTokens)")
         }
@@ -65,15 +69,16 @@ public struct SpeculativeDecoder: Decoder {
         }
         self.draft = draft
         self.numDraftTokens = numDraftTokens
+        self.draftSchedule = draftSchedule
         self.temperature = temperature
         self.seed = seed
     }
 
     /// Prompt lookup drafting.
-    public init(numDraftTokens: Int = 8, maxNgram: Int = 3, minNgram: Int = 1, temperature: Double = 0,
-                seed: UInt64 = 0) throws {
+    public init(numDraftTokens: Int = 8, draftSchedule: DraftSchedule = .heuristic, maxNgram: Int = 3,
+                minNgram: Int = 1, temperature: Double = 0, seed: UInt64 = 0) throws {
         try self.init(draft: try PromptLookupDraft(maxNgram: maxNgram, minNgram: minNgram),
-                      numDraftTokens: numDraftTokens, temperature: temperature, seed: seed)
+                      numDraftTokens: numDraftTokens, draftSchedule: draftSchedule, temperature: temperature, seed: seed)
     }
 
     public init(configuration: DecoderConfiguration) throws {
@@ -81,14 +86,16 @@ public struct SpeculativeDecoder: Decoder {
         // "prompt-lookup" is the only choice: a draft model needs a loaded model, built by `ModelRuntime`.
         _ = try c.string("draft")
         let draftModel = try c.string("draftModel")
+        let schedule = DraftSchedule(rawValue: try c.string("draftSchedule"))!  // a checked choice
         guard draftModel.isEmpty else {
             try self.init(draft: UnloadedDraftModel(path: draftModel), numDraftTokens: try c.integer("numDraftTokens"),
-                          temperature: try c.number("temperature"), seed: UInt64(bitPattern: Int64(try c.integer("seed"))))
+                          draftSchedule: schedule, temperature: try c.number("temperature"),
+                          seed: UInt64(bitPattern: Int64(try c.integer("seed"))))
             return
         }
-        try self.init(numDraftTokens: try c.integer("numDraftTokens"), maxNgram: try c.integer("maxNgram"),
-                      minNgram: try c.integer("minNgram"), temperature: try c.number("temperature"),
-                      seed: UInt64(bitPattern: Int64(try c.integer("seed"))))
+        try self.init(numDraftTokens: try c.integer("numDraftTokens"), draftSchedule: schedule,
+                      maxNgram: try c.integer("maxNgram"), minNgram: try c.integer("minNgram"),
+                      temperature: try c.number("temperature"), seed: UInt64(bitPattern: Int64(try c.integer("seed"))))
     }
 
     public func decode(_ request: DecodingRequest, model: any LanguageModel) throws -> DecodingResult {
@@ -119,6 +126,7 @@ public struct SpeculativeDecoder: Decoder {
         var fedUnfed: [TokenID] = []
         var answers = [prefill.last]
         var drafts: [TokenID] = []
+        var draftLength = numDraftTokens
 
         func result(_ reason: FinishReason) -> (result: DecodingResult, statistics: SpeculationStatistics) {
             statistics.tokens = output.tokens.count
@@ -168,8 +176,9 @@ public struct SpeculativeDecoder: Decoder {
             // Draft at most what can still be used: the token after the last draft is the target's own, so
             // `remaining - 1` drafts fill the output; none from an end token on (it would finish the output,
             // and the target's answer before it decides that without feeding it).
+            draftLength = draftSchedule.next(draftLength, drafted: drafts.count, kept: kept, limit: numDraftTokens)
             let remaining = plan.maxNewTokens - output.tokens.count
-            let room = min(numDraftTokens, remaining - 1)
+            let room = min(draftLength, remaining - 1)
             drafts = room > 0 ? try source.propose(after: history, count: room) : []
             drafts = Array(drafts.prefix(room).prefix { Int($0) >= 0 && Int($0) < plan.vocabulary.count })
             if let end = drafts.firstIndex(where: plan.endTokens.contains) { drafts.removeSubrange(end...) }

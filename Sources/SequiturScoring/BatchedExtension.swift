@@ -1,10 +1,19 @@
 import SequiturCore
 
-/// Runs many `ExtensionRequest`s through `LanguageModel.extend`, at most `batchSize` per call.
+/// Runs many `ExtensionRequest`s through `LanguageModel.extend`, at most `batchSize` and about
+/// `maxBatchTokens` tokens per call.
 ///
 /// Requests are built only when their batch runs, and each state is handed to `consume` and then dropped, so at
-/// most one batch of KV caches is alive at a time however many sequences are scored.
+/// most one batch of KV caches is alive at a time however many sequences are scored. The token bound is what
+/// keeps that batch small: a model's forward pass takes a few hundred tokens at a time whatever the batch, so
+/// feeding 64 sequences of 512 tokens in one call is no faster than feeding them two at a time, but it keeps
+/// all 64 KV caches alive (1.4 GB on the default model instead of 47 MB). Results never depend on the
+/// grouping: the model's answers are batch-invariant.
 enum BatchedExtension {
+    /// Tokens per call beyond which a batch is cut (a request longer than this goes alone): two of the default
+    /// model's 512-token forward passes, so passes stay full.
+    static let maxBatchTokens = 1024
+
     static func run(
         count: Int,
         batchSize: Int,
@@ -13,15 +22,38 @@ enum BatchedExtension {
         consume: (Int, SequenceState, ExtensionResult) throws -> Void
     ) throws {
         var start = 0
+        var next: ExtensionRequest? = nil   // built for a batch it did not fit: the next batch's first
         while start < count {
-            let end = min(start + batchSize, count)
-            let requests = try (start..<end).map(request)
+            var requests: [ExtensionRequest] = []
+            var tokens = 0
+            while start + requests.count < count, requests.count < batchSize {
+                let r = try next ?? request(start + requests.count)
+                next = nil
+                if !requests.isEmpty && tokens + r.tokens.count > maxBatchTokens {
+                    next = r
+                    break
+                }
+                requests.append(r)
+                tokens += r.tokens.count
+            }
             let results = try model.extend(requests)
             for (offset, (req, result)) in zip(requests, results).enumerated() {
                 try consume(start + offset, req.state, result)
             }
-            start = end
+            start += requests.count
         }
+    }
+
+    /// How many of `sizes` (token counts, in order, from the front) form the next batch under the same rule:
+    /// at most `batchSize`, and more than one only while the tokens stay within `maxBatchTokens`.
+    static func batchLength(_ sizes: ArraySlice<Int>, batchSize: Int) -> Int {
+        var taken = 0, tokens = 0
+        for size in sizes.prefix(batchSize) {
+            if taken > 0 && tokens + size > maxBatchTokens { break }
+            taken += 1
+            tokens += size
+        }
+        return max(1, min(taken, sizes.count))
     }
 }
 

@@ -49,9 +49,13 @@ public struct SharedPrefixScorer: Scorer {
         var (results, _) = try requests.startScoring()
         let groups = Self.group(requests)
 
+        // Contexts are prefilled a chunk at a time and their states live until the chunk's forks are scored:
+        // the chunk is cut by tokens as well as by count (see `BatchedExtension.maxBatchTokens`).
+        let sizes = groups.map(\.context.count)
         var chunkStart = 0
         while chunkStart < groups.count {
-            let chunk = groups[chunkStart..<min(chunkStart + batchSize, groups.count)]
+            let length = BatchedExtension.batchLength(sizes[chunkStart...], batchSize: batchSize)
+            let chunk = groups[chunkStart..<(chunkStart + length)]
             try scoreChunk(Array(chunk), requests: requests, model: model, into: &results)
             chunkStart += chunk.count
         }

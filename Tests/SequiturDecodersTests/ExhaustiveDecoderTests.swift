@@ -12,7 +12,10 @@ import Testing
         let prompt: [TokenID] = [TokenID(seed % (vocabularySize - 1)), 0]
         let truth = allOutputs(of: model, prompt: prompt, maxNewTokens: maxNew)
         let n = 5
-        let result = try ExhaustiveDecoder(numReturnSequences: n)
+        // One at a time, batched, and with children ranked a few at a time (rows kept: these states cannot
+        // fork a prefix): the same exact n-best.
+        let (perCall, perRanking) = [(1, 64), (4, 64), (3, 2), (8, 1)][seed % 4]
+        let result = try ExhaustiveDecoder(numReturnSequences: n, expansionsPerCall: perCall, childrenPerRanking: perRanking)
             .decode(DecodingRequest(prompt: prompt, stop: StopConditions(maxNewTokens: maxNew)), model: model)
         #expect(result.certificate?.isProvenOptimal == true)
         #expect(result.hypotheses.count == n)
@@ -93,9 +96,33 @@ import Testing
             Issue.record("expected a proof")
             return
         }
-        // The prompt once, then exactly one new token per expansion after the first.
+        // The prompt once, then exactly one new token per expansion after the first, a few per call.
         #expect(model.processedTokenCount == prompt.count + expansions - 1)
-        #expect(model.extensionLog.dropFirst().allSatisfy { $0.count == 1 && $0[0].appended.count == 1 })
+        #expect(model.extensionLog.dropFirst().allSatisfy { (1...4).contains($0.count) && $0.allSatisfy { $0.appended.count == 1 } })
+        #expect(model.extensionLog.dropFirst().contains { $0.count > 1 })
+    }
+
+    /// Batching expansions and ranking children a page at a time (fetching a node's row again through a prefix
+    /// fork when its siblings run past the page) change the work, never the answer: the same hypotheses, scores
+    /// and proof as one expansion per call with every child ranked at once.
+    @Test(arguments: 0..<8)
+    func batchingAndPagedRankingLeaveTheResultUnchanged(seed: Int) throws {
+        let model = CopyingLanguageModel(seed: UInt64(seed), vocabularySize: 9, prefixForks: true)
+        let prompt: [TokenID] = [1, 2, 3, 1, 2]
+        let request = DecodingRequest(prompt: prompt, stop: StopConditions(maxNewTokens: 3, stopOnEndToken: seed % 2 == 0))
+        let reference = try ExhaustiveDecoder(numReturnSequences: 6, expansionsPerCall: 1).decode(request, model: model)
+        #expect(reference.certificate?.isProvenOptimal == true)
+        for (perCall, perRanking) in [(4, 64), (2, 1), (6, 3)] {
+            let before = model.processedTokenCount
+            let got = try ExhaustiveDecoder(numReturnSequences: 6, expansionsPerCall: perCall, childrenPerRanking: perRanking)
+                .decode(request, model: model)
+            #expect(got.hypotheses == reference.hypotheses, "expansionsPerCall \(perCall), childrenPerRanking \(perRanking)")
+            #expect(got.certificate?.isProvenOptimal == true)
+            // One child per page: taking a second child re-fetches a row, beyond the one token per expansion.
+            if perRanking == 1, case let .provenOptimal(expansions)? = got.certificate {
+                #expect(model.processedTokenCount - before > prompt.count + expansions - 1)
+            }
+        }
     }
 
     @Test func candidateModeScoresWithOneSharedPrefillInOneBatch() throws {

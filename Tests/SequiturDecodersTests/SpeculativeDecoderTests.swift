@@ -71,7 +71,10 @@ import Testing
                     for k in [1, 3, 8] {
                         let request = DecodingRequest(prompt: prompt, stop: StopConditions(maxNewTokens: maxNew, stopOnEndToken: stopOnEnd),
                                                       returnPromptLogProbs: seed % 2 == 0)
-                        try expectGreedy(request, model: model, decoder: try SpeculativeDecoder(numDraftTokens: k))
+                        for schedule in DraftSchedule.allCases {
+                            try expectGreedy(request, model: model,
+                                             decoder: try SpeculativeDecoder(numDraftTokens: k, draftSchedule: schedule))
+                        }
                     }
                 }
             }
@@ -187,6 +190,37 @@ import Testing
     }
 
     // MARK: What speculation saves
+
+    /// The heuristic schedule: +2 after a call that kept every draft, −1 after one that did not, within
+    /// 1...limit; a call without drafts changes nothing. Constant always drafts the limit.
+    @Test func draftSchedulesFollowTheirRules() {
+        let h = DraftSchedule.heuristic
+        #expect(h.next(4, drafted: 4, kept: 4, limit: 8) == 6)
+        #expect(h.next(7, drafted: 7, kept: 7, limit: 8) == 8)
+        #expect(h.next(4, drafted: 4, kept: 2, limit: 8) == 3)
+        #expect(h.next(1, drafted: 1, kept: 0, limit: 8) == 1)
+        #expect(h.next(3, drafted: 0, kept: 0, limit: 8) == 3)
+        // Drafts cut short by the output's end still count as all kept when every one was.
+        #expect(h.next(5, drafted: 2, kept: 2, limit: 8) == 7)
+        #expect(DraftSchedule.constant.next(3, drafted: 3, kept: 0, limit: 8) == 8)
+    }
+
+    /// On random prompts most drafts fail: the heuristic schedule shortens them, so it verifies fewer rejected
+    /// tokens than the constant one for the same output.
+    @Test func theHeuristicScheduleWastesLessVerificationOnBadGuesses() throws {
+        var wasted: [DraftSchedule: Int] = [:]
+        for seed in 0..<12 {
+            let model = RandomLanguageModel(seed: UInt64(seed), vocabularySize: 12, contextLength: 96)
+            let request = DecodingRequest(prompt: Self.prompt(seed: seed, vocabularySize: 12, copyHeavy: false),
+                                          stop: StopConditions(maxNewTokens: 30, stopOnEndToken: false))
+            for schedule in DraftSchedule.allCases {
+                let stats = try SpeculativeDecoder(numDraftTokens: 8, draftSchedule: schedule)
+                    .decodeWithStatistics(request, model: model).statistics
+                wasted[schedule, default: 0] += stats.drafted - stats.accepted
+            }
+        }
+        #expect(wasted[.heuristic]! < wasted[.constant]!, "rejected drafts: \(wasted)")
+    }
 
     @Test func copyHeavyPromptsKeepDraftsAndSaveCalls() throws {
         var drafted = 0, accepted = 0, greedyCalls = 0, speculativeCalls = 0

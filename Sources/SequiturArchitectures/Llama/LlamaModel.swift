@@ -54,7 +54,11 @@ public final class LlamaModel: LanguageModel {
 
 extension LlamaModel: KVCacheManaging {
     public var kvCacheUsage: KVCacheUsage {
-        KVCacheUsage(blocksInUse: kvPool.blocksInUse, blockCapacity: kvPool.capacity, blockSize: kvPool.blockSize)
+        let storage = kvPool.storage
+        // Keys and values of every layer, float32 on both backends.
+        let bytesPerBlock = storage.layerCount * storage.blockSize * storage.kvDimension * 2 * MemoryLayout<Float>.size
+        return KVCacheUsage(blocksInUse: kvPool.blocksInUse, blockCapacity: kvPool.capacity, blockSize: kvPool.blockSize,
+                            bytesPerBlock: bytesPerBlock)
     }
 
     /// Also drops the activation buffers kept for the last few batch sizes: after a burst of large merged

@@ -14,10 +14,16 @@ public struct KVCacheUsage: Sendable, Equatable {
     public var blockCapacity: Int
     /// Token positions per block.
     public var blockSize: Int
+    /// Bytes one block takes in the backend's cache (every layer's keys and values for `blockSize` positions).
+    public var bytesPerBlock: Int
 
-    public init(blocksInUse: Int, blockCapacity: Int, blockSize: Int) {
+    /// Bytes held by live states.
+    public var bytesInUse: Int { blocksInUse * bytesPerBlock }
+
+    public init(blocksInUse: Int, blockCapacity: Int, blockSize: Int, bytesPerBlock: Int) {
         self.blocksInUse = blocksInUse
         self.blockCapacity = blockCapacity
         self.blockSize = blockSize
+        self.bytesPerBlock = bytesPerBlock
     }
 }
