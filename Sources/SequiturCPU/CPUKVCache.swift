@@ -17,8 +17,11 @@ public final class CPUKVCache: KVCacheStorage, @unchecked Sendable {
         self.blockCapacity = blockCapacity
         self.kvDimension = kvDimension
         let count = layers * blockCapacity * blockSize * kvDimension
-        keys = try AlignedFloatBuffer(count: count, ledger: ledger, backendName: backendName)
-        values = try AlignedFloatBuffer(count: count, ledger: ledger, backendName: backendName)
+        // Not zeroed: attention reads only the slots of positions a state holds, each written by `storeKV`
+        // first, so the cache's spare capacity (up to half of it after a doubling) is never touched and never
+        // resident.
+        keys = try AlignedFloatBuffer(count: count, ledger: ledger, backendName: backendName, zeroed: false)
+        values = try AlignedFloatBuffer(count: count, ledger: ledger, backendName: backendName, zeroed: false)
     }
 
     /// Floats from one layer to the next.

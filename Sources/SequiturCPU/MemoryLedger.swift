@@ -28,7 +28,8 @@ final class MemoryLedger: @unchecked Sendable {
     func remove(_ count: Int) { lock.withLock { bytes -= count } }
 }
 
-/// A 64-byte-aligned buffer of `count` floats, zero-filled, counted in a ledger while it lives.
+/// A 64-byte-aligned buffer of `count` floats, zero-filled unless asked not to be, counted in a ledger while it
+/// lives.
 final class AlignedFloatBuffer: @unchecked Sendable {
     // @unchecked Sendable: the pointer is written only by backend ops, which never run concurrently on one buffer
     // except through disjoint row ranges.
@@ -36,7 +37,10 @@ final class AlignedFloatBuffer: @unchecked Sendable {
     let count: Int
     private let ledger: MemoryLedger
 
-    init(count: Int, ledger: MemoryLedger, backendName: String) throws {
+    /// - Parameter zeroed: false leaves the memory as the allocator gives it: for buffers whose every element is
+    ///   written before it is read, so that capacity not yet used is never touched and stays out of the resident
+    ///   set (large allocations are fresh pages, mapped on first write).
+    init(count: Int, ledger: MemoryLedger, backendName: String, zeroed: Bool = true) throws {
         let (bytes, overflow) = max(count, 1).multipliedReportingOverflow(by: MemoryLayout<Float>.stride)
         var memory: UnsafeMutableRawPointer?
         guard count >= 0, !overflow, ledger.reserve(bytes) else {
@@ -46,7 +50,7 @@ final class AlignedFloatBuffer: @unchecked Sendable {
             ledger.remove(bytes)
             throw BackendError.outOfMemory(backend: backendName, requestedBytes: bytes)
         }
-        raw.initializeMemory(as: Float.self, repeating: 0, count: max(count, 1))
+        if zeroed { raw.initializeMemory(as: Float.self, repeating: 0, count: max(count, 1)) }
         self.pointer = raw.assumingMemoryBound(to: Float.self)
         self.count = count
         self.ledger = ledger

@@ -98,7 +98,7 @@ import Testing
         }
         // The prompt once, then exactly one new token per expansion after the first, a few per call.
         #expect(model.processedTokenCount == prompt.count + expansions - 1)
-        #expect(model.extensionLog.dropFirst().allSatisfy { (1...4).contains($0.count) && $0.allSatisfy { $0.appended.count == 1 } })
+        #expect(model.extensionLog.dropFirst().allSatisfy { (1...6).contains($0.count) && $0.allSatisfy { $0.appended.count == 1 } })
         #expect(model.extensionLog.dropFirst().contains { $0.count > 1 })
     }
 

@@ -26,12 +26,12 @@ import Testing
         #expect(p.capacity == 3)
     }
 
-    @Test func growsByDoublingWhenFull() throws {
+    @Test func growsByHalfWhenFull() throws {
         let p = try pool(blocks: 3)
         let blocks = try (0..<7).map { _ in try p.allocate() }
         #expect(Set(blocks).count == 7)
-        #expect(p.capacity == 12, "3 → 6 → 12")
-        #expect(p.storage.blockCapacity == 12)
+        #expect(p.capacity == 9, "3 → 4 → 6 → 9")
+        #expect(p.storage.blockCapacity == 9)
         #expect(p.blocksInUse == 7)
     }
 

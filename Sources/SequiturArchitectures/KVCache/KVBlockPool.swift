@@ -6,8 +6,9 @@ import SequiturCore
 ///
 /// A state's block table lists the blocks holding its positions in order; a block is shared by every state
 /// forked from the one that filled it. Blocks go back on the free list when their last holder releases them.
-/// When no block is free the backend cache grows by doubling; block numbers stay valid across growth, so
-/// block tables never need rewriting.
+/// When no block is free the backend cache grows by half its size; block numbers stay valid across growth, so
+/// block tables never need rewriting. (Half rather than double: growth copies the cache, so its peak is the
+/// old size plus the new, and an exhaustive search's many forks spend most of their memory there.)
 ///
 /// ```swift
 /// let block = try pool.allocate()                 // refcount 1
@@ -56,7 +57,7 @@ public final class KVBlockPool: @unchecked Sendable {
     /// How many states hold `block` (0 when it is free).
     public func referenceCount(of block: Int32) -> Int { lock.withLock { Int(referenceCounts[Int(block)]) } }
 
-    /// A free block with reference count 1. Grows the backend cache by doubling when none is free.
+    /// A free block with reference count 1. Grows the backend cache by half when none is free.
     public func allocate() throws -> Int32 {
         try lock.withLock { try allocateLocked() }
     }
@@ -125,9 +126,10 @@ public final class KVBlockPool: @unchecked Sendable {
 
     private func grow() throws {
         let old = storage.blockCapacity
-        storage = try backend.growKVCache(storage, blockCapacity: old * 2)
-        referenceCounts += [Int32](repeating: 0, count: old)
+        let new = old + max(1, old / 2)
+        storage = try backend.growKVCache(storage, blockCapacity: new)
+        referenceCounts += [Int32](repeating: 0, count: new - old)
         // Reversed so that the lowest new number is handed out first.
-        freeList += (Int32(old)..<Int32(old * 2)).reversed()
+        freeList += (Int32(old)..<Int32(new)).reversed()
     }
 }

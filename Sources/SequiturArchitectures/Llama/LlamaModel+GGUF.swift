@@ -45,7 +45,7 @@ extension LlamaModel {
 
     /// Loads after `check(file)`.
     public convenience init(file: GGUFFile, backend: any Backend, vocabulary: any Vocabulary,
-                            kvBlockSize: Int = 16) throws {
+                            kvBlockSize: Int = 4) throws {
         let hyperparameters = try Self.check(file)
         try self.init(hyperparameters: hyperparameters, backend: backend, vocabulary: vocabulary,
                       kvBlockSize: kvBlockSize) { name in

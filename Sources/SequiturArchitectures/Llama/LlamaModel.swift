@@ -33,7 +33,7 @@ public final class LlamaModel: LanguageModel {
 
     /// A model from hyperparameters and a tensor lookup (`lookup` returns nil for a tensor the file lacks).
     public init(hyperparameters: LlamaHyperparameters, backend: any Backend, vocabulary: any Vocabulary,
-                kvBlockSize: Int = 16, maxTokensPerForward: Int = 512, maxHeadRows: Int = 64,
+                kvBlockSize: Int = 4, maxTokensPerForward: Int = 512, maxHeadRows: Int = 64,
                 weight lookup: (String) throws -> WeightTensor?) throws {
         precondition(kvBlockSize > 0 && maxTokensPerForward > 0 && maxHeadRows > 0,
                      "block size and pass sizes must be positive")
@@ -43,7 +43,7 @@ public final class LlamaModel: LanguageModel {
         self.maxTokensPerForward = maxTokensPerForward
         self.maxHeadRows = maxHeadRows
         weights = try LlamaWeights(hyperparameters: hyperparameters, backend: backend, lookup: lookup)
-        // Room for 512 tokens to start with; the pool doubles when sequences need more.
+        // Room for 512 tokens to start with; the pool grows by half when sequences need more.
         kvPool = try KVBlockPool(backend: backend, layers: hyperparameters.layerCount,
                                  kvDimension: hyperparameters.kvDimension, blockSize: kvBlockSize,
                                  initialBlocks: max(4, (512 + kvBlockSize - 1) / kvBlockSize))
