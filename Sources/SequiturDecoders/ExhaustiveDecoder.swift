@@ -104,7 +104,11 @@ public struct ExhaustiveDecoder: Decoder {
 
     public func decode(_ request: DecodingRequest, model: any LanguageModel) throws -> DecodingResult {
         if let candidates { return try rank(candidates, request: request, model: model) }
-        return try search(request, model: model)
+        let result = try search(request, model: model)
+        // The search's states are gone now: give back the cache they grew (only if no other state holds a
+        // block, so a server's or caller's live states are never touched).
+        _ = try? (model as? KVCacheManaging)?.releaseIdleMemory()
+        return result
     }
 
     // MARK: Candidate mode
