@@ -6,8 +6,17 @@ Writes one JSON object (to --output, default stdout) with, for each engine that 
   beam4_steps_per_s      (transformers only) beam search, 4 beams, 32 new tokens
 
 Set up:
-  pip install llama-cpp-python==0.3.36            # builds llama.cpp from source (~10 minutes)
+  pip install llama-cpp-python==0.3.36            # builds llama.cpp from source (~5-15 minutes)
   pip install -r scripts/reference/requirements.txt
+
+Build llama.cpp for the machine, never natively on Intel hosts (a native build emits AMX and dies with SIGILL):
+  where the CPU has AVX-512 (lscpu shows avx512f):
+    CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=ON
+      -DGGML_AVX512_VNNI=ON -DGGML_AVX512_BF16=ON -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF" pip install ...
+  where it has AVX2 only:
+    CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON" pip install ...
+  (add --force-reinstall --no-deps --no-cache-dir to rebuild). The torch CPU wheel is in pip's find-links
+  folder: pip install "$PIP_FIND_LINKS"/torch-*+cpu-*.whl
 Run:
   HF_HUB_OFFLINE=1 python scripts/bench/anchors.py --threads 2 --output anchors.json
 
