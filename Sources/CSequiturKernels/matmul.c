@@ -2,7 +2,7 @@
 //
 // Weight rows are dequantised, a panel at a time, into float rows padded with zeros to a multiple of 8; the
 // micro-kernel then multiplies up to 4 activation rows by up to 3 panel rows, one 8-lane accumulator per
-// output. Small batches (n ≤ 4) use a 3-row panel that stays in L1, so each weight byte is read once per call
+// output. Small batches (n ≤ 4) use a 6-row panel that stays in L1, so each weight byte is read once per call
 // whatever n is; prefill uses a panel of ~256 KiB that stays in L2 and is reused by every activation row.
 // For n ≤ 2 and 32-element block types an AVX2 kernel skips the panel and dequantises into registers.
 // With AVX-512 (use_simd = SQ_KERNELS_AVX512) the kernels of matmul_avx512.c run instead, two outputs per
@@ -180,7 +180,8 @@ int sq_matmul_rows(const float *x, size_t n, size_t k, const void *w, int type, 
     size_t kp = padded(k), prows = panel_rows(n, k);
     const uint8_t *wbytes = (const uint8_t *)w;
 #if SQ_X86 && !defined(SQ_DISABLE_FUSED_DECODE) // (define it to time the panel path alone)
-    // Fused only pays for one or two rows: from three on, the panel tiles reuse each dequantised block more.
+    // AVX2 fused only pays for one or two rows (from three on its panel tiles reuse each dequantised block
+    // more); the AVX-512 one keeps a block pair in registers for up to FUSED_ROWS_AVX512 rows.
     if (use_simd >= SQ_KERNELS_AVX512 && n <= FUSED_ROWS_AVX512) {
         size_t done = sq_fused_decode_avx512(x, n, k, wbytes, type, row_bytes, m_begin, m_end, out, ldo);
         if (done > m_begin) {

@@ -14,6 +14,22 @@
 #include "CSequiturKernels.h"
 #include "kernels_common.h"
 
+/// Portable C: `sq_matmul_rows` names it on every target (it runs only on the AVX-512 path).
+void sq_pack_row_pairs(const float *x, size_t rows, size_t k, size_t kp, float *dst) {
+    for (size_t p = 0; p < (rows + 1) / 2; p++) {
+        for (int h = 0; h < 2; h++) {
+            size_t r = 2 * p + (size_t)h;
+            float *d = dst + p * 2 * kp + 8 * (size_t)h;
+            const float *src = x + r * k;
+            size_t i = 0;
+            if (r < rows)
+                for (; i + 8 <= k; i += 8) memcpy(d + 2 * i, src + i, 8 * sizeof(float));
+            for (; i < kp; i += 8)
+                for (size_t l = 0; l < 8; l++) d[2 * i + l] = r < rows && i + l < k ? src[i + l] : 0.0f;
+        }
+    }
+}
+
 #if SQ_X86
 
 // MARK: fused decode and small batches (n ≤ 6; Q4_0, Q4_1, Q8_0)
@@ -141,21 +157,6 @@ SQ_AVX512 size_t sq_fused_decode_avx512(const float *x, size_t n, size_t k, cons
 // MARK: panel tiles (activation rows in pairs)
 
 enum { PAIR_TILE = 2, COL_TILE = 6 };
-
-void sq_pack_row_pairs(const float *x, size_t rows, size_t k, size_t kp, float *dst) {
-    for (size_t p = 0; p < (rows + 1) / 2; p++) {
-        for (int h = 0; h < 2; h++) {
-            size_t r = 2 * p + (size_t)h;
-            float *d = dst + p * 2 * kp + 8 * (size_t)h;
-            const float *src = x + r * k;
-            size_t i = 0;
-            if (r < rows)
-                for (; i + 8 <= k; i += 8) memcpy(d + 2 * i, src + i, 8 * sizeof(float));
-            for (; i < kp; i += 8)
-                for (size_t l = 0; l < 8; l++) d[2 * i + l] = r < rows && i + l < k ? src[i + l] : 0.0f;
-        }
-    }
-}
 
 static inline __attribute__((always_inline)) SQ_AVX512 void tile_avx512(
     const float *packed, size_t kp, const float *panel, float *out, size_t ldo, const int rows, const int pairs,

@@ -29,7 +29,7 @@ enum BatchedExtension {
             while start + requests.count < count, requests.count < batchSize {
                 let r = try next ?? request(start + requests.count)
                 next = nil
-                if !requests.isEmpty && tokens + r.tokens.count > maxBatchTokens {
+                if !admits(taken: requests.count, tokens: tokens, adding: r.tokens.count) {
                     next = r
                     break
                 }
@@ -44,12 +44,18 @@ enum BatchedExtension {
         }
     }
 
+    /// Whether a batch of `taken` requests holding `tokens` tokens takes one more of `size` tokens (the count
+    /// bound is the callers'): always the first, then only within `maxBatchTokens`.
+    static func admits(taken: Int, tokens: Int, adding size: Int) -> Bool {
+        taken == 0 || tokens + size <= maxBatchTokens
+    }
+
     /// How many of `sizes` (token counts, in order, from the front) form the next batch under the same rule:
     /// at most `batchSize`, and more than one only while the tokens stay within `maxBatchTokens`.
     static func batchLength(_ sizes: ArraySlice<Int>, batchSize: Int) -> Int {
         var taken = 0, tokens = 0
         for size in sizes.prefix(batchSize) {
-            if taken > 0 && tokens + size > maxBatchTokens { break }
+            if !admits(taken: taken, tokens: tokens, adding: size) { break }
             taken += 1
             tokens += size
         }
