@@ -107,11 +107,117 @@ static SQ_AVX2 void weighted_values_avx2(const float *values, const intptr_t *sl
         for (int v = 0; v < 8; v++) _mm256_storeu_ps(out + i0 + 8 * v, _mm256_mul_ps(acc[v], inv));
     }
 }
+
+/// `exponentiate_avx2` sixteen positions per step: each half adds into the same eight lane sums in the same
+/// position order, so the sum is bitwise the AVX2 one.
+static SQ_AVX512 float exponentiate_avx512(float *scores, size_t count) {
+    __m512 vmax = _mm512_set1_ps(-INFINITY);
+    size_t wide = count & ~(size_t)15;
+    for (size_t j = 0; j < wide; j += 16) vmax = _mm512_max_ps(vmax, _mm512_loadu_ps(scores + j));
+    float maximum = _mm512_reduce_max_ps(vmax);
+    for (size_t j = wide; j < count; j++) maximum = scores[j] > maximum ? scores[j] : maximum;
+    __m512 m = _mm512_set1_ps(maximum);
+    __m256 sum = _mm256_setzero_ps();
+    size_t j = 0;
+    for (; j < wide; j += 16) {
+        __m512 e = sq_exp_avx512(_mm512_sub_ps(_mm512_loadu_ps(scores + j), m));
+        _mm512_storeu_ps(scores + j, e);
+        sum = _mm256_add_ps(sum, _mm512_castps512_ps256(e));
+        sum = _mm256_add_ps(sum, _mm512_extractf32x8_ps(e, 1));
+    }
+    if (j + 8 <= count) {
+        __m256 e = sq_exp_avx2(_mm256_sub_ps(_mm256_loadu_ps(scores + j), _mm512_castps512_ps256(m)));
+        _mm256_storeu_ps(scores + j, e);
+        sum = _mm256_add_ps(sum, e);
+        j += 8;
+    }
+    float lanes[8];
+    _mm256_storeu_ps(lanes, sum);
+    for (; j < count; j++) {
+        scores[j] = sq_exp(scores[j] - maximum);
+        lanes[j % 8] += scores[j];
+    }
+    return sq_reduce_lanes(lanes);
+}
+
+/// Two positions' eight-lane accumulators per register (one per 256-bit half), sixteen positions at a time:
+/// each score gets exactly the FMAs of `scores_avx2`, in the same order, so the same bits.
+static SQ_AVX512 void scores_avx512(const float *q, const float *keys, const intptr_t *slots, size_t count,
+                                    size_t stride, size_t hd, float scale, float *scores) {
+    enum { PAIRS = 8 };
+    size_t full = hd & ~(size_t)7;
+    __mmask8 tail = (__mmask8)((1u << (hd - full)) - 1u);
+    size_t j = 0;
+    for (; j + 2 * PAIRS <= count; j += 2 * PAIRS) {
+        const float *k[2 * PAIRS];
+        __m512 a[PAIRS];
+        _Pragma("clang loop unroll(full)")
+        for (int p = 0; p < 2 * PAIRS; p++) k[p] = keys + slots[j + p] * stride;
+        _Pragma("clang loop unroll(full)")
+        for (int p = 0; p < PAIRS; p++) a[p] = _mm512_setzero_ps();
+        for (size_t i = 0; i < full; i += 8) {
+            __m512 qv = _mm512_broadcast_f32x8(_mm256_loadu_ps(q + i));
+            _Pragma("clang loop unroll(full)")
+            for (int p = 0; p < PAIRS; p++) {
+                __m512 kv = _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_loadu_ps(k[2 * p] + i)),
+                                               _mm256_loadu_ps(k[2 * p + 1] + i), 1);
+                a[p] = _mm512_fmadd_ps(qv, kv, a[p]);
+            }
+        }
+        if (full < hd) {
+            __m512 qv = _mm512_broadcast_f32x8(_mm256_maskz_loadu_ps(tail, q + full));
+            _Pragma("clang loop unroll(full)")
+            for (int p = 0; p < PAIRS; p++) {
+                __m512 kv = _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_maskz_loadu_ps(tail, k[2 * p] + full)),
+                                               _mm256_maskz_loadu_ps(tail, k[2 * p + 1] + full), 1);
+                a[p] = _mm512_fmadd_ps(qv, kv, a[p]);
+            }
+        }
+        _Pragma("clang loop unroll(full)")
+        for (int p = 0; p < PAIRS; p++) {
+            scores[j + 2 * p] = sq_reduce_m256(_mm512_castps512_ps256(a[p])) * scale;
+            scores[j + 2 * p + 1] = sq_reduce_m256(_mm512_extractf32x8_ps(a[p], 1)) * scale;
+        }
+    }
+    // The last positions: each score is the same whichever kernel computes it.
+    if (j < count) scores_avx2(q, keys, slots + j, count - j, stride, hd, scale, scores + j);
+}
+
+/// `weighted_values_avx2` with sixteen outputs per register: each output gets the same FMAs in the same
+/// position order.
+static SQ_AVX512 void weighted_values_avx512(const float *values, const intptr_t *slots, size_t count, size_t stride,
+                                             size_t hd, const float *weights, float *out, float inverse) {
+    size_t wide = hd & ~(size_t)63;
+    for (size_t i0 = 0; i0 < wide; i0 += 64) {
+        __m512 acc[4];
+        for (int v = 0; v < 4; v++) acc[v] = _mm512_setzero_ps();
+        for (size_t j = 0; j < count; j++) {
+            __m512 w = _mm512_set1_ps(weights[j]);
+            const float *row = values + slots[j] * stride + i0;
+            for (int v = 0; v < 4; v++) acc[v] = _mm512_fmadd_ps(w, _mm512_loadu_ps(row + 16 * v), acc[v]);
+        }
+        __m512 inv = _mm512_set1_ps(inverse);
+        for (int v = 0; v < 4; v++) _mm512_storeu_ps(out + i0 + 16 * v, _mm512_mul_ps(acc[v], inv));
+    }
+    if (wide < hd) {
+        // The narrow tail, as the AVX2 kernel does it: per-position axpy over the remaining outputs.
+        size_t width = hd - wide;
+        for (size_t i = 0; i < width; i++) out[wide + i] = 0.0f;
+        for (size_t j = 0; j < count; j++) sq_axpy(weights[j], values + slots[j] * stride + wide, out + wide, width, 1);
+        for (size_t i = 0; i < width; i++) out[wide + i] *= inverse;
+    }
+}
 #endif
 
 void sq_attention_head(const float *q, const float *keys, const float *values, const intptr_t *slots, size_t count,
                        size_t slot_stride, size_t head_dimension, float scale, float *scores, float *out, int use_simd) {
 #if SQ_X86
+    if (use_simd >= SQ_KERNELS_AVX512) {
+        scores_avx512(q, keys, slots, count, slot_stride, head_dimension, scale, scores);
+        float inverse = 1.0f / exponentiate_avx512(scores, count);
+        weighted_values_avx512(values, slots, count, slot_stride, head_dimension, scores, out, inverse);
+        return;
+    }
     if (use_simd) {
         scores_avx2(q, keys, slots, count, slot_stride, head_dimension, scale, scores);
         float inverse = 1.0f / exponentiate_avx2(scores, count);

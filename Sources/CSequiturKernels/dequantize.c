@@ -183,6 +183,41 @@ static SQ_AVX2 void dequantize_row_avx2(int type, const uint8_t *src, size_t k, 
         dequantize_row_portable(type, src, k, dst);
     }
 }
+
+/// Q4_0, Q4_1 and Q8_0 blocks sixteen elements per register, with `sq_load_block`'s arithmetic element for
+/// element (so the same floats); the other types go to the AVX2 path.
+static SQ_AVX512 void dequantize_row_avx512(int type, const uint8_t *src, size_t k, float *dst) {
+    if (type != SQ_TYPE_Q4_0 && type != SQ_TYPE_Q4_1 && type != SQ_TYPE_Q8_0) {
+        dequantize_row_avx2(type, src, k, dst);
+        return;
+    }
+    const size_t block_bytes = type == SQ_TYPE_Q4_0 ? 18 : type == SQ_TYPE_Q4_1 ? 20 : 34;
+    const __m512i low4 = _mm512_set1_epi32(0x0F), eight = _mm512_set1_epi32(8);
+    for (size_t b = 0; b < k / 32; b++, src += block_bytes, dst += 32) {
+        __m512 v0, v1;
+        if (type == SQ_TYPE_Q8_0) {
+            __m512 d = _mm512_set1_ps(_cvtsh_ss(sq_load_u16(src)));
+            v0 = _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(src + 2)))));
+            v1 = _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(src + 18)))));
+        } else {
+            const int offset = type == SQ_TYPE_Q4_1 ? 4 : 2;
+            // Byte i holds element i in its low nibble and element i + 16 in its high one.
+            __m512i bytes = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(src + offset)));
+            __m512i q0 = _mm512_and_si512(bytes, low4), q1 = _mm512_srli_epi32(bytes, 4);
+            __m512 d = _mm512_set1_ps(_cvtsh_ss(sq_load_u16(src)));
+            if (type == SQ_TYPE_Q4_0) {
+                v0 = _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_sub_epi32(q0, eight)));
+                v1 = _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_sub_epi32(q1, eight)));
+            } else {
+                __m512 m = _mm512_set1_ps(_cvtsh_ss(sq_load_u16(src + 2)));
+                v0 = _mm512_add_ps(_mm512_mul_ps(d, _mm512_cvtepi32_ps(q0)), m);
+                v1 = _mm512_add_ps(_mm512_mul_ps(d, _mm512_cvtepi32_ps(q1)), m);
+            }
+        }
+        _mm512_storeu_ps(dst, v0);
+        _mm512_storeu_ps(dst + 16, v1);
+    }
+}
 #endif
 
 void sq_dequantize_rows(int type, const void *src, size_t row_bytes, size_t rows, size_t k,
@@ -190,6 +225,10 @@ void sq_dequantize_rows(int type, const void *src, size_t row_bytes, size_t rows
     const uint8_t *p = (const uint8_t *)src;
     for (size_t r = 0; r < rows; r++) {
 #if SQ_X86
+        if (use_simd >= SQ_KERNELS_AVX512) {
+            dequantize_row_avx512(type, p + r * row_bytes, k, dst + r * ldd);
+            continue;
+        }
         if (use_simd) {
             dequantize_row_avx2(type, p + r * row_bytes, k, dst + r * ldd);
             continue;

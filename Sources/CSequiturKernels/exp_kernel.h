@@ -1,8 +1,8 @@
-// An exp built from exactly rounded operations, the same in the AVX2 and portable paths.
+// An exp built from exactly rounded operations, the same on every kernel path.
 //
 // expf from libm costs a call per element and has no vector twin with the same results; this Cephes-style exp
-// is made of fused multiply-adds, multiplies, adds and a round-to-nearest-even that the AVX2 and portable
-// versions perform one for one, so they agree bitwise. Within ~2 ulp of exp. Below -87 it returns 0 (under
+// is made of fused multiply-adds, multiplies, adds and a round-to-nearest-even that the AVX-512, AVX2 and
+// portable versions perform one for one, so they agree bitwise. Within ~2 ulp of exp. Below -87 it returns 0 (under
 // 2⁻¹²⁵: nothing a softmax weight or a SiLU gate notices), above 88.376 +inf, and 0 for NaN.
 #ifndef SQ_EXP_KERNEL_H
 #define SQ_EXP_KERNEL_H
@@ -48,6 +48,24 @@ static inline SQ_AVX2 __m256 sq_exp_avx2(__m256 x) {
     __m256 scale = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(e, _mm256_set1_epi32(127)), 23));
     __m256 result = _mm256_and_ps(_mm256_mul_ps(y, scale), keep);
     return _mm256_blendv_ps(result, _mm256_set1_ps(INFINITY), huge);
+}
+
+/// `sq_exp_avx2` on sixteen lanes: the same operations one for one, so the same bits.
+static inline SQ_AVX512 __m512 sq_exp_avx512(__m512 x) {
+    __mmask16 keep = _mm512_cmp_ps_mask(x, _mm512_set1_ps(SQ_EXP_LOWEST), _CMP_GE_OQ);
+    __mmask16 huge = _mm512_cmp_ps_mask(x, _mm512_set1_ps(SQ_EXP_HIGHEST), _CMP_GT_OQ);
+    __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(SQ_EXP_LOG2E)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 minusN = _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(n), _mm512_set1_epi32((int)0x80000000)));
+    __m512 r = _mm512_fmadd_ps(minusN, _mm512_set1_ps(SQ_EXP_LN2_HI), x);
+    r = _mm512_fmadd_ps(minusN, _mm512_set1_ps(SQ_EXP_LN2_LO), r);
+    __m512 p = _mm512_set1_ps(sq_exp_poly[0]);
+    for (int i = 1; i < 6; i++) p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(sq_exp_poly[i]));
+    __m512 y = _mm512_add_ps(_mm512_fmadd_ps(p, _mm512_mul_ps(r, r), r), _mm512_set1_ps(1.0f));
+    __m512 clamped = _mm512_min_ps(_mm512_max_ps(n, _mm512_set1_ps(-126.0f)), _mm512_set1_ps(127.0f));
+    __m512i e = _mm512_cvtps_epi32(clamped);
+    __m512 scale = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(e, _mm512_set1_epi32(127)), 23));
+    __m512 result = _mm512_maskz_mov_ps(keep, _mm512_mul_ps(y, scale));
+    return _mm512_mask_mov_ps(result, huge, _mm512_set1_ps(INFINITY));
 }
 #endif
 

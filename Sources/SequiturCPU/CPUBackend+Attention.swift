@@ -16,11 +16,11 @@ extension CPUBackend {
         try BackendArgumentChecks.attention(op, queries: q, out: o, tokens: tokens, heads: heads, kvHeads: kvHeads,
                                             headDimension: headDimension, cache: c, layer: layer)
         let slots: [[Int]]
-        if let last = lastAttentionSlots, last.blockCapacity == c.blockCapacity, last.batch == batch {
+        if let last = lastAttentionSlots, last.layout == c.layout, last.batch == batch {
             slots = last.slots
         } else {
             slots = try attentionSlots(batch, cache: c)
-            lastAttentionSlots = (batch, c.blockCapacity, slots)
+            lastAttentionSlots = (batch, c.layout, slots)
         }
         guard tokens > 0 else { return }
 
@@ -46,7 +46,7 @@ extension CPUBackend {
         }
     }
 
-    /// For each new token, the cache slots of positions `0...tokenPosition[t]` of its sequence, checked
+    /// For each new token, the cache rows (`attentionRow`) of positions `0...tokenPosition[t]` of its sequence, checked
     /// against the block table and the cache so the kernel cannot read out of bounds.
     private func attentionSlots(_ batch: AttentionBatch, cache c: CPUKVCache) throws -> [[Int]] {
         let op = "attention"
@@ -73,7 +73,7 @@ extension CPUBackend {
                 guard (0..<c.blockCapacity).contains(block) else {
                     throw BackendError.shapeMismatch(operation: op, detail: "sequence \(s) uses block \(block) outside capacity \(c.blockCapacity)")
                 }
-                slots.append(block * batch.blockSize + p % batch.blockSize)
+                slots.append(c.attentionRow(slot: block * batch.blockSize + p % batch.blockSize))
             }
             result.append(slots)
         }

@@ -15,27 +15,19 @@ extension CPUBackend {
         guard blockCapacity >= old.blockCapacity else {
             throw BackendError.shapeMismatch(operation: "growKVCache", detail: "cannot shrink from \(old.blockCapacity) to \(blockCapacity) blocks")
         }
-        let new = try CPUKVCache(layers: old.layerCount, blockSize: old.blockSize, blockCapacity: blockCapacity,
-                                 kvDimension: old.kvDimension, ledger: ledger, backendName: name)
-        for layer in 0..<old.layerCount {
-            let from = old.offset(layer: layer, slot: 0), to = new.offset(layer: layer, slot: 0)
-            (new.keys.pointer + to).update(from: old.keys.pointer + from, count: old.layerStride)
-            (new.values.pointer + to).update(from: old.values.pointer + from, count: old.layerStride)
-        }
-        return new
+        try old.grow(toBlocks: blockCapacity, backendName: name)
+        return old
     }
 
     public func copyKVBlock(_ cache: KVCacheStorage, from source: Int, to destination: Int) throws {
         let c = try kvCache(cache, "copyKVBlock")
         try BackendArgumentChecks.blockCopy("copyKVBlock", from: source, to: destination, cache: c)
         guard source != destination else { return }
-        let count = c.blockSize * c.kvDimension
-        for layer in 0..<c.layerCount {
-            let from = c.offset(layer: layer, slot: source * c.blockSize)
-            let to = c.offset(layer: layer, slot: destination * c.blockSize)
-            (c.keys.pointer + to).update(from: c.keys.pointer + from, count: count)
-            (c.values.pointer + to).update(from: c.values.pointer + from, count: count)
-        }
+        // Block-major: a block's rows for every layer are one contiguous run.
+        let count = c.blockStride
+        let from = c.offset(layer: 0, slot: source * c.blockSize), to = c.offset(layer: 0, slot: destination * c.blockSize)
+        (c.keys.pointer + to).update(from: c.keys.pointer + from, count: count)
+        (c.values.pointer + to).update(from: c.values.pointer + from, count: count)
     }
 
     public func storeKV(keys: DeviceTensor, values: DeviceTensor, layer: Int, slots: [Int32], cache: KVCacheStorage) throws {
@@ -67,12 +59,9 @@ extension CPUBackend: KernelCheckHooks {
     public func fillKVBlocks(_ cache: KVCacheStorage, blocks: Range<Int>, with value: Float) throws {
         guard let cache = cache as? CPUKVCache else { throw BackendError.foreignTensor(backend: name, operation: "fillKVBlocks") }
         try BackendArgumentChecks.blockRange("fillKVBlocks", blocks, cache: cache)
-        let slots = (blocks.lowerBound * cache.blockSize)..<(blocks.upperBound * cache.blockSize)
-        for layer in 0..<cache.layerCount {
-            let start = cache.offset(layer: layer, slot: slots.lowerBound)
-            let end = cache.offset(layer: layer, slot: slots.upperBound)
-            (cache.keys.pointer + start).update(repeating: value, count: end - start)
-            (cache.values.pointer + start).update(repeating: value, count: end - start)
-        }
+        let start = cache.offset(layer: 0, slot: blocks.lowerBound * cache.blockSize)
+        let count = blocks.count * cache.blockStride
+        (cache.keys.pointer + start).update(repeating: value, count: count)
+        (cache.values.pointer + start).update(repeating: value, count: count)
     }
 }

@@ -24,8 +24,9 @@ public final class CPUBackend: Backend {
     private var scratch: [AlignedFloatBuffer] = []
     /// RoPE angles of the last (base, dimension) used.
     var rotaryTable: RotaryTable?
-    /// The slot lists of the last attention batch: every layer of a step attends over the same batch.
-    var lastAttentionSlots: (batch: AttentionBatch, blockCapacity: Int, slots: [[Int]])?
+    /// The slot lists of the last attention batch: every layer of a step attends over the same batch. They
+    /// depend on the cache only through its `layout`.
+    var lastAttentionSlots: (batch: AttentionBatch, layout: CPUKVCache.Layout, slots: [[Int]])?
 
     /// - Parameters:
     ///   - threads: worker threads per op; nil means all active cores.

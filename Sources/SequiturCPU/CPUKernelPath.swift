@@ -7,7 +7,8 @@ public enum CPUKernelPath: Int, Sendable, CaseIterable, Comparable, CustomString
     case portable = 0
     /// AVX2, FMA and F16C.
     case avx2 = 1
-    /// AVX-512 F/DQ/BW/VL for matmul (two outputs per register), AVX2 for the other kernels.
+    /// AVX-512 F/DQ/BW/VL for matmul and attention (two outputs per register), log-softmax, dequantisation
+    /// and the limits loops; AVX2 for norms, RoPE and SiLU.
     case avx512 = 2
 
     /// The widest path this CPU and its operating system run.

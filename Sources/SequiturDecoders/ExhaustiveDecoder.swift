@@ -19,7 +19,7 @@ import SequiturScoring
 /// in ONE batched `extend`; a finished entry popped behind them goes back in the queue until they are expanded,
 /// so a finished sequence is still only accepted as the queue's maximum and the proof stands. The batch may
 /// expand nodes a one-at-a-time search would have left alone (bounded by the batch width per step), but a
-/// batched call of 6 rows costs far less than 6 calls (the weights are read once).
+/// batched call of 32 rows costs far less than 32 calls (the weights are read once).
 ///
 /// Children are pushed lazily: only a node's best unexplored child sits in the queue, its next sibling pushed
 /// when it is popped, so the queue holds O(expansions) entries even with a 49,152-token vocabulary. A node keeps
@@ -46,12 +46,16 @@ public struct ExhaustiveDecoder: Decoder {
                       help: "sequence states (KV caches) the search may hold at once"),
         ParameterSpec("maxCacheBytes", .integer, default: .int(ExhaustiveDecoder.defaultMaxCacheBytes),
                       help: "bytes of KV cache the search's states may hold (on models that report their cache); the default fits a 2 GB machine"),
-        ParameterSpec("expansionsPerCall", .integer, default: 6,
-                      help: "best unfinished nodes expanded together in one batched model call (1: one at a time; 6 measured fastest on the CPU)"),
+        ParameterSpec("expansionsPerCall", .integer, default: .int(ExhaustiveDecoder.defaultExpansionsPerCall),
+                      help: "best unfinished nodes expanded together in one batched model call (1: one at a time)"),
     ]
 
     /// 512 MiB: with the cache's growth and the weights, a search stays within a 2 GB machine.
     public static let defaultMaxCacheBytes = 512 << 20
+    /// Best unfinished nodes expanded per batched call, by default. On the bench prompt 32 proves the answer in
+    /// the same 581 expansions as one at a time, in 0.55× the time of 6 per call (48 starts to expand nodes a
+    /// one-at-a-time search leaves alone: 626).
+    public static let defaultExpansionsPerCall = 32
     /// Children a node ranks at a time, by default.
     public static let defaultChildrenPerRanking = 64
 
@@ -70,7 +74,7 @@ public struct ExhaustiveDecoder: Decoder {
     public var capabilities: DecoderCapabilities { Self.capabilities }
 
     public init(numReturnSequences: Int = 1, maxExpansions: Int = 10_000, maxLiveStates: Int = 4_096,
-                maxCacheBytes: Int = defaultMaxCacheBytes, expansionsPerCall: Int = 6,
+                maxCacheBytes: Int = defaultMaxCacheBytes, expansionsPerCall: Int = defaultExpansionsPerCall,
                 childrenPerRanking: Int = defaultChildrenPerRanking, candidates: [[TokenID]]? = nil) throws {
         let counts = [("numReturnSequences", numReturnSequences), ("maxExpansions", maxExpansions),
                       ("maxLiveStates", maxLiveStates), ("maxCacheBytes", maxCacheBytes),

@@ -61,6 +61,7 @@ struct BenchCommand: ParsableCommand {
         let wanted = only?.sections ?? Set(BenchSection.allCases)
         var figures: [Figure] = []
         var backendName = "", configuration = SequiturConfiguration(), kernels: String? = nil
+        var modelFile: GGUFFile? = nil
         for section in BenchSection.allCases where wanted.contains(section) {
             // A fresh model per section, and a fresh peak: each section's memory figure is its own (the KV
             // pool keeps what it grew to for the life of the model).
@@ -68,21 +69,28 @@ struct BenchCommand: ParsableCommand {
             backendName = rt.backend.name
             kernels = (rt.backend as? CPUBackend)?.kernels.description
             configuration = rt.configuration
+            modelFile = rt.file
             let resetWorked = ResourceUsage.resetPeak()
             var result = try section.run(Benchmarks(runtime: rt, repeats: max(1, repeats)), scoringRequests: scoringRequests)
-            if resetWorked, let peak = ResourceUsage.peakResidentBytes() {
+            // The limits section's copy buffers are the benchmark's own, not the model's: no memory figure.
+            if resetWorked, section != .limits, let peak = ResourceUsage.peakResidentBytes() {
                 result.append(Figure(name: "\(section.rawValue): peak resident memory", value: Double(peak) / 1_048_576,
                                      unit: "MiB", detail: "process peak during this benchmark (weights mapped, KV cache, scratch)"))
             }
             for x in result { FileHandle.standardError.write(Data("  \(Self.row(x))\n".utf8)) }
             figures += result
         }
+        if let file = modelFile {
+            let achieved = Benchmarks.achieved(figures, workload: try BenchWorkload(file: file))
+            for x in achieved { FileHandle.standardError.write(Data("  \(Self.row(x))\n".utf8)) }
+            figures += achieved
+        }
         let peaks = figures.filter { $0.name.hasSuffix("peak resident memory") }.map { Int($0.value * 1_048_576) }
-        let modelFile = try modelPath ?? ModelLocator.resolve(configuration.model).path
+        let modelPathUsed = try modelPath ?? ModelLocator.resolve(configuration.model).path
         let report = Report(date: ISO8601DateFormatter().string(from: Date()), machine: Self.cpuName(),
                             cpu_flags: Self.cpuFlags(), cores: ProcessInfo.processInfo.activeProcessorCount,
                             cpu_kernels: kernels, backend: backendName,
-                            threads: configuration.threads, model: modelFile, figures: figures,
+                            threads: configuration.threads, model: modelPathUsed, figures: figures,
                             peak_resident_bytes: peaks.max() ?? ResourceUsage.peakResidentBytes())
         print("figure".padding(toLength: 40, withPad: " ", startingAt: 0) + "       value  unit")
         for f in figures { print(Self.row(f) + "   (\(f.detail))") }

@@ -2,10 +2,11 @@ import ArgumentParser
 
 /// One workload of `sequitur bench`; `--only` picks a comma-separated subset.
 enum BenchSection: String, CaseIterable, ExpressibleByArgument {
-    case scoring, decode, decode4, choice, beam, exhaustive, constrained, speculative, tokenizer, conversations, server
+    case limits, scoring, decode, decode4, choice, beam, exhaustive, constrained, speculative, tokenizer, conversations, server
 
     func run(_ benchmarks: Benchmarks, scoringRequests: Int) throws -> [BenchCommand.Figure] {
         switch self {
+        case .limits: benchmarks.limits()
         case .scoring: try benchmarks.scoring(requests: scoringRequests)
         case .decode: try benchmarks.decode()
         case .decode4: try benchmarks.decodeBatch4()

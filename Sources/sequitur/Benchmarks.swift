@@ -28,6 +28,44 @@ struct Benchmarks {
         return times.sorted()[times.count / 2]
     }
 
+    /// The machine's copy bandwidth and FMA peak on the CPU backend's path and threads (nothing on other
+    /// backends), for the decode and scoring figures to be read against.
+    func limits() -> [BenchCommand.Figure] {
+        guard let cpu = runtime.backend as? CPUBackend else { return [] }
+        let limits = CPUMachineLimits.measure(on: cpu)
+        return [
+            .init(name: Self.copyBandwidth, value: limits.copyBytesPerSecond / 1e9, unit: "GB/s",
+                  detail: "STREAM-style copy of 128 MiB, bytes read + written, \(cpu.threads) threads, \(cpu.kernels) loads and stores"),
+            .init(name: Self.fmaPeak, value: limits.fmaFlopsPerSecond / 1e9, unit: "GFLOP/s",
+                  detail: "independent float32 FMAs, \(cpu.threads) threads, \(cpu.kernels) registers"),
+        ]
+    }
+
+    static let copyBandwidth = "machine: copy bandwidth"
+    static let fmaPeak = "machine: FMA peak"
+
+    /// The decode and scoring figures as achieved bandwidth and arithmetic, each beside the measured ceiling.
+    static func achieved(_ figures: [BenchCommand.Figure], workload: BenchWorkload) -> [BenchCommand.Figure] {
+        func value(_ name: String) -> Double? { figures.first { $0.name == name }?.value }
+        var out: [BenchCommand.Figure] = []
+        if let decode = value(decodeName) {
+            let gbs = decode * Double(workload.weightBytesPerToken) / 1e9
+            let share = value(copyBandwidth).map { String(format: ", %.0f%% of the copy bandwidth", 100 * gbs / $0) } ?? ""
+            out.append(.init(name: "decode: weights streamed", value: gbs, unit: "GB/s",
+                             detail: "\(workload.weightBytesPerToken / 1_048_576) MiB of weights per token\(share)"))
+        }
+        if let scoring = value(scoringName) {
+            let gflops = scoring * workload.scoringFlopsPerToken(length: 512) / 1e9
+            let share = value(fmaPeak).map { String(format: ", %.0f%% of the FMA peak", 100 * gflops / $0) } ?? ""
+            out.append(.init(name: "scoring: arithmetic", value: gflops, unit: "GFLOP/s",
+                             detail: String(format: "%.0f MFLOP per token (matmuls and attention)", workload.scoringFlopsPerToken(length: 512) / 1e6) + share))
+        }
+        return out
+    }
+
+    static let scoringName = "scoring"
+    static let decodeName = "decode, batch 1"
+
     func scoring(requests count: Int) throws -> [BenchCommand.Figure] {
         let requests = (0 ..< count).map { r -> ScoringRequest in
             let t = tokens(512, seed: UInt64(r))
@@ -35,14 +73,14 @@ struct Benchmarks {
         }
         let scorer = DirectScorer(batchSize: count)
         let seconds = try time { _ = try scorer.score(requests, model: model) }
-        return [.init(name: "scoring", value: Double(count * 512) / seconds, unit: "tokens/s", detail: "\(count) requests × 512 tokens, direct scorer")]
+        return [.init(name: Self.scoringName, value: Double(count * 512) / seconds, unit: "tokens/s", detail: "\(count) requests × 512 tokens, direct scorer")]
     }
 
     func decode() throws -> [BenchCommand.Figure] {
         let prompt = tokens(32, seed: 7)
         let stop = StopConditions(maxNewTokens: 128, stopOnEndToken: false)
         let seconds = try time { _ = try GreedyDecoder().decode(DecodingRequest(prompt: prompt, stop: stop), model: model) }
-        return [.init(name: "decode, batch 1", value: 128 / seconds, unit: "tokens/s", detail: "greedy, 128 tokens after a 32-token prompt")]
+        return [.init(name: Self.decodeName, value: 128 / seconds, unit: "tokens/s", detail: "greedy, 128 tokens after a 32-token prompt")]
     }
 
     func decodeBatch4() throws -> [BenchCommand.Figure] {

@@ -88,6 +88,43 @@ import Testing
         #expect(bitwiseEqual(try backend.read(outAlone), Array(got[lastRow...])))
     }
 
+    /// Every kernel path gives bitwise the same output, over contexts long enough for each path's position
+    /// blocks (16 on AVX-512, 8 on AVX2) and their tails: positions 0 to 47 of one scattered sequence, head
+    /// dimensions with and without an 8-float tail and a 64-float register block.
+    @Test(arguments: [33, 64, 72, 130])
+    func everyKernelPathAgreesBitwiseOnLongContexts(headDimension: Int) throws {
+        let heads = 4, kvHeads = 2, blockSize = 4, capacity = 12, layers = 1
+        let kvDimension = kvHeads * headDimension, slotCount = blockSize * capacity
+        var g = SplitMix64(seed: UInt64(300 + headDimension))
+        let keys = g.floats(slotCount * kvDimension, in: -2...2), values = g.floats(slotCount * kvDimension)
+        let positions: [Int32] = [0, 7, 15, 16, 17, 23, 31, 32, 40, 47]
+        let table: [Int32] = [5, 11, 0, 7, 2, 9, 3, 10, 1, 8, 4, 6]
+        let batch = AttentionBatch(tokenSequence: positions.map { _ in 0 }, tokenPosition: positions,
+                                   tokenSlot: positions.map { table[Int($0) / blockSize] * Int32(blockSize) + $0 % Int32(blockSize) },
+                                   blockTables: table, blockTableOffsets: [0, Int32(table.count)], blockSize: blockSize)
+        let q = g.floats(positions.count * heads * headDimension, in: -2...2)
+        let scale = 1 / Float(headDimension).squareRoot()
+        var outputs: [(CPUKernelPath, [Float])] = []
+        for path in CPUKernelPath.supported {
+            let backend = CPUBackend(threads: 2, kernels: path)
+            let cache = try backend.makeKVCache(layers: layers, blockSize: blockSize, blockCapacity: capacity, kvDimension: kvDimension)
+            try backend.storeKV(keys: try backend.makeActivations(rows: slotCount, columns: kvDimension, values: keys),
+                                values: try backend.makeActivations(rows: slotCount, columns: kvDimension, values: values),
+                                layer: 0, slots: (0..<Int32(slotCount)).map { $0 }, cache: cache)
+            let out = try poisoned(backend, rows: positions.count, columns: heads * headDimension)
+            try backend.attention(queries: try backend.makeActivations(rows: positions.count, columns: heads * headDimension, values: q),
+                                  cache: cache, layer: 0, batch: batch, heads: heads, kvHeads: kvHeads,
+                                  headDimension: headDimension, scale: scale, into: out)
+            outputs.append((path, try backend.read(out)))
+        }
+        let want = Self.reference(q: q, keys: keys, values: values, batch: batch, heads: heads, kvHeads: kvHeads,
+                                  headDimension: headDimension, scale: scale)
+        for i in 0..<want.count { #expect(abs(Double(outputs[0].1[i]) - want[i]) <= 5e-5, "element \(i)") }
+        for (path, out) in outputs.dropFirst() {
+            #expect(bitwiseEqual(out, outputs[0].1), "\(path) differs from \(outputs[0].0)")
+        }
+    }
+
     @Test func cacheGrowsAndCopiesBlocks() throws {
         let backend = CPUBackend(threads: 2)
         let blockSize = 3, kvDimension = 7, layers = 2

@@ -83,6 +83,58 @@ import Testing
         #expect(answers[3].fullRow.allSatisfy { $0.isFinite } && answers[3].argmax == 3)
     }
 
+    /// Every kernel path answers bitwise the same (argmax, log-probs, top k, full row, normaliser) on rows of
+    /// awkward widths around the 8- and 16-entry register blocks, with ties, masked entries and a NaN.
+    @Test(arguments: [1, 7, 15, 16, 17, 33, 1000, 49_157])
+    func everyKernelPathAgreesBitwise(vocabulary: Int) throws {
+        var g = SplitMix64(seed: UInt64(vocabulary))
+        var logits = g.floats(4 * vocabulary, in: -20...20)
+        // Row 1: a tie for the maximum at its last entry and some masked entries; row 2 one NaN; row 3 spread
+        // far enough that exp underflows for most entries.
+        logits[2 * vocabulary - 1] = 25
+        logits[vocabulary + vocabulary / 2] = 25
+        for j in stride(from: vocabulary + 1, to: 2 * vocabulary - 1, by: 3) { logits[j] = -.infinity }
+        logits[2 * vocabulary + vocabulary / 3] = .nan
+        for j in 0..<vocabulary { logits[3 * vocabulary + j] *= 8 }
+        let queries = (0..<4).map { r in
+            PositionQuery(targets: [0, TokenID(vocabulary - 1), TokenID(vocabulary / 2)], topK: [1, 3, 17, vocabulary][r],
+                          fullRow: true)
+        }
+        func bits(_ a: PositionLogProbs) -> [UInt32] {
+            [UInt32(a.argmax), a.argmaxLogProb.bitPattern, a.logNormalizer.bitPattern] + a.targetLogProbs.map(\.bitPattern)
+                + a.topK.flatMap { [UInt32($0.token), $0.logProb.bitPattern] } + a.fullRow.map(\.bitPattern)
+        }
+        var answers: [(CPUKernelPath, [PositionLogProbs])] = []
+        for path in CPUKernelPath.supported {
+            let backend = CPUBackend(threads: 2, kernels: path)
+            answers.append((path, try backend.logSoftmax(try backend.makeActivations(rows: 4, columns: vocabulary, values: logits),
+                                                         queries: queries)))
+        }
+        let first = answers[0].1
+        for r in 0..<4 {
+            let row = Array(logits[r * vocabulary..<(r + 1) * vocabulary])
+            // Top k against a sort: best first, ties to the lower index, NaN last.
+            let order = row.indices.sorted { a, b in
+                if row[a].isNaN != row[b].isNaN { return row[b].isNaN }
+                return row[a] > row[b] || (row[a] == row[b] && a < b)
+            }
+            #expect(first[r].topK.map { Int($0.token) } == Array(order.prefix(queries[r].topK)), "row \(r)")
+            if r != 2 {
+                let want = Self.reference(row)
+                #expect(Int(first[r].argmax) == order[0])
+                for i in row.indices where abs(Double(first[r].fullRow[i]) - want[i]) > 4 * unitRoundoff * (abs(Double(row[i])) + 200) {
+                    Issue.record("row \(r) entry \(i): \(first[r].fullRow[i]) vs \(want[i])")
+                    break
+                }
+            } else {
+                #expect(first[r].fullRow.allSatisfy { $0.isNaN })
+            }
+        }
+        for (path, got) in answers.dropFirst() {
+            #expect(got.map(bits) == first.map(bits), "\(path) differs from \(answers[0].0)")
+        }
+    }
+
     @Test func rejectsBadQueries() throws {
         let logits = try backend.makeActivations(rows: 1, columns: 7, values: [1, 2, 3, 4, 5, 6, 7])
         #expect(throws: BackendError.self) { try backend.logSoftmax(logits, queries: [.target(7)]) }

@@ -1,3 +1,4 @@
+import Foundation
 import SequiturCore
 import SequiturCPU
 import Testing
@@ -16,7 +17,11 @@ import Testing
         let uploaded = try backend.upload(weight.weight)
         #expect(backend.allocatedBytes == start && uploaded.type == .q4_1)
         var cache: KVCacheStorage? = try backend.makeKVCache(layers: 2, blockSize: 4, blockCapacity: 3, kvDimension: 5)
-        #expect(backend.allocatedBytes == start + 2 * (2 * 4 * 3 * 5 * 4))
+        // Keys and values, each a whole number of pages (the cache is a page mapping that grows in place).
+        let page = Int(getpagesize()), floats = 2 * 4 * 3 * 5
+        #expect(backend.allocatedBytes == start + 2 * ((floats * 4 + page - 1) / page * page))
+        cache = try backend.growKVCache(cache!, blockCapacity: 3 + page)
+        #expect(backend.allocatedBytes == start + 2 * ((2 * 4 * (3 + page) * 5 * 4 + page - 1) / page * page))
         cache = nil
         #expect(cache == nil && backend.allocatedBytes == start)
     }

@@ -98,7 +98,7 @@ import Testing
         }
         // The prompt once, then exactly one new token per expansion after the first, a few per call.
         #expect(model.processedTokenCount == prompt.count + expansions - 1)
-        #expect(model.extensionLog.dropFirst().allSatisfy { (1...6).contains($0.count) && $0.allSatisfy { $0.appended.count == 1 } })
+        #expect(model.extensionLog.dropFirst().allSatisfy { (1...32).contains($0.count) && $0.allSatisfy { $0.appended.count == 1 } })
         #expect(model.extensionLog.dropFirst().contains { $0.count > 1 })
     }
 
@@ -112,7 +112,7 @@ import Testing
         let request = DecodingRequest(prompt: prompt, stop: StopConditions(maxNewTokens: 3, stopOnEndToken: seed % 2 == 0))
         let reference = try ExhaustiveDecoder(numReturnSequences: 6, expansionsPerCall: 1).decode(request, model: model)
         #expect(reference.certificate?.isProvenOptimal == true)
-        for (perCall, perRanking) in [(4, 64), (2, 1), (6, 3)] {
+        for (perCall, perRanking) in [(4, 64), (2, 1), (6, 3), (32, 64)] {
             let before = model.processedTokenCount
             let got = try ExhaustiveDecoder(numReturnSequences: 6, expansionsPerCall: perCall, childrenPerRanking: perRanking)
                 .decode(request, model: model)

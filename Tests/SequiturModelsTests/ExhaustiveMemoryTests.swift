@@ -33,7 +33,7 @@ import Testing
     @Test func theDefaultBudgetFitsATwoGigabyteMachine() throws {
         #expect(ExhaustiveDecoder.defaultMaxCacheBytes == 512 << 20)
         let decoder = try ExhaustiveDecoder(configuration: DecoderConfiguration(name: "exhaustive"))
-        #expect(decoder.maxCacheBytes == ExhaustiveDecoder.defaultMaxCacheBytes && decoder.expansionsPerCall == 6)
+        #expect(decoder.maxCacheBytes == ExhaustiveDecoder.defaultMaxCacheBytes && decoder.expansionsPerCall == ExhaustiveDecoder.defaultExpansionsPerCall)
         #expect(throws: DecodingError.invalidParameter(name: "maxCacheBytes", message: "must be at least 1, got 0")) {
             try ExhaustiveDecoder(maxCacheBytes: 0)
         }

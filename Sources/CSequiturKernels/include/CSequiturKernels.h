@@ -10,7 +10,7 @@ int sq_cpu_has_avx2_fma(void);
 enum {
     SQ_KERNELS_PORTABLE = 0,
     SQ_KERNELS_AVX2 = 1,   // AVX2 + FMA + F16C
-    SQ_KERNELS_AVX512 = 2, // and AVX-512 F, DQ, BW, VL (matmul; the other kernels run their AVX2 code)
+    SQ_KERNELS_AVX512 = 2, // and AVX-512 F, DQ, BW, VL
 };
 
 /// The widest path this CPU (and its operating system) runs.
@@ -36,7 +36,8 @@ int sq_type_is_supported(int type);
 
 /// Dequantises `rows` rows of `k` elements (each row `row_bytes` bytes of `type`, rows one after another
 /// from `src`) into float32 rows of `dst` spaced `ldd` floats apart. Only the first `k` floats of each
-/// destination row are written. `use_simd` picks the AVX2 path; both paths give bitwise the same floats.
+/// destination row are written. `use_simd` picks the path (`SQ_KERNELS_*`); every path gives bitwise the same
+/// floats.
 void sq_dequantize_rows(int type, const void *src, size_t row_bytes, size_t rows, size_t k,
                         float *dst, size_t ldd, int use_simd);
 
@@ -75,6 +76,48 @@ void sq_silu_mul(const float *gate, const float *up, float *out, size_t count, i
 /// give bitwise the same result.
 void sq_attention_head(const float *q, const float *keys, const float *values, const intptr_t *slots, size_t count,
                        size_t slot_stride, size_t head_dimension, float scale, float *scores, float *out, int use_simd);
+
+/// What `sq_log_softmax_stats` found in a row.
+enum {
+    SQ_ROW_FINITE = 0, // a distribution: log-probs are `(x - maximum) - log_sum`
+    SQ_ROW_MASKED = 1, // every entry -inf: no token is possible, every log-prob is -inf
+    SQ_ROW_NAN = 2,    // a NaN or +inf entry: the model overflowed, every log-prob is NaN
+};
+
+/// One row's log-softmax statistics: its largest non-NaN entry, the lowest index holding it (0 when it is
+/// -inf), and `log Σ_j exp(x_j - maximum)`. The sum has one order on every path: sixteen double lane sums,
+/// lane l adding the kernels' own exp (within ~2 ulp) of the entries j ≡ l (mod 16) in increasing j, joined by
+/// a fixed tree; its log is taken in double and rounded once. So the answer depends on the row alone, never
+/// on `use_simd` (a `SQ_KERNELS_*` path). Returns an `SQ_ROW_*` value.
+int sq_log_softmax_stats(const float *row, size_t count, int use_simd, float *maximum, size_t *argmax,
+                         float *log_sum);
+
+/// `out[j] = (row[j] - maximum) - log_sum`, two float subtractions per entry on every path.
+void sq_log_softmax_row(const float *row, size_t count, float maximum, float log_sum, float *out, int use_simd);
+
+/// The indices of the `k` largest entries of `row`, best first, ties to the lower index, NaN below every
+/// number; `indices` holds `k` entries. Returns min(k, count). The same indices on every path.
+size_t sq_top_k(const float *row, size_t count, size_t k, size_t *indices, int use_simd);
+
+/// A STREAM-style copy `dst[i] = src[i]` for `i < count` with the path's widest loads and stores (for the
+/// machine's memory bandwidth in `sequitur bench`).
+void sq_limits_copy(const float *src, float *dst, size_t count, int use_simd);
+
+/// `iterations` steps of twelve independent FMA chains of the path's widest registers (for the machine's
+/// arithmetic peak); sets `flops` to the floating-point operations done and returns a value that depends on
+/// all of them, so the loop cannot be dropped.
+float sq_limits_fma(size_t iterations, float seed, int use_simd, size_t *flops);
+
+/// `bytes` (a multiple of the page size) of fresh anonymous memory, not zeroed by the caller and not resident
+/// until written; NULL when the system refuses.
+void *sq_pages_map(size_t bytes);
+
+/// Grows a mapping from `sq_pages_map` to `new_bytes`, keeping its contents; returns its (possibly moved)
+/// address, or NULL (the old mapping still valid) when the system refuses. On Linux `mremap` moves page tables,
+/// not data: no copy, and the old pages are never held twice. Elsewhere it allocates anew and copies.
+void *sq_pages_grow(void *pages, size_t old_bytes, size_t new_bytes);
+
+void sq_pages_unmap(void *pages, size_t bytes);
 
 /// A fork-join pool of worker threads that spin `spin_ns` nanoseconds for the next op before parking.
 typedef struct sq_pool sq_pool;

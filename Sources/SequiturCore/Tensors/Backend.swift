@@ -56,7 +56,8 @@ public protocol Backend: AnyObject {
 
     /// A key/value cache with room for `blockCapacity` blocks of `blockSize` tokens in each of `layers` layers.
     func makeKVCache(layers: Int, blockSize: Int, blockCapacity: Int, kvDimension: Int) throws -> KVCacheStorage
-    /// A larger cache holding the same contents in the same block numbers (the old one is released).
+    /// A larger cache holding the same contents in the same block numbers. The argument is consumed: use only
+    /// the result from then on (a backend may grow the cache in place and return it, or release the old one).
     func growKVCache(_ cache: KVCacheStorage, blockCapacity: Int) throws -> KVCacheStorage
     /// Copies block `source` to block `destination` in every layer (copy-on-write of a shared partial block).
     func copyKVBlock(_ cache: KVCacheStorage, from source: Int, to destination: Int) throws
