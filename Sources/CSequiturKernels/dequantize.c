@@ -1,5 +1,6 @@
 // Dequantisation of GGML weight rows to float32, with the exact arithmetic gguf-py uses (and so what
-// transformers sees): Q4_1 and Q5_1 are `d·q + m` rounded twice (never fused), Q8_0, Q4_0 and Q5_0 are `d·q`.
+// transformers sees): Q4_1 and Q5_1 are `d·q + m` rounded twice, Q8_0, Q4_0 and Q5_0 are `d·q`. d·q is exact in
+// float32 (an f16 significand times a small integer), so a fused multiply-add gives the same float.
 // The AVX2 path covers the types decode reads most; the others take the portable loops on both paths.
 #pragma STDC FP_CONTRACT OFF
 #include "CSequiturKernels.h"
@@ -210,8 +211,8 @@ static SQ_AVX512 void dequantize_row_avx512(int type, const uint8_t *src, size_t
                 v1 = _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_sub_epi32(q1, eight)));
             } else {
                 __m512 m = _mm512_set1_ps(_cvtsh_ss(sq_load_u16(src + 2)));
-                v0 = _mm512_add_ps(_mm512_mul_ps(d, _mm512_cvtepi32_ps(q0)), m);
-                v1 = _mm512_add_ps(_mm512_mul_ps(d, _mm512_cvtepi32_ps(q1)), m);
+                v0 = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(q0), m); // exact d·q: see sq_load_block
+                v1 = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(q1), m);
             }
         }
         _mm512_storeu_ps(dst, v0);

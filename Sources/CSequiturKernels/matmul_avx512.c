@@ -74,7 +74,8 @@ static inline __attribute__((always_inline)) SQ_AVX512 void load_block_pair(cons
         __m512 wide = _mm512_castps128_ps512(dm); // dA, mA, dB, mB
         __m512 d = _mm512_permutexvar_ps(_mm512_set_epi32(2, 2, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0), wide);
         __m512 m = _mm512_permutexvar_ps(_mm512_set_epi32(3, 3, 3, 3, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1), wide);
-        for (int j = 0; j < 4; j++) v[j] = _mm512_add_ps(_mm512_mul_ps(d, _mm512_cvtepi32_ps(q[j])), m);
+        // d·q is exact in float32 (see `sq_load_block`), so one fused multiply-add rounds as d·q + m does.
+        for (int j = 0; j < 4; j++) v[j] = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(q[j]), m);
     }
 }
 
