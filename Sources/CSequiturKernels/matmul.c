@@ -4,7 +4,7 @@
 // micro-kernel then multiplies up to 4 activation rows by up to 3 panel rows, one 8-lane accumulator per
 // output. Small batches (n ≤ 4) use a 6-row panel that stays in L1, so each weight byte is read once per call
 // whatever n is; prefill uses a panel of ~256 KiB that stays in L2 and is reused by every activation row.
-// For n ≤ 2 and 32-element block types an AVX2 kernel skips the panel and dequantises into registers.
+// For n ≤ 9 and 32-element block types an AVX2 kernel skips the panel and dequantises into registers.
 // With AVX-512 (use_simd = SQ_KERNELS_AVX512) the kernels of matmul_avx512.c run instead, two outputs per
 // register, with bitwise the same results: the fused one for n ≤ 6 (a dequantised block pair stays in registers
 // for up to 6 rows: speculative verification and beams), the panel tiles beyond.
@@ -19,6 +19,11 @@ enum {
     WIDE_TILE_ROWS = 4, WIDE_TILE_COLS = 6,
     // Up to 6 activation rows take the AVX-512 fused kernel (from 7 on the panel tiles were as fast, measured).
     FUSED_ROWS_AVX512 = 6,
+    // Up to 9 activation rows take the AVX2 fused kernel: a speculative verification of 8 drafts, beams, small
+    // batches. From 3 rows on it is compute-bound; the panel path cost 10–30% more per call (the target-call
+    // figures of `sequitur bench --only speculative`). 9 accumulators, 4 block vectors and an activation fit the
+    // 16 registers.
+    FUSED_ROWS_AVX2 = 9,
 };
 
 static size_t padded(size_t k) { return (k + 7) & ~(size_t)7; }
@@ -106,7 +111,7 @@ static SQ_AVX2 void tile_avx2_dispatch(const float *x, size_t k, const float *pa
     }
 }
 
-// MARK: AVX2 fused decode kernel (n ≤ 2, Q4_0/Q4_1/Q8_0)
+// MARK: AVX2 fused decode kernel (n ≤ 9, Q4_0/Q4_1/Q8_0)
 //
 // Decode is bound by reading weights, so blocks are dequantised straight into registers instead of a panel.
 // Each accumulator still takes the products in increasing k (a block's four vectors in order), so the
@@ -115,7 +120,7 @@ static SQ_AVX2 void tile_avx2_dispatch(const float *x, size_t k, const float *pa
 static inline __attribute__((always_inline)) SQ_AVX2 void fused_tile_avx2(
     const int type, const size_t block_bytes, const float *x, size_t k, const uint8_t *w, size_t row_bytes,
     float *out, size_t ldo, const int rows, const int cols) {
-    __m256 acc[TILE_ROWS][FUSED_COLS];
+    __m256 acc[FUSED_ROWS_AVX2][FUSED_COLS];
     _Pragma("clang loop unroll(full)")
     for (int r = 0; r < rows; r++)
         _Pragma("clang loop unroll(full)")
@@ -141,14 +146,15 @@ static inline __attribute__((always_inline)) SQ_AVX2 void fused_tile_avx2(
         for (int c = 0; c < cols; c++) out[r * ldo + c] = sq_reduce_m256(acc[r][c]);
 }
 
-/// Weight rows `m_begin ..< m_end` for one or two activation rows. Each output's accumulator is one chain of
-/// dependent FMAs (the fixed order), so several weight rows run at once to keep 8 chains in flight: 8 rows
-/// for one activation row, 4 for two.
+/// Weight rows `m_begin ..< m_end` for one to nine activation rows. Each output's accumulator is one chain of
+/// dependent FMAs (the fixed order), so several weight rows run at once to keep about 8 chains in flight.
 static inline __attribute__((always_inline)) SQ_AVX2 void fused_rows_avx2(
     const int type, const float *x, size_t k, const uint8_t *w, size_t row_bytes, size_t m_begin, size_t m_end,
     float *out, size_t ldo, const int rows) {
     const size_t block_bytes = type == SQ_TYPE_Q4_0 ? 18 : type == SQ_TYPE_Q4_1 ? 20 : 34;
-    const int cols = rows == 1 ? FUSED_COLS : FUSED_COLS / 2;
+    // Weight rows side by side: 8, 4, 3, 2, then 1 (5 to 9 chains: fewer in flight, but each block's dequantised
+    // vectors serve every activation row, which is what pays from 3 rows on).
+    const int cols = rows == 1 ? FUSED_COLS : rows == 2 ? FUSED_COLS / 2 : rows == 3 ? 3 : rows == 4 ? 2 : 1;
     size_t j = m_begin;
     for (; j + cols <= m_end; j += cols)
         fused_tile_avx2(type, block_bytes, x, k, w + j * row_bytes, row_bytes, out + j, ldo, rows, cols);
@@ -156,15 +162,18 @@ static inline __attribute__((always_inline)) SQ_AVX2 void fused_rows_avx2(
         fused_tile_avx2(type, block_bytes, x, k, w + j * row_bytes, row_bytes, out + j, ldo, rows, 1);
 }
 
-#define SQ_FUSED_CASE(T, R) case (T) * 8 + (R): fused_rows_avx2(T, x, k, w, row_bytes, m_begin, m_end, out, ldo, R); return 1;
+#define SQ_FUSED_CASE(T, R) case (T) * 16 + (R): fused_rows_avx2(T, x, k, w, row_bytes, m_begin, m_end, out, ldo, R); return 1;
 
 /// Runs the fused kernel when it applies; returns 0 when the caller must take the panel path.
 static SQ_AVX2 int fused_decode_avx2(const float *x, size_t n, size_t k, const uint8_t *w, int type, size_t row_bytes,
                                      size_t m_begin, size_t m_end, float *out, size_t ldo) {
-    switch (type * 8 + (int)n) {
-    SQ_FUSED_CASE(SQ_TYPE_Q4_0, 1) SQ_FUSED_CASE(SQ_TYPE_Q4_0, 2)
-    SQ_FUSED_CASE(SQ_TYPE_Q4_1, 1) SQ_FUSED_CASE(SQ_TYPE_Q4_1, 2)
-    SQ_FUSED_CASE(SQ_TYPE_Q8_0, 1) SQ_FUSED_CASE(SQ_TYPE_Q8_0, 2)
+    switch (type * 16 + (int)n) {
+    SQ_FUSED_CASE(SQ_TYPE_Q4_0, 1) SQ_FUSED_CASE(SQ_TYPE_Q4_0, 2) SQ_FUSED_CASE(SQ_TYPE_Q4_0, 3) SQ_FUSED_CASE(SQ_TYPE_Q4_0, 4)
+    SQ_FUSED_CASE(SQ_TYPE_Q4_0, 5) SQ_FUSED_CASE(SQ_TYPE_Q4_0, 6) SQ_FUSED_CASE(SQ_TYPE_Q4_0, 7) SQ_FUSED_CASE(SQ_TYPE_Q4_0, 8) SQ_FUSED_CASE(SQ_TYPE_Q4_0, 9)
+    SQ_FUSED_CASE(SQ_TYPE_Q4_1, 1) SQ_FUSED_CASE(SQ_TYPE_Q4_1, 2) SQ_FUSED_CASE(SQ_TYPE_Q4_1, 3) SQ_FUSED_CASE(SQ_TYPE_Q4_1, 4)
+    SQ_FUSED_CASE(SQ_TYPE_Q4_1, 5) SQ_FUSED_CASE(SQ_TYPE_Q4_1, 6) SQ_FUSED_CASE(SQ_TYPE_Q4_1, 7) SQ_FUSED_CASE(SQ_TYPE_Q4_1, 8) SQ_FUSED_CASE(SQ_TYPE_Q4_1, 9)
+    SQ_FUSED_CASE(SQ_TYPE_Q8_0, 1) SQ_FUSED_CASE(SQ_TYPE_Q8_0, 2) SQ_FUSED_CASE(SQ_TYPE_Q8_0, 3) SQ_FUSED_CASE(SQ_TYPE_Q8_0, 4)
+    SQ_FUSED_CASE(SQ_TYPE_Q8_0, 5) SQ_FUSED_CASE(SQ_TYPE_Q8_0, 6) SQ_FUSED_CASE(SQ_TYPE_Q8_0, 7) SQ_FUSED_CASE(SQ_TYPE_Q8_0, 8) SQ_FUSED_CASE(SQ_TYPE_Q8_0, 9)
     default:
         return 0;
     }
@@ -180,8 +189,7 @@ int sq_matmul_rows(const float *x, size_t n, size_t k, const void *w, int type, 
     size_t kp = padded(k), prows = panel_rows(n, k);
     const uint8_t *wbytes = (const uint8_t *)w;
 #if SQ_X86 && !defined(SQ_DISABLE_FUSED_DECODE) // (define it to time the panel path alone)
-    // AVX2 fused only pays for one or two rows (from three on its panel tiles reuse each dequantised block
-    // more); the AVX-512 one keeps a block pair in registers for up to FUSED_ROWS_AVX512 rows.
+    // The AVX-512 fused kernel keeps a block pair in registers for up to FUSED_ROWS_AVX512 rows.
     if (use_simd >= SQ_KERNELS_AVX512 && n <= FUSED_ROWS_AVX512) {
         size_t done = sq_fused_decode_avx512(x, n, k, wbytes, type, row_bytes, m_begin, m_end, out, ldo);
         if (done > m_begin) {
@@ -193,7 +201,11 @@ int sq_matmul_rows(const float *x, size_t n, size_t k, const void *w, int type, 
             return 0;
         }
     }
-    if (use_simd && n <= 2 && fused_decode_avx2(x, n, k, wbytes, type, row_bytes, m_begin, m_end, out, ldo)) return 0;
+    // With AVX-512 beside it, the AVX2 fused kernel keeps to one or two rows (the AVX-512 panel tiles were measured
+    // for 7 rows and more; this machine's AVX2-only figures do not carry over).
+    size_t fused_rows_avx2_max = use_simd >= SQ_KERNELS_AVX512 ? 2 : FUSED_ROWS_AVX2;
+    if (use_simd && n <= fused_rows_avx2_max && fused_decode_avx2(x, n, k, wbytes, type, row_bytes, m_begin, m_end, out, ldo))
+        return 0;
 #endif
     float *packed = scratch + packed_offset(n, k);
     // One row tile (decode, small batches): pack it once for the whole call, not once per 6-row panel.

@@ -43,6 +43,8 @@ public struct SpeculativeDecoder: Decoder {
                       help: "constant: always numDraftTokens; heuristic: +2 after a call that kept every draft, −1 after one that did not (transformers' num_assistant_tokens_schedule), at most numDraftTokens"),
         ParameterSpec("maxNgram", .integer, default: 3, help: "prompt lookup: the longest suffix looked up (≥ minNgram)"),
         ParameterSpec("minNgram", .integer, default: 1, help: "prompt lookup: the shortest suffix looked up (≥ 1)"),
+        ParameterSpec("maxUnigramDraft", .integer, default: 1,
+                      help: "prompt lookup: the most tokens drafted when only the last token matched (≥ 1; weak evidence, and each draft costs verification)"),
         ParameterSpec("temperature", .number, default: 0.0,
                       help: "0: greedy, bitwise GreedyDecoder; > 0: speculative sampling at this temperature"),
         ParameterSpec("seed", .integer, default: 0, help: "seed of the random generator (sampling only)"),
@@ -76,8 +78,8 @@ public struct SpeculativeDecoder: Decoder {
 
     /// Prompt lookup drafting.
     public init(numDraftTokens: Int = 8, draftSchedule: DraftSchedule = .heuristic, maxNgram: Int = 3,
-                minNgram: Int = 1, temperature: Double = 0, seed: UInt64 = 0) throws {
-        try self.init(draft: try PromptLookupDraft(maxNgram: maxNgram, minNgram: minNgram),
+                minNgram: Int = 1, maxUnigramDraft: Int = 1, temperature: Double = 0, seed: UInt64 = 0) throws {
+        try self.init(draft: try PromptLookupDraft(maxNgram: maxNgram, minNgram: minNgram, maxUnigramDraft: maxUnigramDraft),
                       numDraftTokens: numDraftTokens, draftSchedule: draftSchedule, temperature: temperature, seed: seed)
     }
 
@@ -95,7 +97,7 @@ public struct SpeculativeDecoder: Decoder {
         }
         try self.init(numDraftTokens: try c.integer("numDraftTokens"), draftSchedule: schedule,
                       maxNgram: try c.integer("maxNgram"), minNgram: try c.integer("minNgram"),
-                      temperature: try c.number("temperature"), seed: UInt64(bitPattern: Int64(try c.integer("seed"))))
+                      maxUnigramDraft: try c.integer("maxUnigramDraft"), temperature: try c.number("temperature"), seed: UInt64(bitPattern: Int64(try c.integer("seed"))))
     }
 
     public func decode(_ request: DecodingRequest, model: any LanguageModel) throws -> DecodingResult {

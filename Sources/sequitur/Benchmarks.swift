@@ -192,6 +192,9 @@ struct Benchmarks {
             tokens = 0
             for p in prompts { tokens += try GreedyDecoder().decode(DecodingRequest(prompt: p, stop: stop), model: model).best!.tokens.count }
         }
+        let prefillSeconds = try time {
+            for p in prompts { _ = try GreedyDecoder().decode(DecodingRequest(prompt: p, stop: StopConditions(maxNewTokens: 1)), model: model) }
+        }
         var figures: [BenchCommand.Figure] = [
             .init(name: "copy-heavy greedy", value: Double(tokens) / greedySeconds, unit: "tokens/s",
                   detail: "\(prompts.count) prompts that repeat their input, \(tokens) tokens"),
@@ -210,8 +213,42 @@ struct Benchmarks {
                                  detail: "\(calls) target calls, \(accepted) of \(drafted) drafted tokens accepted (\(Int((Double(accepted) / Double(max(drafted, 1)) * 100).rounded()))%)"))
             figures.append(.init(name: "speculative / greedy, k = \(k)", value: greedySeconds / seconds, unit: "×",
                                  detail: "same output, bitwise; target ≥ 2"))
+            // What bounds the ratio: tokens per call over what a call costs. A verification call feeds the
+            // target's own token and the drafts (rows), so its cost over a greedy step's, less one, per extra row
+            // is the price of each drafted token, kept or not.
+            // The prompts' prefill (and the first token, which it answers) is the same in both and left out.
+            let verifications = Double(calls - prompts.count)
+            let callCost = ((seconds - prefillSeconds) / verifications) / ((greedySeconds - prefillSeconds) / Double(tokens - prompts.count))
+            let rows = (verifications + Double(drafted)) / verifications
+            figures.append(.init(name: "verification call / greedy step, k = \(k)", value: callCost, unit: "×",
+                                 detail: String(format: "%.2f tokens per verification call, %.2f rows fed per call: %.3f of a greedy step per extra row",
+                                                Double(tokens - prompts.count) / verifications, rows, rows > 1 ? (callCost - 1) / (rows - 1) : 0)))
         }
-        return figures
+        return figures + (try verificationCost())
+    }
+
+    /// What one target call costs with r rows fed and answered (the target's own token and r − 1 drafts), against
+    /// a call of one row: the price of a drafted token, whether it is kept or not. Each call extends a fork of
+    /// the same 96-token state, 16 calls per timing.
+    func verificationCost() throws -> [BenchCommand.Figure] {
+        let base = model.makeState()
+        _ = try model.extend([ExtensionRequest(state: base, tokens: tokens(96, seed: 21))])
+        var perCall: [Int: Double] = [:]
+        for rows in [1, 2, 3, 4, 5, 7, 9] {
+            let fed = tokens(rows, seed: 22)
+            let seconds = try time {
+                for _ in 0 ..< 16 {
+                    let request = ExtensionRequest(state: base.fork(), tokens: fed, queries: Array(repeating: .argmax, count: rows))
+                    _ = try model.extend([request])
+                }
+            }
+            perCall[rows] = seconds / 16
+        }
+        return perCall.keys.sorted().map { rows in
+            .init(name: "target call, \(rows) row\(rows == 1 ? "" : "s")", value: perCall[rows]! * 1000, unit: "ms",
+                  detail: String(format: "%.2f× one row%@", perCall[rows]! / perCall[1]!,
+                                 rows > 1 ? String(format: ", %.3f per extra row", (perCall[rows]! / perCall[1]! - 1) / Double(rows - 1)) : ""))
+        }
     }
 
     static let copyPrompts = [

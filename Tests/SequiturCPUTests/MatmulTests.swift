@@ -57,7 +57,7 @@ import Testing
         }
     }
 
-    /// A row's result is bitwise the same in a batch of 1 to 7, 16 or 64 rows, on 1, 2 or 3 threads, and on
+    /// A row's result is bitwise the same in a batch of 1 to 10, 16 or 64 rows, on 1, 2 or 3 threads, and on
     /// every kernel path the machine has (portable, AVX2, AVX-512): the decode, small-batch and prefill regimes
     /// share one reduction order. (A machine without AVX-512 checks the other two; CI machines vary.)
     @Test(arguments: [(TensorType.q4_1, 576), (.q8_0, 96), (.f32, 33), (.f16, 577), (.bf16, 7), (.q4_0, 1536), (.q4_K, 512), (.q6_K, 256), (.q5_0, 608), (.q5_1, 96), (.q5_K, 768)])
@@ -72,7 +72,7 @@ import Testing
             for kernels in CPUKernelPath.supported {
                 let backend = CPUBackend(threads: threads, kernels: kernels)
                 let weight = try backend.upload(w.weight)
-                for n in [1, 2, 3, 4, 5, 6, 7, 16, 64] {
+                for n in [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 16, 64] {
                     let got = try Self.run(backend, x: Array(x[0..<n * k]), n: n, weight: weight)
                     #expect(bitwiseEqual(got, Array(full[0..<n * m])), "\(type) k=\(k) n=\(n) threads=\(threads) kernels=\(kernels)")
                 }

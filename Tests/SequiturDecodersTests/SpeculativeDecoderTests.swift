@@ -400,20 +400,28 @@ import Testing
         #expect(lookup([1, 2, 3, 4], 5).isEmpty)
         #expect(lookup([1, 2, 3, 1], 5, min: 2).isEmpty)
         #expect(lookup([4], 5).isEmpty)
+        // Only the last token matched: at most maxUnigramDraft tokens (two- and three-token matches are not capped).
+        #expect(PromptLookupDraft.lookup(in: [1, 2, 3, 4, 5, 9, 1], count: 4, maxNgram: 3, minNgram: 1, maxUnigramDraft: 1) == [2])
+        #expect(PromptLookupDraft.lookup(in: [1, 2, 3, 4, 5, 9, 1], count: 4, maxNgram: 3, minNgram: 1, maxUnigramDraft: 3) == [2, 3, 4])
+        #expect(PromptLookupDraft.lookup(in: [1, 2, 3, 4, 5, 9, 1, 2], count: 4, maxNgram: 3, minNgram: 1, maxUnigramDraft: 1) == [3, 4, 5, 9])
+        let draft = try! PromptLookupDraft()
+        #expect(draft.maxUnigramDraft == 1 && draft.propose(after: [7, 8, 9, 7], count: 3) == [8])
     }
 
     @Test func badParametersAreRefused() {
         #expect(throws: DecodingError.self) { try SpeculativeDecoder(numDraftTokens: 0) }
         #expect(throws: DecodingError.self) { try SpeculativeDecoder(maxNgram: 1, minNgram: 2) }
         #expect(throws: DecodingError.self) { try SpeculativeDecoder(minNgram: 0) }
+        #expect(throws: DecodingError.self) { try SpeculativeDecoder(maxUnigramDraft: 0) }
         #expect(throws: DecodingError.self) { try SpeculativeDecoder(temperature: -1) }
     }
 
     @Test func buildsFromAConfiguration() throws {
         let decoder = try SpeculativeDecoder(configuration: DecoderConfiguration(
-            name: "speculative", parameters: ["numDraftTokens": 5, "maxNgram": 4, "minNgram": 2]))
+            name: "speculative", parameters: ["numDraftTokens": 5, "maxNgram": 4, "minNgram": 2, "maxUnigramDraft": 3]))
         #expect(decoder.numDraftTokens == 5 && decoder.temperature == 0)
         #expect((decoder.draft as? PromptLookupDraft)?.maxNgram == 4)
+        #expect((decoder.draft as? PromptLookupDraft)?.maxUnigramDraft == 3)
         #expect(decoder.capabilities.contains(.streamsTokens))
     }
 
