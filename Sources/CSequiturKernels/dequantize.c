@@ -10,7 +10,7 @@ int sq_type_is_supported(int type) {
     switch (type) {
     case SQ_TYPE_F32: case SQ_TYPE_F16: case SQ_TYPE_BF16:
     case SQ_TYPE_Q4_0: case SQ_TYPE_Q4_1: case SQ_TYPE_Q5_0: case SQ_TYPE_Q5_1: case SQ_TYPE_Q8_0:
-    case SQ_TYPE_Q4_K: case SQ_TYPE_Q5_K: case SQ_TYPE_Q6_K:
+    case SQ_TYPE_Q2_K: case SQ_TYPE_Q3_K: case SQ_TYPE_Q4_K: case SQ_TYPE_Q5_K: case SQ_TYPE_Q6_K:
         return 1;
     default:
         return 0;
@@ -57,6 +57,42 @@ static void dequantize_q4_q5_k(const uint8_t *src, size_t k, float *dst, int fiv
                 float scaled = ds * (float)value;
                 dst[32 * j + i] = scaled - dm;
             }
+        }
+    }
+}
+
+/// Q2_K: 256 elements in 16 sub-blocks of 16, 16 scale bytes (low nibble the scale, high nibble the min),
+/// 64 bytes of 2-bit values, f16 d and dmin. Element e = 128·h + 32·s + i is bits 2s..2s+1 of byte 32·h + i;
+/// value = (d·scale)·q − (dmin·min), each product and the difference rounded (gguf-py's order).
+static void dequantize_q2_k(const uint8_t *src, size_t k, float *dst) {
+    for (size_t b = 0; b < k / 256; b++, src += 84, dst += 256) {
+        const uint8_t *scales = src, *qs = src + 16;
+        float d = sq_f16_to_f32(sq_load_u16(src + 80)), dmin = sq_f16_to_f32(sq_load_u16(src + 82));
+        for (int e = 0; e < 256; e++) {
+            int q = (qs[32 * (e / 128) + e % 32] >> (2 * ((e % 128) / 32))) & 3;
+            float dl = d * (float)(scales[e / 16] & 0x0F), ml = dmin * (float)(scales[e / 16] >> 4);
+            float scaled = dl * (float)q;
+            dst[e] = scaled - ml;
+        }
+    }
+}
+
+/// Q3_K: 256 elements in 16 sub-blocks of 16: 32 bytes of high-bit mask, 64 bytes of 2-bit values (laid out as
+/// Q2_K's), 12 bytes of 6-bit scales biased by 32 (low 4 bits: bytes 0–7, low nibbles then high; high 2 bits:
+/// bytes 8–11, two bits per sub-block), f16 d. Element e's mask bit is bit e / 32 of byte e % 32, and a clear
+/// bit subtracts 4. value = (d·scale)·q.
+static void dequantize_q3_k(const uint8_t *src, size_t k, float *dst) {
+    for (size_t b = 0; b < k / 256; b++, src += 110, dst += 256) {
+        const uint8_t *hmask = src, *qs = src + 32, *sc = src + 96;
+        float d = sq_f16_to_f32(sq_load_u16(src + 108));
+        for (int e = 0; e < 256; e++) {
+            int j = e / 16;
+            int low = j < 8 ? sc[j] & 0x0F : sc[j - 8] >> 4;
+            int high = (sc[8 + j % 4] >> (2 * (j / 4))) & 3;
+            float dl = d * (float)((low | high << 4) - 32);
+            int q = (qs[32 * (e / 128) + e % 32] >> (2 * ((e % 128) / 32))) & 3;
+            if (!((hmask[e % 32] >> (e / 32)) & 1)) q -= 4;
+            dst[e] = dl * (float)q;
         }
     }
 }
@@ -134,6 +170,12 @@ static void dequantize_row_portable(int type, const uint8_t *src, size_t k, floa
             float d = sq_f16_to_f32(sq_load_u16(src));
             for (int j = 0; j < 32; j++) dst[j] = d * (float)(int8_t)src[2 + j];
         }
+        break;
+    case SQ_TYPE_Q2_K:
+        dequantize_q2_k(src, k, dst);
+        break;
+    case SQ_TYPE_Q3_K:
+        dequantize_q3_k(src, k, dst);
         break;
     case SQ_TYPE_Q4_K:
         dequantize_q4_q5_k(src, k, dst, 0);

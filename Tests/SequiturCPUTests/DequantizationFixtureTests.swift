@@ -30,7 +30,7 @@ import Testing
     @Test(arguments: [true, false])
     func embedMatchesGGUFPy(simd: Bool) throws {
         let fixture = try Self.load()
-        #expect(fixture.cases.count == 10)
+        #expect(fixture.cases.count == 12)
         let backend = CPUBackend(threads: 1, kernels: simd ? .widestSupported : .portable)
         for c in fixture.cases {
             let type = try #require(TensorType.allCases.first { $0.description == c.type }, "unknown type \(c.type)")

@@ -7,7 +7,7 @@ import Testing
 @Suite struct ElementwiseTests {
     let backend = CPUBackend(threads: 2)
 
-    @Test(arguments: [TensorType.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q5_1, .q4_K, .q5_K, .q6_K])
+    @Test(arguments: [TensorType.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q5_1, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K])
     func embedDequantisesExactly(type: TensorType) throws {
         let columns = type.blockSize == 1 ? 33 : type.blockSize == 32 ? 96 : 512
         let table = TestWeight(type: type, rows: 11, columns: columns, seed: 31)

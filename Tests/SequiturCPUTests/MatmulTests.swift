@@ -35,7 +35,7 @@ import Testing
 
     static let superBlockShapes = [(n: 1, k: 256, m: 9), (n: 6, k: 768, m: 7), (n: 19, k: 512, m: 4)]
 
-    @Test(arguments: [TensorType.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q5_1, .q4_K, .q5_K, .q6_K])
+    @Test(arguments: [TensorType.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q5_1, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K])
     func matchesReference(type: TensorType) throws {
         let shapes = type.blockSize == 1 ? Self.floatShapes : type.blockSize == 32 ? Self.blockShapes : Self.superBlockShapes
         for (index, shape) in shapes.enumerated() {
@@ -60,7 +60,7 @@ import Testing
     /// A row's result is bitwise the same in a batch of 1 to 10, 16 or 64 rows, on 1, 2 or 3 threads, and on
     /// every kernel path the machine has (portable, AVX2, AVX-512): the decode, small-batch and prefill regimes
     /// share one reduction order. (A machine without AVX-512 checks the other two; CI machines vary.)
-    @Test(arguments: [(TensorType.q4_1, 576), (.q8_0, 96), (.f32, 33), (.f16, 577), (.bf16, 7), (.q4_0, 1536), (.q4_K, 512), (.q6_K, 256), (.q5_0, 608), (.q5_1, 96), (.q5_K, 768)])
+    @Test(arguments: [(TensorType.q4_1, 576), (.q8_0, 96), (.f32, 33), (.f16, 577), (.bf16, 7), (.q4_0, 1536), (.q4_K, 512), (.q6_K, 256), (.q5_0, 608), (.q5_1, 96), (.q5_K, 768), (.q2_K, 512), (.q3_K, 768)])
     func batchAndThreadInvariance(type: TensorType, k: Int) throws {
         var g = SplitMix64(seed: 7)
         let m = 41
@@ -90,10 +90,11 @@ import Testing
         let out = try backend.makeActivations(rows: 2, columns: 5)
         #expect(throws: BackendError.self) { try backend.matmul(x, weight: w, into: out) }
         let bytes = [UInt8](repeating: 1, count: 22 * 4)
-        // Q2_K is a type GGUF defines that the kernels do not multiply yet: refused by name, never misread.
-        let q2 = WeightTensor(name: "blk.0.q2", type: .q2_K, rows: 1, columns: 256, copying: Array(bytes[0..<84]))
-        #expect(throws: BackendError.unsupportedWeightType(backend: "cpu", tensor: "blk.0.q2", type: "Q2_K")) {
-            try backend.upload(q2)
+        // Q8_K is a type GGUF defines (llama.cpp's activation format) that the kernels do not multiply: refused by
+        // name, never misread.
+        let q8k = WeightTensor(name: "blk.0.q8k", type: .q8_K, rows: 1, columns: 256, copying: [UInt8](repeating: 1, count: 292))
+        #expect(throws: BackendError.unsupportedWeightType(backend: "cpu", tensor: "blk.0.q8k", type: "Q8_K")) {
+            try backend.upload(q8k)
         }
         let short = WeightTensor(name: "short", type: .q8_0, rows: 4, columns: 32, copying: bytes)
         #expect(throws: BackendError.self) { try backend.upload(short) }  // needs 136 bytes, has 88

@@ -76,6 +76,21 @@ struct TestWeight {
                     // The Swift dequantiser, itself checked against gguf-py (GGUFQuantizationFixtureTests), is the reference.
                     values += block.withUnsafeBytes { try! Dequantization.dequantize(.q5_K, bytes: $0, count: 256) }
                 }
+            case .q2_K, .q3_K:
+                // Random bytes with f16 d (and Q2_K's dmin) set to ordinary scales; the Swift dequantiser, itself
+                // checked against gguf-py (GGUFQuantizationFixtureTests), is the reference.
+                let size = type.blockBytes, dAt = type == .q2_K ? 80 : 108
+                for _ in 0..<columns / 256 {
+                    var block = (0..<size).map { _ in UInt8.random(in: 0...255, using: &g) }
+                    let d = Float16(Float.random(in: 0.001...0.01, using: &g))
+                    block[dAt] = UInt8(d.bitPattern & 0xFF); block[dAt + 1] = UInt8(d.bitPattern >> 8)
+                    if type == .q2_K {
+                        let dmin = Float16(Float.random(in: 0.001...0.01, using: &g))
+                        block[82] = UInt8(dmin.bitPattern & 0xFF); block[83] = UInt8(dmin.bitPattern >> 8)
+                    }
+                    bytes += block
+                    values += block.withUnsafeBytes { try! Dequantization.dequantize(type, bytes: $0, count: 256) }
+                }
             case .q4_K:
                 for _ in 0..<columns / 256 {
                     let block = Self.randomKBlock(bytes: 144, d: 0.0005...0.002, using: &g)

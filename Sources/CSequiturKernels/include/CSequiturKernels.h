@@ -25,6 +25,8 @@ enum {
     SQ_TYPE_Q5_0 = 6,
     SQ_TYPE_Q5_1 = 7,
     SQ_TYPE_Q8_0 = 8,
+    SQ_TYPE_Q2_K = 10,
+    SQ_TYPE_Q3_K = 11,
     SQ_TYPE_Q4_K = 12,
     SQ_TYPE_Q5_K = 13,
     SQ_TYPE_Q6_K = 14,
