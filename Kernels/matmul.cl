@@ -19,6 +19,20 @@
 #define WEIGHT_VALUE(row, i) value_q4_0(row, i)
 #elif WEIGHT_TYPE == TYPE_Q4_1
 #define WEIGHT_VALUE(row, i) value_q4_1(row, i)
+#elif WEIGHT_TYPE == TYPE_Q5_0
+#define WEIGHT_VALUE(row, i) value_q5_0(row, i)
+#elif WEIGHT_TYPE == TYPE_Q5_1
+#define WEIGHT_VALUE(row, i) value_q5_1(row, i)
+#elif WEIGHT_TYPE == TYPE_Q2_K
+#define WEIGHT_VALUE(row, i) value_q2_k(row, i)
+#elif WEIGHT_TYPE == TYPE_Q3_K
+#define WEIGHT_VALUE(row, i) value_q3_k(row, i)
+#elif WEIGHT_TYPE == TYPE_Q4_K
+#define WEIGHT_VALUE(row, i) value_q45_k(row, i, 0)
+#elif WEIGHT_TYPE == TYPE_Q5_K
+#define WEIGHT_VALUE(row, i) value_q45_k(row, i, 1)
+#elif WEIGHT_TYPE == TYPE_Q6_K
+#define WEIGHT_VALUE(row, i) value_q6_k(row, i)
 #else
 #error "unsupported WEIGHT_TYPE"
 #endif

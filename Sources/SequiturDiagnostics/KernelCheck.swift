@@ -82,8 +82,15 @@ public enum KernelCheck {
             results.append(try matmul(backend, type: type, rows: n, columns: 576, outputs: 49_152, seed: next()))
         }
         results.append(try matmul(backend, type: .q4_1, rows: 300, columns: 576, outputs: 33, seed: next()))
-        for type in [TensorType.f32, .f16, .q8_0, .q4_0, .q4_1] {
-            results.append(try embed(backend, type: type, tableRows: 50, columns: 576, tokens: 9, seed: next()))
+        for type in [TensorType.q5_0, .q5_1] {
+            results.append(try matmul(backend, type: type, rows: 5, columns: 576, outputs: 70, seed: next()))
+        }
+        for type in [TensorType.q2_K, .q3_K, .q4_K, .q5_K, .q6_K] {
+            results.append(try matmul(backend, type: type, rows: 5, columns: 768, outputs: 33, seed: next()))
+            results.append(try matmul(backend, type: type, rows: 77, columns: 512, outputs: 66, seed: next()))
+        }
+        for type in [TensorType.f32, .f16, .q8_0, .q4_0, .q4_1, .q5_0, .q5_1, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K] {
+            results.append(try embed(backend, type: type, tableRows: 50, columns: type.blockSize == 256 ? 768 : 576, tokens: 9, seed: next()))
         }
         results.append(try rmsNorm(backend, rows: 7, columns: 577, seed: next()))
         results.append(try rmsNorm(backend, rows: 2, columns: 49_152, seed: next()))

@@ -5,9 +5,34 @@ typealias CheckRandom = SplitMix64
 
 
 extension WeightTensor {
-    /// A weight holding `values` quantised to `type`.
+    /// A weight holding `values` quantised to `type`. The K-quants have no quantiser here: their blocks are
+    /// random bytes (drawn from a seed made of `values`) with the f16 scales set so values stay near ±1; the
+    /// checks compare a backend with the CPU reference on the same bytes, so any valid block will do.
     static func quantized(name: String, type: TensorType, rows: Int, columns: Int, values: [Float]) throws -> WeightTensor {
-        WeightTensor(name: name, type: type, rows: rows, columns: columns, copying: try Quantization.quantize(values, to: type))
+        if Quantization.isSupported(type) {
+            return WeightTensor(name: name, type: type, rows: rows, columns: columns, copying: try Quantization.quantize(values, to: type))
+        }
+        // (offset of an f16 scale, its magnitude) per K-quant block.
+        let scales: [(Int, Float)]
+        switch type {
+        case .q2_K: scales = [(80, 0.01), (82, 0.01)]
+        case .q3_K: scales = [(108, 0.005)]
+        case .q4_K: scales = [(0, 0.0005), (2, 0.002)]
+        case .q5_K: scales = [(0, 0.0003), (2, 0.002)]
+        case .q6_K: scales = [(208, 0.0001)]
+        default: return WeightTensor(name: name, type: type, rows: rows, columns: columns, copying: try Quantization.quantize(values, to: type))
+        }
+        var random = CheckRandom(seed: values.prefix(8).reduce(UInt64(values.count)) { $0 &* 31 &+ UInt64($1.bitPattern) })
+        let blocks = rows * columns / type.blockSize
+        var bytes = (0..<blocks * type.blockBytes).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+        for b in 0..<blocks {
+            for (offset, magnitude) in scales {
+                let h = Float16(magnitude * Float(0.5 + Double(random.next(below: 1000)) / 1000))
+                bytes[b * type.blockBytes + offset] = UInt8(h.bitPattern & 0xFF)
+                bytes[b * type.blockBytes + offset + 1] = UInt8(h.bitPattern >> 8)
+            }
+        }
+        return WeightTensor(name: name, type: type, rows: rows, columns: columns, copying: bytes)
     }
 }
 

@@ -1,7 +1,8 @@
 import SequiturCore
 
 extension OpenCLBackend {
-    /// `out = x · weightᵀ` with the weight read in its own type (F32, F16, Q8_0, Q4_0, Q4_1).
+    /// `out = x · weightᵀ` with the weight read in its own type (F32, F16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1 and the
+    /// K-quants Q2_K to Q6_K, each dequantised element for element as the CPU backend does).
     ///
     /// Few rows (decode) run `matmul_vec`, many rows (prefill) `matmul_tiled`; both sum each output in the
     /// same order (see `Kernels/matmul.cl`), so the choice by row count cannot make a row's result depend

@@ -112,7 +112,7 @@ public final class OpenCLBackend: Backend {
 
     // MARK: tensors
 
-    static let weightTypes: Set<TensorType> = [.f32, .f16, .q4_0, .q4_1, .q8_0]
+    static let weightTypes: Set<TensorType> = [.f32, .f16, .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K]
 
     public func upload(_ weight: WeightTensor) throws -> DeviceTensor {
         guard weight.rows > 0, weight.columns > 0 else {
