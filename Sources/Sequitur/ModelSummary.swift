@@ -57,6 +57,9 @@ public struct ModelSummary: Codable, Sendable, Equatable {
     /// does not read, a bad hyperparameter), or nil when the checks made before loading pass. Vocabulary-only
     /// files report their missing architecture here too.
     public var refusal: String?
+    /// What of its family's math this file turns on, in words ("NEOX rope", "Q/K/V biases", "Llama 3
+    /// rope_freqs.weight (64 frequency factors)", ...); empty when the file is refused or has no family.
+    public var features: [String]
 
     public init(file: GGUFFile) throws {
         path = file.path
@@ -91,6 +94,7 @@ public struct ModelSummary: Codable, Sendable, Equatable {
         }
         quantization = shares.values.sorted { $0.bytes > $1.bytes }
         refusal = Self.refusal(of: file)
+        features = refusal == nil ? Self.features(of: file) : []
         if file.metadata["tokenizer.ggml.tokens"] != nil {
             let tokens = try file.stringArray("tokenizer.ggml.tokens")
             let types = try file.optionalIntArray("tokenizer.ggml.token_type") ?? []
@@ -113,10 +117,32 @@ public struct ModelSummary: Codable, Sendable, Equatable {
     static func refusal(of file: GGUFFile, architectures: ArchitectureRegistry = .standard) -> String? {
         do {
             let plugin = try architectures.plugin(for: file)
-            if plugin.name == LlamaArchitecture.plugin.name { _ = try LlamaModel.check(file) }
+            if let family = TransformerFamily.family(named: plugin.name) { _ = try LlamaModel.check(file, family: family) }
             return nil
         } catch {
             return "\(error)"
         }
+    }
+
+    /// The family features a file that passes `refusal(of:)` uses.
+    static func features(of file: GGUFFile) -> [String] {
+        guard case let .string(name)? = file.metadata[ArchitectureRegistry.architectureKey],
+              let family = TransformerFamily.family(named: name),
+              let hp = try? LlamaHyperparameters(file: file, family: family) else { return [] }
+        var features = ["family \(family.architecture)"]
+        features.append(family.ropePairing == .adjacent ? "RoPE on adjacent pairs (GGML normal)" : "RoPE on halves (NEOX)")
+        features.append("RoPE base \(hp.ropeBase), \(hp.ropeDimension) of \(hp.headDimension) head dimensions")
+        if hp.ropePositionScale != 1 { features.append("linear RoPE scaling, factor \(1 / hp.ropePositionScale)") }
+        if family.ropeFrequencyTensor, let t = file.tensor(named: LlamaTensorName.ropeFrequencies) {
+            features.append("Llama 3 RoPE frequency factors (\(LlamaTensorName.ropeFrequencies), \(t.elementCount) values)")
+        }
+        if family.attentionBias { features.append("Q, K and V biases") }
+        if family.queryKeyNorm { features.append("per-head RMSNorm of Q and K") }
+        if hp.headDimension * hp.headCount != hp.embeddingLength {
+            features.append("head dimension \(hp.headDimension) (\(hp.headCount) heads over an embedding of \(hp.embeddingLength))")
+        }
+        if hp.kvHeadCount != hp.headCount { features.append("grouped-query attention, \(hp.headCount) query heads over \(hp.kvHeadCount) key/value heads") }
+        features.append(file.tensor(named: LlamaTensorName.outputHead) == nil ? "output head tied to the token embedding" : "separate output head")
+        return features
     }
 }

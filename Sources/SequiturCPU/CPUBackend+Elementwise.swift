@@ -18,8 +18,23 @@ extension CPUBackend {
         let op = "rmsNorm"
         let xt = try activation(x, op), w = try activation(weight, op), o = try activation(out, op)
         try BackendArgumentChecks.rmsNorm(op, x: xt, weight: w, out: o)
-        let k = xt.columns, xp = xt.floats, wp = w.floats, outp = o.floats, simd = simdFlag
-        parallelRanges(count: xt.rows, chunks: xt.rows * k < 32_768 ? 1 : threads) { _, rows in
+        rmsNormSegments(xt.floats, weight: w.floats, width: xt.columns, count: xt.rows, epsilon: epsilon, into: o.floats)
+    }
+
+    public func headRMSNorm(_ x: DeviceTensor, weight: DeviceTensor, heads: Int, epsilon: Float,
+                            into out: DeviceTensor) throws {
+        let op = "headRMSNorm"
+        let xt = try activation(x, op), w = try activation(weight, op), o = try activation(out, op)
+        try BackendArgumentChecks.headRMSNorm(op, x: xt, weight: w, heads: heads, out: o)
+        rmsNormSegments(xt.floats, weight: w.floats, width: w.columns, count: xt.rows * heads, epsilon: epsilon,
+                        into: o.floats)
+    }
+
+    /// Normalises `count` consecutive segments of `width` floats, each as `rmsNorm` does a row.
+    private func rmsNormSegments(_ xp: UnsafeMutablePointer<Float>, weight wp: UnsafeMutablePointer<Float>, width k: Int,
+                                 count: Int, epsilon: Float, into outp: UnsafeMutablePointer<Float>) {
+        let simd = simdFlag
+        parallelRanges(count: count, chunks: count * k < 32_768 ? 1 : threads) { _, rows in
             for r in rows {
                 let row = xp + r * k, dst = outp + r * k
                 let meanSquare = sq_dot(row, row, k, simd) / Float(k)
@@ -30,19 +45,25 @@ extension CPUBackend {
         }
     }
 
-    public func rope(_ x: DeviceTensor, positions: [Int32], heads: Int, headDimension: Int, ropeDimension: Int,
-                     base: Float) throws {
+    public func rope(_ x: DeviceTensor, positions: [Int32], heads: Int, headDimension: Int,
+                     rotary: RotaryEmbedding) throws {
         let op = "rope"
         let xt = try activation(x, op)
         try BackendArgumentChecks.rope(op, x: xt, positions: positions, heads: heads, headDimension: headDimension,
-                                       ropeDimension: ropeDimension)
-        // Angles in double (pos · base^(-2i/d)), rounded once to float cos/sin: the most accurate choice.
-        if rotaryTable?.base != base || rotaryTable?.ropeDimension != ropeDimension {
-            rotaryTable = RotaryTable(base: base, ropeDimension: ropeDimension)
+                                       rotary: rotary)
+        // Angles in double, rounded once to float cos/sin (`RotaryEmbedding.table`): the most accurate choice.
+        // A few tables stay cached: Gemma 3 alternates two bases layer by layer.
+        let table: RotaryTable
+        if let cached = rotaryTables[rotary] {
+            table = cached
+        } else {
+            if rotaryTables.count >= 4 { rotaryTables.removeAll() }
+            table = RotaryTable(rotary: rotary)
+            rotaryTables[rotary] = table
         }
-        let table = rotaryTable!
         table.reserve(positions: Int(positions.max() ?? 0) + 1)
         let pairs = table.pairs, xp = xt.floats, width = xt.columns
+        let (step, partner) = rotary.pairing == .adjacent ? (2, 1) : (1, pairs)
         table.values.withUnsafeBufferPointer { angles in
             positions.withUnsafeBufferPointer { pos in
                 parallelRanges(count: positions.count, chunks: positions.count < 8 ? 1 : threads) { _, rows in
@@ -51,14 +72,25 @@ extension CPUBackend {
                         for h in 0..<heads {
                             let v = xp + t * width + h * headDimension
                             for i in 0..<pairs {
-                                let x0 = v[2 * i], x1 = v[2 * i + 1], c = cs[2 * i], s = cs[2 * i + 1]
-                                v[2 * i] = x0 * c - x1 * s
-                                v[2 * i + 1] = x1 * c + x0 * s
+                                let a = step * i, b = a + partner
+                                let x0 = v[a], x1 = v[b], c = cs[2 * i], s = cs[2 * i + 1]
+                                v[a] = x0 * c - x1 * s
+                                v[b] = x1 * c + x0 * s
                             }
                         }
                     }
                 }
             }
+        }
+    }
+
+    public func addBias(_ x: DeviceTensor, bias: DeviceTensor, into out: DeviceTensor) throws {
+        let op = "addBias"
+        let xt = try activation(x, op), b = try activation(bias, op), o = try activation(out, op)
+        try BackendArgumentChecks.addBias(op, x: xt, bias: b, out: o)
+        let xp = xt.floats, bp = b.floats, outp = o.floats, k = xt.columns
+        for r in 0..<xt.rows {
+            for i in 0..<k { outp[r * k + i] = xp[r * k + i] + bp[i] }
         }
     }
 

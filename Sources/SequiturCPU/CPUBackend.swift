@@ -23,7 +23,7 @@ public final class CPUBackend: Backend {
     /// Per-thread scratch (matmul panels, attention scores), grown on demand; index = chunk index.
     private var scratch: [AlignedFloatBuffer] = []
     /// RoPE angles of the last (base, dimension) used.
-    var rotaryTable: RotaryTable?
+    var rotaryTables: [RotaryEmbedding: RotaryTable] = [:]
     /// The slot lists of the last attention batch: every layer of a step attends over the same batch. They
     /// depend on the cache only through its `layout`.
     var lastAttentionSlots: (batch: AttentionBatch, layout: CPUKVCache.Layout, slots: [[Int]])?

@@ -96,6 +96,10 @@ public enum KernelCheck {
         results.append(try rmsNorm(backend, rows: 2, columns: 49_152, seed: next()))
         results.append(try rope(backend, tokens: 9, heads: 3, headDimension: 64, ropeDimension: 64, seed: next()))
         results.append(try rope(backend, tokens: 5, heads: 2, headDimension: 48, ropeDimension: 32, seed: next()))
+        results.append(try rope(backend, tokens: 7, heads: 3, headDimension: 72, ropeDimension: 40, pairing: .halves,
+                                factors: true, positionScale: 0.25, seed: next()))
+        results.append(try headRMSNorm(backend, rows: 7, heads: 5, headDimension: 72, seed: next()))
+        results.append(try addBias(backend, rows: 7, columns: 577, seed: next()))
         results.append(try elementwise(backend, "siluMul", rows: 7, columns: 1537, seed: next()))
         results.append(try elementwise(backend, "add", rows: 7, columns: 1537, seed: next()))
         results.append(try gatherRows(backend, rows: 33, columns: 577, picks: 9, seed: next()))
@@ -203,19 +207,56 @@ public enum KernelCheck {
         return compare("rmsNorm", "\(rows)×\(columns)", got: try backend.read(out), want: want, tolerance: 2e-6)
     }
 
+    /// RoPE on random rows at random positions below 5000; `factors` draws random frequency divisors in [1, 8].
     public static func rope(_ backend: any Backend, tokens: Int, heads: Int, headDimension: Int, ropeDimension: Int,
-                            seed: UInt64) throws -> KernelCheckResult {
+                            pairing: RotaryEmbedding.Pairing = .adjacent, factors: Bool = false,
+                            positionScale: Double = 1, seed: UInt64) throws -> KernelCheckResult {
         var random = CheckRandom(seed: seed)
         let columns = heads * headDimension
         let x = random.signedUnits(tokens * columns)
         let positions = (0..<tokens).map { _ in Int32(random.next(below: 5000)) }
+        let divisors = factors ? random.signedUnits(ropeDimension / 2).map { 4.5 + 3.5 * $0 } : nil
+        let rotary = RotaryEmbedding(dimension: ropeDimension, base: 10_000, pairing: pairing, frequencyFactors: divisors,
+                                     positionScale: positionScale)
         func apply(_ b: any Backend) throws -> [Float] {
             let t = try b.makeActivations(rows: tokens, columns: columns, values: x)
-            try b.rope(t, positions: positions, heads: heads, headDimension: headDimension, ropeDimension: ropeDimension, base: 10_000)
+            try b.rope(t, positions: positions, heads: heads, headDimension: headDimension, rotary: rotary)
             return try b.read(t)
         }
-        return compare("rope", "\(tokens) tokens × \(heads) heads × \(headDimension), rope \(ropeDimension)",
+        let variant = "\(pairing)\(factors ? ", frequency factors" : "")\(positionScale != 1 ? ", position scale \(positionScale)" : "")"
+        return compare("rope", "\(tokens) tokens × \(heads) heads × \(headDimension), rope \(ropeDimension), \(variant)",
                        got: try apply(backend), want: try apply(CPUBackend(threads: 1)), tolerance: 1e-6)
+    }
+
+    /// The per-head RMSNorm (Qwen 3's query and key norms) on random rows, written in place as the models do.
+    public static func headRMSNorm(_ backend: any Backend, rows: Int, heads: Int, headDimension: Int,
+                                   seed: UInt64) throws -> KernelCheckResult {
+        var random = CheckRandom(seed: seed)
+        let weight = try WeightTensor.quantized(name: "head norm", type: .f32, rows: 1, columns: headDimension,
+                                                values: random.signedUnits(headDimension))
+        let x = random.signedUnits(rows * heads * headDimension, scale: 3)
+        func apply(_ b: any Backend) throws -> [Float] {
+            let t = try b.makeActivations(rows: rows, columns: heads * headDimension, values: x)
+            try b.headRMSNorm(t, weight: b.upload(weight), heads: heads, epsilon: 1e-6, into: t)
+            return try b.read(t)
+        }
+        return compare("headRMSNorm", "\(rows) rows × \(heads) heads × \(headDimension)", got: try apply(backend),
+                       want: try apply(CPUBackend(threads: 1)), tolerance: 2e-6)
+    }
+
+    /// A bias row added to every row of a random matrix (Qwen 2's query, key and value biases).
+    public static func addBias(_ backend: any Backend, rows: Int, columns: Int, seed: UInt64) throws -> KernelCheckResult {
+        var random = CheckRandom(seed: seed)
+        let x = random.signedUnits(rows * columns, scale: 4), bias = random.signedUnits(columns)
+        func apply(_ b: any Backend) throws -> [Float] {
+            let out = try poisoned(b, rows: rows, columns: columns)
+            try b.addBias(b.makeActivations(rows: rows, columns: columns, values: x),
+                          bias: b.makeActivations(rows: 1, columns: columns, values: bias), into: out)
+            return try b.read(out)
+        }
+        // One float addition per element on every backend: exact agreement.
+        return compare("addBias", "\(rows)×\(columns)", got: try apply(backend), want: try apply(CPUBackend(threads: 1)),
+                       tolerance: 0)
     }
 
     /// `siluMul` or `add` on two random matrices.

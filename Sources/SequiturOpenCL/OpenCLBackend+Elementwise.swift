@@ -24,18 +24,41 @@ extension OpenCLBackend {
             global: [xt.rows * 256], local: [256])
     }
 
-    public func rope(_ x: DeviceTensor, positions: [Int32], heads: Int, headDimension: Int, ropeDimension: Int,
-                     base: Float) throws {
+    public func headRMSNorm(_ x: DeviceTensor, weight: DeviceTensor, heads: Int, epsilon: Float,
+                            into out: DeviceTensor) throws {
+        let op = "headRMSNorm"
+        let xt = try activation(x, op), w = try activation(weight, op), o = try activation(out, op)
+        try BackendArgumentChecks.headRMSNorm(op, x: xt, weight: w, heads: heads, out: o)
+        // The rows' heads are consecutive segments of the buffer: one work-group per segment.
+        try kernel("rms_norm").launch(
+            [.buffer(xt.buffer), .buffer(w.buffer), .buffer(o.buffer), .int(w.columns), .float(epsilon)],
+            global: [xt.rows * heads * 256], local: [256])
+    }
+
+    public func rope(_ x: DeviceTensor, positions: [Int32], heads: Int, headDimension: Int,
+                     rotary: RotaryEmbedding) throws {
         let op = "rope"
         let xt = try activation(x, op)
         try BackendArgumentChecks.rope(op, x: xt, positions: positions, heads: heads, headDimension: headDimension,
-                                       ropeDimension: ropeDimension)
+                                       rotary: rotary)
         guard !positions.isEmpty else { return }
-        let table = try ropeTable(ropeDimension: ropeDimension, base: base, positions: Int(positions.max()!) + 1)
+        let table = try ropeTable(rotary, positions: Int(positions.max()!) + 1)
         let positionBuffer = try upload(positions, purpose: "positions")
+        let (step, partner) = rotary.pairing == .adjacent ? (2, 1) : (1, rotary.pairs)
         try kernel("rope").launch(
-            [.buffer(xt.buffer), .buffer(positionBuffer), .buffer(table), .int(heads), .int(headDimension), .int(ropeDimension / 2)],
-            global: [ropeDimension / 2, heads, positions.count])
+            [.buffer(xt.buffer), .buffer(positionBuffer), .buffer(table), .int(heads), .int(headDimension),
+             .int(rotary.pairs), .int(step), .int(partner)],
+            global: [rotary.pairs, heads, positions.count])
+    }
+
+    public func addBias(_ x: DeviceTensor, bias: DeviceTensor, into out: DeviceTensor) throws {
+        let op = "addBias"
+        let xt = try activation(x, op), b = try activation(bias, op), o = try activation(out, op)
+        try BackendArgumentChecks.addBias(op, x: xt, bias: b, out: o)
+        let count = xt.rows * xt.columns
+        try kernel("add_bias").launch(
+            [.buffer(xt.buffer), .buffer(b.buffer), .buffer(o.buffer), .int(xt.columns), .int(count)],
+            global: [count], local: [64])
     }
 
     public func siluMul(gate: DeviceTensor, up: DeviceTensor, into out: DeviceTensor) throws {

@@ -32,7 +32,7 @@ public final class OpenCLBackend: Backend {
     let ledger = OpenCLMemoryLedger()
     private var kernels: [String: OpenCLKernel] = [:]
     private var scratch: [String: OpenCLBuffer] = [:]
-    private var ropeTables: [String: (OpenCLBuffer, Int)] = [:]
+    private var ropeTables: [RotaryEmbedding: (OpenCLBuffer, Int)] = [:]
 
     /// Opens device `deviceIndex` of `listDevices()`, or by default the first GPU, else the first device.
     public init(deviceIndex: Int? = nil) throws {
@@ -84,26 +84,15 @@ public final class OpenCLBackend: Backend {
         return buffer
     }
 
-    /// cos and sin of `position · base^(-2i/ropeDimension)` for every position below `positions` and pair i,
-    /// as (cos, sin) pairs, computed in double on the host (as the CPU reference does) and kept on the
-    /// device; the table grows by doubling, so a long run uploads it O(log n) times.
-    func ropeTable(ropeDimension: Int, base: Float, positions: Int) throws -> OpenCLBuffer {
-        let key = "\(ropeDimension)/\(base.bitPattern)"
-        let pairs = ropeDimension / 2
-        if let (buffer, capacity) = ropeTables[key], capacity >= positions { return buffer }
-        let capacity = max(positions, 2 * (ropeTables[key]?.1 ?? 0), 1024)
-        let inverse = (0..<pairs).map { pow(Double(base), -2 * Double($0) / Double(ropeDimension)) }
-        var table = [Float](repeating: 0, count: capacity * pairs * 2)
-        for p in 0..<capacity {
-            for i in 0..<pairs {
-                let angle = Double(p) * inverse[i]
-                table[(p * pairs + i) * 2] = Float(cos(angle))
-                table[(p * pairs + i) * 2 + 1] = Float(sin(angle))
-            }
-        }
+    /// `rotary.table` for every position below `positions`, computed on the host (as the CPU reference does)
+    /// and kept on the device; the table grows by doubling, so a long run uploads it O(log n) times.
+    func ropeTable(_ rotary: RotaryEmbedding, positions: Int) throws -> OpenCLBuffer {
+        if let (buffer, capacity) = ropeTables[rotary], capacity >= positions { return buffer }
+        let capacity = max(positions, 2 * (ropeTables[rotary]?.1 ?? 0), 1024)
+        let table = rotary.table(positions: 0..<capacity)
         let buffer = try OpenCLBuffer(context: context, byteCount: table.count * 4, ledger: ledger)
         try buffer.write(table)
-        ropeTables[key] = (buffer, capacity)
+        ropeTables[rotary] = (buffer, capacity)
         return buffer
     }
 

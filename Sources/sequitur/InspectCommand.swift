@@ -23,6 +23,7 @@ struct InspectCommand: ParsableCommand {
         line("architecture  \(summary.architecture ?? "-")")
         line("runs          \(summary.refusal.map { "no: \($0)" } ?? "yes (every tensor and \(summary.architecture ?? "")-specific key is read)")")
         line("parameters    \(formatCount(summary.parameterCount)) in \(summary.tensorCount) tensors")
+        for (i, feature) in summary.features.enumerated() { line("\(i == 0 ? "features" : "        ")      \(feature)") }
         if !summary.hyperparameters.isEmpty {
             line()
             line("hyper-parameters")

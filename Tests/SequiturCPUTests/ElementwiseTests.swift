@@ -70,6 +70,87 @@ import Testing
         }
     }
 
+    /// NEOX pairs (i, i + d/2), per-pair frequency divisors and linear position scaling, against the angle
+    /// computed here in double: `position · scale · base^(-2i/d) / factor[i]`.
+    @Test(arguments: [RotaryEmbedding.Pairing.adjacent, .halves])
+    func ropeVariantsMatchTheirDefinition(pairing: RotaryEmbedding.Pairing) throws {
+        let heads = 3, headDimension = 14, ropeDimension = 10, base: Float = 500_000
+        let positions: [Int32] = [0, 1, 6, 299, 4095]
+        var g = SplitMix64(seed: 51)
+        let factors = g.floats(ropeDimension / 2, in: 1...8)
+        let rotary = RotaryEmbedding(dimension: ropeDimension, base: base, pairing: pairing, frequencyFactors: factors,
+                                     positionScale: 0.25)
+        let x = g.floats(positions.count * heads * headDimension)
+        let t = try backend.makeActivations(rows: positions.count, columns: heads * headDimension, values: x)
+        try backend.rope(t, positions: positions, heads: heads, headDimension: headDimension, rotary: rotary)
+        let got = try backend.read(t)
+        for (row, p) in positions.enumerated() {
+            for h in 0..<heads {
+                let o = row * heads * headDimension + h * headDimension
+                var want = x[o..<o + headDimension].map(Double.init)
+                for i in 0..<ropeDimension / 2 {
+                    let (a, b) = pairing == .adjacent ? (2 * i, 2 * i + 1) : (i, i + ropeDimension / 2)
+                    let angle = Double(p) * 0.25 * pow(Double(base), -2 * Double(i) / Double(ropeDimension)) / Double(factors[i])
+                    let x0 = Double(x[o + a]), x1 = Double(x[o + b])
+                    want[a] = x0 * cos(angle) - x1 * sin(angle)
+                    want[b] = x1 * cos(angle) + x0 * sin(angle)
+                }
+                for j in 0..<headDimension {
+                    // Rotated pairs: cos/sin rounded to float and two rounded products and a sum (4u of the
+                    // pair's magnitude, bounded by 2); the rest unchanged, bitwise.
+                    let tolerance = j < ropeDimension ? 8 * unitRoundoff + 1e-12 : 0
+                    #expect(abs(Double(got[o + j]) - want[j]) <= tolerance, "pos \(p) head \(h) element \(j)")
+                }
+            }
+        }
+        // Nothing outside the rotated dimensions moved, and factors of 1 with scale 1 are the plain rotation.
+        let plain = try backend.makeActivations(rows: positions.count, columns: heads * headDimension, values: x)
+        let ones = try backend.makeActivations(rows: positions.count, columns: heads * headDimension, values: x)
+        try backend.rope(plain, positions: positions, heads: heads, headDimension: headDimension,
+                         rotary: RotaryEmbedding(dimension: ropeDimension, base: base, pairing: pairing))
+        try backend.rope(ones, positions: positions, heads: heads, headDimension: headDimension,
+                         rotary: RotaryEmbedding(dimension: ropeDimension, base: base, pairing: pairing,
+                                                 frequencyFactors: [Float](repeating: 1, count: ropeDimension / 2)))
+        #expect(bitwiseEqual(try backend.read(plain), try backend.read(ones)))
+        #expect(throws: BackendError.self) {
+            try backend.rope(t, positions: positions, heads: heads, headDimension: headDimension,
+                             rotary: RotaryEmbedding(dimension: ropeDimension, base: base, frequencyFactors: [1, 2]))
+        }
+    }
+
+    /// The per-head norm equals `rmsNorm` applied to each head as a row of its own, bitwise, in place or not.
+    @Test(arguments: [(1, 64), (5, 128), (3, 33)])
+    func headRMSNormIsRMSNormPerHead(heads: Int, headDimension: Int) throws {
+        var g = SplitMix64(seed: UInt64(heads * 1000 + headDimension))
+        let rows = 7, epsilon: Float = 1e-6
+        let x = g.floats(rows * heads * headDimension, in: -4...4), weight = g.floats(headDimension, in: 0.5...1.5)
+        let w = try backend.makeActivations(rows: 1, columns: headDimension, values: weight)
+        let t = try backend.makeActivations(rows: rows, columns: heads * headDimension, values: x)
+        try backend.headRMSNorm(t, weight: w, heads: heads, epsilon: epsilon, into: t)
+        let perHead = try poisoned(backend, rows: rows * heads, columns: headDimension)
+        try backend.rmsNorm(try backend.makeActivations(rows: rows * heads, columns: headDimension, values: x), weight: w,
+                            epsilon: epsilon, into: perHead)
+        #expect(bitwiseEqual(try backend.read(t), try backend.read(perHead)))
+        #expect(throws: BackendError.self) {
+            try backend.headRMSNorm(t, weight: w, heads: heads + 1, epsilon: epsilon, into: t)
+        }
+    }
+
+    /// One float addition per element: exactly `x + bias` for every row.
+    @Test func addBiasAddsTheRowToEveryRow() throws {
+        var g = SplitMix64(seed: 77)
+        let rows = 9, columns = 577
+        let x = g.floats(rows * columns, in: -5...5), bias = g.floats(columns)
+        let out = try poisoned(backend, rows: rows, columns: columns)
+        try backend.addBias(try backend.makeActivations(rows: rows, columns: columns, values: x),
+                            bias: try backend.makeActivations(rows: 1, columns: columns, values: bias), into: out)
+        let want = (0..<rows * columns).map { x[$0] + bias[$0 % columns] }
+        #expect(bitwiseEqual(try backend.read(out), want))
+        #expect(throws: BackendError.self) {
+            try backend.addBias(out, bias: try backend.makeActivations(rows: 1, columns: columns - 1, values: Array(bias.dropLast())), into: out)
+        }
+    }
+
     /// Gates over the whole range that matters (and past exp's overflow at ±88), on both kernel paths.
     @Test func siluMulAndAdd() throws {
         var g = SplitMix64(seed: 9)

@@ -35,8 +35,14 @@ final class PerturbedBackend: Backend {
         try base.matmul(x, weight: weight, into: out)
         if fault == .matmul { try nudge(out) }
     }
-    func rope(_ x: DeviceTensor, positions: [Int32], heads: Int, headDimension: Int, ropeDimension: Int, base theta: Float) throws {
-        try base.rope(x, positions: positions, heads: heads, headDimension: headDimension, ropeDimension: ropeDimension, base: theta)
+    func headRMSNorm(_ x: DeviceTensor, weight: DeviceTensor, heads: Int, epsilon: Float, into out: DeviceTensor) throws {
+        try base.headRMSNorm(x, weight: weight, heads: heads, epsilon: epsilon, into: out)
+    }
+    func rope(_ x: DeviceTensor, positions: [Int32], heads: Int, headDimension: Int, rotary: RotaryEmbedding) throws {
+        try base.rope(x, positions: positions, heads: heads, headDimension: headDimension, rotary: rotary)
+    }
+    func addBias(_ x: DeviceTensor, bias: DeviceTensor, into out: DeviceTensor) throws {
+        try base.addBias(x, bias: bias, into: out)
     }
     func siluMul(gate: DeviceTensor, up: DeviceTensor, into out: DeviceTensor) throws { try base.siluMul(gate: gate, up: up, into: out) }
     func add(_ a: DeviceTensor, _ b: DeviceTensor, into out: DeviceTensor) throws { try base.add(a, b, into: out) }

@@ -92,17 +92,24 @@ import Testing
 
     @Test func hyperparameterErrorsNameTheKey() throws {
         let error = Self.hyperparameterError
-        #expect(error { $0["general.architecture"] = .string("gpt2") } == .wrongArchitecture("gpt2"))
+        #expect(error { $0["general.architecture"] = .string("gpt2") } == .wrongArchitecture("gpt2", expected: "llama"))
         #expect(error { $0["llama.block_count"] = nil } == .missingMetadata(key: "llama.block_count"))
         #expect(error { $0["llama.attention.layer_norm_rms_epsilon"] = nil }
                 == .missingMetadata(key: "llama.attention.layer_norm_rms_epsilon"))
         #expect(error { $0["llama.attention.head_count_kv"] = .uint32(3) }?.description.contains("head_count_kv") == true)
         #expect(error { $0["llama.embedding_length"] = .string("wide") }?.description.contains("llama.embedding_length") == true)
-        #expect(error { $0["llama.rope.scaling.type"] = .string("yarn") } == .unsupportedRopeScaling(type: "yarn", factor: nil))
+        #expect(error { $0["llama.rope.scaling.type"] = .string("yarn") }
+                == .unsupportedRopeScaling(key: "llama.rope.scaling.type", type: "yarn", factor: nil))
         #expect(error {
-            $0["llama.rope.scaling.type"] = .string("linear")
+            $0["llama.rope.scaling.type"] = .string("longrope")
             $0["llama.rope.scaling.factor"] = .float32(4)
-        } == .unsupportedRopeScaling(type: "linear", factor: 4))
+        } == .unsupportedRopeScaling(key: "llama.rope.scaling.type", type: "longrope", factor: 4))
+        var linear = Self.metadata
+        linear["llama.rope.scaling.type"] = .string("linear")
+        linear["llama.rope.scaling.factor"] = .float32(4)
+        #expect(try LlamaHyperparameters(metadata: { linear[$0] }).ropePositionScale == 0.25, "linear scaling divides positions")
+        #expect(error { $0["llama.rope.scaling.type"] = .string("linear") }
+                == .invalidHyperparameter(key: "llama.rope.scaling.factor", value: "missing", reason: "linear rope scaling needs a positive factor"))
         #expect(error {
             $0["llama.rope.scaling.type"] = .string("linear")
             $0["llama.rope.scaling.factor"] = .float32(1)
@@ -146,16 +153,43 @@ import Testing
         #expect(load(real) == nil)
     }
 
-    /// A tensor the architecture does not read would be silently ignored: a Llama 3 file's `rope_freqs.weight`
-    /// left out changes every log-prob by up to 6.5 nats. It is refused by name before any weight is uploaded.
+    /// Llama 3's `rope_freqs.weight` is read: factors of 1 change no bit, a wrong length or a zero factor is
+    /// refused by name (FamilyReferenceTests holds the real Llama 3 file to transformers).
+    @Test func ropeFrequencyFactorsAreReadAndChecked() throws {
+        let vocabulary = AnonymousVocabulary(count: SyntheticLlamaShape.tiny.vocabularySize)
+        let pairs = SyntheticLlamaShape.tiny.embeddingLength / SyntheticLlamaShape.tiny.heads / 2
+        func model(_ factors: [Float]?) throws -> LlamaModel {
+            try LlamaModel(file: GGUFFile(bytes: SyntheticModels.llamaGGUF(
+                .tiny, seed: 4, extraTensors: factors.map { ["rope_freqs.weight": $0] } ?? [:])),
+                backend: CPUBackend(threads: 1), vocabulary: vocabulary)
+        }
+        func answers(_ m: LlamaModel) throws -> [PositionLogProbs?] {
+            let ids: [TokenID] = [3, 9, 4, 17, 2, 30, 8]
+            return try m.extend([ExtensionRequest(state: m.makeState(), tokens: ids,
+                                                  queries: ids.map { PositionQuery(targets: [$0], topK: 3) })])[0].answers
+        }
+        #expect(try answers(model([Float](repeating: 1, count: pairs))) == answers(model(nil)))
+        #expect(try answers(model((0..<pairs).map { 1 + Float($0) })) != answers(model(nil)))
+        #expect(throws: LlamaModelError.tensorShape(name: "rope_freqs.weight", expected: "1 × \(pairs)", actual: "1 × \(pairs + 1)")) {
+            try model([Float](repeating: 1, count: pairs + 1))
+        }
+        var zero = [Float](repeating: 1, count: pairs)
+        zero[2] = 0
+        #expect(throws: LlamaModelError.invalidTensor(name: "rope_freqs.weight",
+                                                     reason: "rope frequency factor 2 is 0.0; each must be positive and finite")) {
+            try model(zero)
+        }
+    }
+
+    /// A tensor the architecture does not read would be silently ignored (a bias, an extra norm): it is refused by
+    /// name before any weight is uploaded.
     @Test func tensorsTheArchitectureDoesNotReadAreRefusedByName() throws {
         let vocabulary = AnonymousVocabulary(count: SyntheticLlamaShape.tiny.vocabularySize)
-        let ropeFreqs = try GGUFFile(bytes: SyntheticModels.llamaGGUF(
-            .tiny, seed: 4, extraTensors: ["rope_freqs.weight": [Float](repeating: 1, count: 8)]))
-        #expect(throws: LlamaModelError.unusedTensor(name: "rope_freqs.weight", others: 0)) {
-            try LlamaModel(file: ropeFreqs, backend: CPUBackend(threads: 1), vocabulary: vocabulary)
+        let qkNorm = try GGUFFile(bytes: SyntheticModels.llamaGGUF(
+            .tiny, seed: 4, extraTensors: ["blk.0.attn_q_norm.weight": [Float](repeating: 1, count: 8)]))
+        #expect(throws: LlamaModelError.unusedTensor(name: "blk.0.attn_q_norm.weight", others: 0)) {
+            try LlamaModel(file: qkNorm, backend: CPUBackend(threads: 1), vocabulary: vocabulary)
         }
-        #expect(LlamaModelError.unusedTensor(name: "rope_freqs.weight", others: 0).description.contains("Llama 3"))
         let biases = try GGUFFile(bytes: SyntheticModels.llamaGGUF(
             .tiny, seed: 4, extraTensors: ["blk.0.attn_q.bias": [Float](repeating: 0.5, count: 64),
                                            "blk.1.attn_q.bias": [Float](repeating: 0.5, count: 64)]))
@@ -186,7 +220,13 @@ import Testing
             try hyperparameters(["llama.expert_count": .uint32(8)])
         }
         #expect(throws: LlamaModelError.self) { try hyperparameters(["llama.final_logit_softcapping": .float32(30)]) }
-        #expect(throws: LlamaModelError.self) { try hyperparameters(["llama.attention.key_length": .uint32(UInt32(headDimension * 2))]) }
+        // A key length of its own is read (Qwen 3 and Mistral Nemo have one); values of another width are not.
+        #expect(try hyperparameters(["llama.attention.key_length": .uint32(UInt32(headDimension * 2))]).headDimension == headDimension * 2)
+        #expect(throws: LlamaModelError.unsupportedMetadata(key: "llama.attention.value_length",
+                                                           value: "\(headDimension) (key length \(headDimension * 2))")) {
+            try hyperparameters(["llama.attention.key_length": .uint32(UInt32(headDimension * 2)),
+                                 "llama.attention.value_length": .uint32(UInt32(headDimension))])
+        }
         // Values that change nothing load.
         let fine = try hyperparameters(["llama.expert_count": .uint32(0), "llama.attention.key_length": .uint32(UInt32(headDimension)),
                                         "llama.attention.value_length": .uint32(UInt32(headDimension))])

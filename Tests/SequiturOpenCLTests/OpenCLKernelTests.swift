@@ -78,6 +78,21 @@ struct OpenCLKernelTests {
         expectPass(try KernelCheck.rope(backend, tokens: 1, heads: 1, headDimension: 2, ropeDimension: 2, seed: 6))
         expectPass(try KernelCheck.rope(backend, tokens: 33, heads: 9, headDimension: 64, ropeDimension: 64, seed: 7))
         expectPass(try KernelCheck.rope(backend, tokens: 7, heads: 3, headDimension: 80, ropeDimension: 34, seed: 8))
+        expectPass(try KernelCheck.rope(backend, tokens: 33, heads: 5, headDimension: 128, ropeDimension: 128, pairing: .halves, seed: 30))
+        expectPass(try KernelCheck.rope(backend, tokens: 9, heads: 2, headDimension: 70, ropeDimension: 46, pairing: .halves,
+                                        factors: true, positionScale: 0.125, seed: 31))
+        expectPass(try KernelCheck.rope(backend, tokens: 9, heads: 3, headDimension: 64, ropeDimension: 64, factors: true, seed: 32))
+    }
+
+    @Test func headRMSNormAndAddBias() throws {
+        expectPass(try KernelCheck.headRMSNorm(backend, rows: 1, heads: 1, headDimension: 1, seed: 33))
+        expectPass(try KernelCheck.headRMSNorm(backend, rows: 33, heads: 4, headDimension: 128, seed: 34))
+        expectPass(try KernelCheck.headRMSNorm(backend, rows: 7, heads: 3, headDimension: 577, seed: 35))
+        for (rows, columns) in [(1, 1), (33, 577), (300, 7), (2, 1537)] {
+            let check = try KernelCheck.addBias(backend, rows: rows, columns: columns, seed: UInt64(36 + rows))
+            expectPass(check)
+            #expect(check.maxError == 0, "\(check)")
+        }
     }
 
     @Test func elementwise() throws {

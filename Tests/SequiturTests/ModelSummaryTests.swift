@@ -58,9 +58,32 @@ enum DefaultModel {
     /// What `sequitur inspect` says of a file that would score silently wrong if it ran: the tensor that
     /// `ModelRuntime` would refuse, named, without loading any weight.
     @Test func aFileWithATensorTheModelDoesNotReadSaysSo() throws {
-        let file = try GGUFFile(bytes: SyntheticModels.llamaGGUF(.tiny, seed: 1, extraTensors: ["rope_freqs.weight": [1, 1, 1, 1]]))
+        let file = try GGUFFile(bytes: SyntheticModels.llamaGGUF(.tiny, seed: 1, extraTensors: ["blk.0.attn_q.bias": [1, 1, 1, 1]]))
         let s = try ModelSummary(file: file)
-        #expect(s.refusal?.contains("'rope_freqs.weight'") == true, "\(s.refusal ?? "nil")")
-        #expect(try ModelSummary(file: GGUFFile(bytes: SyntheticModels.llamaGGUF(.tiny, seed: 1))).refusal == nil)
+        #expect(s.refusal?.contains("'blk.0.attn_q.bias'") == true, "\(s.refusal ?? "nil")")
+        #expect(s.features.isEmpty, "a refused file lists no features")
+        let plain = try ModelSummary(file: GGUFFile(bytes: SyntheticModels.llamaGGUF(.tiny, seed: 1)))
+        #expect(plain.refusal == nil)
+        #expect(plain.features.first == "family llama")
+        #expect(plain.features.contains("RoPE on adjacent pairs (GGML normal)"))
+        #expect(!plain.features.contains { $0.contains("rope_freqs") })
+    }
+
+    /// A Llama 3 file says it carries RoPE frequency factors; Qwen files name their biases, norms and pairing.
+    @Test func familyFeaturesAreListed() throws {
+        let pairs = SyntheticLlamaShape.tiny.embeddingLength / SyntheticLlamaShape.tiny.heads / 2
+        let llama3 = try ModelSummary(file: GGUFFile(bytes: SyntheticModels.llamaGGUF(
+            .tiny, seed: 1, extraTensors: ["rope_freqs.weight": [Float](repeating: 2, count: pairs)])))
+        #expect(llama3.refusal == nil)
+        #expect(llama3.features.contains("Llama 3 RoPE frequency factors (rope_freqs.weight, \(pairs) values)"), "\(llama3.features)")
+        let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/families")
+        let qwen2 = try ModelSummary(file: GGUFFile(contentsOf: directory.appendingPathComponent("qwen2-Q8_0.gguf")))
+        #expect(qwen2.refusal == nil)
+        #expect(qwen2.features.contains("Q, K and V biases") && qwen2.features.contains("RoPE on halves (NEOX)"))
+        #expect(qwen2.features.contains("output head tied to the token embedding"))
+        let qwen3 = try ModelSummary(file: GGUFFile(contentsOf: directory.appendingPathComponent("qwen3-Q8_0.gguf")))
+        #expect(qwen3.features.contains("per-head RMSNorm of Q and K"))
+        #expect(qwen3.features.contains("head dimension 128 (4 heads over an embedding of 256)"), "\(qwen3.features)")
     }
 }

@@ -1,8 +1,10 @@
 import SequiturCore
 import SequiturGGUF
 
-/// The shape of a llama model, read from GGUF metadata (`llama.*` keys, llama.cpp's names).
+/// The shape of a llama-style model, read from GGUF metadata (`<architecture>.*` keys, llama.cpp's names).
 public struct LlamaHyperparameters: Sendable, Equatable {
+    /// The family whose switches the forward pass follows (llama, qwen2, qwen3).
+    public var family: TransformerFamily
     public var layerCount: Int
     /// Width of the residual stream (`d`).
     public var embeddingLength: Int
@@ -14,12 +16,24 @@ public struct LlamaHyperparameters: Sendable, Equatable {
     public var ropeBase: Float
     /// Leading dimensions of each head that RoPE rotates (the whole head for llama).
     public var ropeDimension: Int
+    /// Multiplies positions before RoPE: `1 / factor` under linear rope scaling, else 1.
+    public var ropePositionScale: Double
     public var contextLength: Int
     public var vocabularySize: Int
+    /// Width of one head: the embedding length over the head count unless the file says otherwise
+    /// (`<architecture>.attention.key_length`, as Qwen 3 does).
+    public var headDimension: Int
 
-    public var headDimension: Int { embeddingLength / headCount }
+    /// Width of one query row (and of the attention output): all query heads together.
+    public var queryDimension: Int { headDimension * headCount }
     /// Width of one key (or value) row: all key/value heads together.
     public var kvDimension: Int { headDimension * kvHeadCount }
+
+    /// The rotation of this model's queries and keys, with Llama 3's per-pair frequency divisors when given.
+    public func rotary(frequencyFactors: [Float]? = nil) -> RotaryEmbedding {
+        RotaryEmbedding(dimension: ropeDimension, base: ropeBase, pairing: family.ropePairing,
+                        frequencyFactors: frequencyFactors, positionScale: ropePositionScale)
+    }
 
     /// The widest values any released model has, with a wide margin: 126 layers (Llama 3.1 405B), RMS epsilon
     /// 1e-5 or 1e-6, RoPE bases from 10,000 to a few million, contexts up to 10M tokens.
@@ -28,32 +42,46 @@ public struct LlamaHyperparameters: Sendable, Equatable {
 
     /// Checks that the numbers describe a model the forward pass can run.
     public init(layerCount: Int, embeddingLength: Int, feedForwardLength: Int, headCount: Int, kvHeadCount: Int,
-                rmsEpsilon: Float, ropeBase: Float = 10000, ropeDimension: Int? = nil, contextLength: Int,
-                vocabularySize: Int) throws {
-        func require(_ ok: Bool, _ key: String, _ value: Any, _ reason: String) throws {
-            if !ok { throw LlamaModelError.invalidHyperparameter(key: key, value: "\(value)", reason: reason) }
+                headDimension: Int? = nil, rmsEpsilon: Float, ropeBase: Float = 10000, ropeDimension: Int? = nil,
+                ropePositionScale: Double = 1, contextLength: Int, vocabularySize: Int,
+                family: TransformerFamily = .llama) throws {
+        func require(_ ok: Bool, _ suffix: String, _ value: Any, _ reason: String) throws {
+            if !ok {
+                throw LlamaModelError.invalidHyperparameter(key: family.key(suffix), value: "\(value)", reason: reason)
+            }
         }
+        typealias S = LlamaMetadataKey.Suffix
         // Beyond "positive", each value must lie in a range some real model could have (with a wide margin):
         // a corrupt or hostile file otherwise loads and computes garbage, or sizes allocations by the value.
-        try require(layerCount > 0 && layerCount <= Self.plausible.maxLayers, LlamaMetadataKey.blockCount, layerCount,
+        try require(layerCount > 0 && layerCount <= Self.plausible.maxLayers, S.blockCount, layerCount,
                     "must be in 1...\(Self.plausible.maxLayers)")
-        try require(embeddingLength > 0, LlamaMetadataKey.embeddingLength, embeddingLength, "must be positive")
-        try require(feedForwardLength > 0, LlamaMetadataKey.feedForwardLength, feedForwardLength, "must be positive")
-        try require(headCount > 0 && embeddingLength % headCount == 0, LlamaMetadataKey.headCount, headCount,
-                    "must be positive and divide the embedding length \(embeddingLength)")
-        try require(kvHeadCount > 0 && headCount % kvHeadCount == 0, LlamaMetadataKey.kvHeadCount, kvHeadCount,
+        try require(embeddingLength > 0, S.embeddingLength, embeddingLength, "must be positive")
+        try require(feedForwardLength > 0, S.feedForwardLength, feedForwardLength, "must be positive")
+        if let headDimension {
+            try require(headCount > 0, S.headCount, headCount, "must be positive")
+            try require(headDimension > 0 && headDimension <= 1 << 16, S.keyLength, headDimension, "must be in 1...65536")
+        } else {
+            try require(headCount > 0 && embeddingLength % headCount == 0, S.headCount, headCount,
+                        "must be positive and divide the embedding length \(embeddingLength)")
+        }
+        try require(kvHeadCount > 0 && headCount % kvHeadCount == 0, S.kvHeadCount, kvHeadCount,
                     "must be positive and divide the head count \(headCount)")
         try require(rmsEpsilon.isFinite && rmsEpsilon > 0 && rmsEpsilon <= Self.plausible.maxRMSEpsilon,
-                    LlamaMetadataKey.rmsEpsilon, rmsEpsilon, "must be positive and at most \(Self.plausible.maxRMSEpsilon)")
-        try require(ropeBase.isFinite && Self.plausible.ropeBase.contains(ropeBase), LlamaMetadataKey.ropeBase, ropeBase,
+                    S.rmsEpsilon, rmsEpsilon, "must be positive and at most \(Self.plausible.maxRMSEpsilon)")
+        try require(ropeBase.isFinite && Self.plausible.ropeBase.contains(ropeBase), S.ropeBase, ropeBase,
                     "must be in \(Self.plausible.ropeBase.lowerBound)...\(Self.plausible.ropeBase.upperBound)")
-        let headDimension = embeddingLength / headCount
+        let headDimension = headDimension ?? embeddingLength / headCount
         let rope = ropeDimension ?? headDimension
-        try require(rope > 0 && rope % 2 == 0 && rope <= headDimension, LlamaMetadataKey.ropeDimension, rope,
+        try require(rope > 0 && rope % 2 == 0 && rope <= headDimension, S.ropeDimension, rope,
                     "must be even and at most the head dimension \(headDimension)")
-        try require(contextLength > 0 && contextLength <= Self.plausible.maxContextLength, LlamaMetadataKey.contextLength,
+        try require(ropePositionScale.isFinite && ropePositionScale > 0, S.ropeScalingFactor, 1 / ropePositionScale,
+                    "must be positive and finite")
+        try require(contextLength > 0 && contextLength <= Self.plausible.maxContextLength, S.contextLength,
                     contextLength, "must be in 1...\(Self.plausible.maxContextLength)")
-        try require(vocabularySize > 0, LlamaMetadataKey.vocabularySize, vocabularySize, "must be positive")
+        try require(vocabularySize > 0, S.vocabularySize, vocabularySize, "must be positive")
+        self.family = family
+        self.headDimension = headDimension
+        self.ropePositionScale = ropePositionScale
         self.layerCount = layerCount
         self.embeddingLength = embeddingLength
         self.feedForwardLength = feedForwardLength
@@ -66,10 +94,12 @@ public struct LlamaHyperparameters: Sendable, Equatable {
         self.vocabularySize = vocabularySize
     }
 
-    /// Reads the hyperparameters from GGUF metadata; `metadata` returns the value of a key, or nil.
-    public init(metadata: (String) -> GGUFValue?) throws {
-        typealias K = LlamaMetadataKey
-        func int(_ key: String) throws -> Int? {
+    /// Reads the hyperparameters of a `family` model from GGUF metadata; `metadata` returns the value of a key,
+    /// or nil.
+    public init(metadata: (String) -> GGUFValue?, family: TransformerFamily = .llama) throws {
+        typealias S = LlamaMetadataKey.Suffix
+        func int(_ suffix: String) throws -> Int? {
+            let key = family.key(suffix)
             guard let v = metadata(key) else { return nil }
             guard let i = v.intValue else {
                 throw LlamaModelError.invalidHyperparameter(key: key, value: v.description,
@@ -77,7 +107,8 @@ public struct LlamaHyperparameters: Sendable, Equatable {
             }
             return i
         }
-        func float(_ key: String) throws -> Float? {
+        func float(_ suffix: String) throws -> Float? {
+            let key = family.key(suffix)
             switch metadata(key) {
             case nil: return nil
             case let .float32(f)?: return f
@@ -88,68 +119,114 @@ public struct LlamaHyperparameters: Sendable, Equatable {
                                                             reason: "expected a number, found \(v.typeName)")
             }
         }
-        func required<T>(_ key: String, _ read: (String) throws -> T?) throws -> T {
-            guard let v = try read(key) else { throw LlamaModelError.missingMetadata(key: key) }
+        func required<T>(_ suffix: String, _ read: (String) throws -> T?) throws -> T {
+            guard let v = try read(suffix) else { throw LlamaModelError.missingMetadata(key: family.key(suffix)) }
             return v
         }
 
-        guard case let .string(architecture)? = metadata(K.architecture) else {
-            throw LlamaModelError.missingMetadata(key: K.architecture)
+        guard case let .string(architecture)? = metadata(LlamaMetadataKey.architecture) else {
+            throw LlamaModelError.missingMetadata(key: LlamaMetadataKey.architecture)
         }
-        guard architecture == "llama" else { throw LlamaModelError.wrongArchitecture(architecture) }
+        guard architecture == family.architecture else {
+            throw LlamaModelError.wrongArchitecture(architecture, expected: family.architecture)
+        }
 
-        if let v = metadata(K.ropeScalingType) {
+        // Linear scaling divides positions by its factor (transformers divides the inverse frequencies, the
+        // same angles); every other type (yarn, longrope, dynamic ...) is refused, not approximated.
+        var positionScale = 1.0
+        if let v = metadata(family.key(S.ropeScalingType)) {
             guard case let .string(type) = v else {
-                throw LlamaModelError.invalidHyperparameter(key: K.ropeScalingType, value: v.description,
+                throw LlamaModelError.invalidHyperparameter(key: family.key(S.ropeScalingType), value: v.description,
                                                             reason: "expected a string")
             }
-            let factor = try float(K.ropeScalingFactor)
-            let identity = type == "none" || (type == "linear" && (factor ?? 1) == 1)
-            guard identity else { throw LlamaModelError.unsupportedRopeScaling(type: type, factor: factor) }
+            let factor = try float(S.ropeScalingFactor)
+            switch type {
+            case "none": break
+            case "linear":
+                guard let factor, factor.isFinite, factor > 0 else {
+                    throw LlamaModelError.invalidHyperparameter(
+                        key: family.key(S.ropeScalingFactor), value: factor.map { "\($0)" } ?? "missing",
+                        reason: "linear rope scaling needs a positive factor")
+                }
+                positionScale = 1 / Double(factor)
+            default:
+                throw LlamaModelError.unsupportedRopeScaling(key: family.key(S.ropeScalingType), type: type, factor: factor)
+            }
+        }
+
+        // Separate key and value widths would need attention to read values of another width: refused.
+        let keyLength = try int(S.keyLength), valueLength = try int(S.valueLength)
+        if let keyLength, let valueLength, keyLength != valueLength {
+            throw LlamaModelError.unsupportedMetadata(key: family.key(S.valueLength),
+                                                      value: "\(valueLength) (key length \(keyLength))")
         }
 
         let vocabulary: Int
-        if let v = try int(K.vocabularySize) {
+        if let v = try int(S.vocabularySize) {
             vocabulary = v
-        } else if case let .array(tokens)? = metadata(K.tokens) {
+        } else if case let .array(tokens)? = metadata(LlamaMetadataKey.tokens) {
             vocabulary = tokens.count
         } else {
-            throw LlamaModelError.missingMetadata(key: K.vocabularySize)
+            throw LlamaModelError.missingMetadata(key: family.key(S.vocabularySize))
         }
         try self.init(
-            layerCount: try required(K.blockCount, int),
-            embeddingLength: try required(K.embeddingLength, int),
-            feedForwardLength: try required(K.feedForwardLength, int),
-            headCount: try required(K.headCount, int),
-            kvHeadCount: try int(K.kvHeadCount) ?? required(K.headCount, int),
-            rmsEpsilon: try required(K.rmsEpsilon, float),
-            ropeBase: try float(K.ropeBase) ?? 10000,
-            ropeDimension: try int(K.ropeDimension),
-            contextLength: try required(K.contextLength, int),
-            vocabularySize: vocabulary)
+            layerCount: try required(S.blockCount, int),
+            embeddingLength: try required(S.embeddingLength, int),
+            feedForwardLength: try required(S.feedForwardLength, int),
+            headCount: try required(S.headCount, int),
+            kvHeadCount: try int(S.kvHeadCount) ?? required(S.headCount, int),
+            headDimension: keyLength ?? valueLength,
+            rmsEpsilon: try required(S.rmsEpsilon, float),
+            ropeBase: try float(S.ropeBase) ?? 10000,
+            ropeDimension: try int(S.ropeDimension),
+            ropePositionScale: positionScale,
+            contextLength: try required(S.contextLength, int),
+            vocabularySize: vocabulary,
+            family: family)
     }
 }
 
-/// The GGUF metadata keys a llama model is described by.
+/// The GGUF metadata keys a llama-style model is described by. The static keys are the llama family's;
+/// every family uses the same suffixes after its own architecture name (`TransformerFamily.key`).
 public enum LlamaMetadataKey {
     public static let architecture = "general.architecture"
-    public static let blockCount = "llama.block_count"
-    public static let embeddingLength = "llama.embedding_length"
-    public static let feedForwardLength = "llama.feed_forward_length"
-    public static let headCount = "llama.attention.head_count"
-    public static let kvHeadCount = "llama.attention.head_count_kv"
-    public static let rmsEpsilon = "llama.attention.layer_norm_rms_epsilon"
-    public static let ropeBase = "llama.rope.freq_base"
-    public static let ropeDimension = "llama.rope.dimension_count"
-    public static let ropeScalingType = "llama.rope.scaling.type"
-    public static let ropeScalingFactor = "llama.rope.scaling.factor"
-    public static let contextLength = "llama.context_length"
-    public static let vocabularySize = "llama.vocab_size"
     public static let tokens = "tokenizer.ggml.tokens"
 
-    /// The `llama.*` keys the model reads.
-    static let read: Set<String> = [
-        blockCount, embeddingLength, feedForwardLength, headCount, kvHeadCount, rmsEpsilon, ropeBase, ropeDimension,
-        ropeScalingType, ropeScalingFactor, contextLength, vocabularySize,
-    ]
+    /// What follows `<architecture>.` in each key.
+    public enum Suffix {
+        public static let blockCount = "block_count"
+        public static let embeddingLength = "embedding_length"
+        public static let feedForwardLength = "feed_forward_length"
+        public static let headCount = "attention.head_count"
+        public static let kvHeadCount = "attention.head_count_kv"
+        public static let keyLength = "attention.key_length"
+        public static let valueLength = "attention.value_length"
+        public static let rmsEpsilon = "attention.layer_norm_rms_epsilon"
+        public static let ropeBase = "rope.freq_base"
+        public static let ropeDimension = "rope.dimension_count"
+        public static let ropeScalingType = "rope.scaling.type"
+        public static let ropeScalingFactor = "rope.scaling.factor"
+        public static let contextLength = "context_length"
+        public static let vocabularySize = "vocab_size"
+
+        /// The suffixes the model reads.
+        static let read: Set<String> = [
+            blockCount, embeddingLength, feedForwardLength, headCount, kvHeadCount, keyLength, valueLength, rmsEpsilon,
+            ropeBase, ropeDimension, ropeScalingType, ropeScalingFactor, contextLength, vocabularySize,
+        ]
+    }
+
+    private static func llama(_ suffix: String) -> String { TransformerFamily.llama.key(suffix) }
+    public static let blockCount = llama(Suffix.blockCount)
+    public static let embeddingLength = llama(Suffix.embeddingLength)
+    public static let feedForwardLength = llama(Suffix.feedForwardLength)
+    public static let headCount = llama(Suffix.headCount)
+    public static let kvHeadCount = llama(Suffix.kvHeadCount)
+    public static let rmsEpsilon = llama(Suffix.rmsEpsilon)
+    public static let ropeBase = llama(Suffix.ropeBase)
+    public static let ropeDimension = llama(Suffix.ropeDimension)
+    public static let ropeScalingType = llama(Suffix.ropeScalingType)
+    public static let ropeScalingFactor = llama(Suffix.ropeScalingFactor)
+    public static let contextLength = llama(Suffix.contextLength)
+    public static let vocabularySize = llama(Suffix.vocabularySize)
 }

@@ -26,6 +26,7 @@ extension LlamaModel {
         let cache = kvPool.storage
         let positions = batch.tokenPosition
         let scale = 1 / Float(hp.headDimension).squareRoot()
+        let rotary = weights.rotary
 
         try backend.embed(tokens: chunk.map(\.token), table: weights.tokenEmbedding, into: s.x)
         try inspect?("the token embedding", s.x)
@@ -35,10 +36,19 @@ extension LlamaModel {
             try backend.matmul(s.normed, weight: w.query, into: s.query)
             try backend.matmul(s.normed, weight: w.key, into: s.key)
             try backend.matmul(s.normed, weight: w.value, into: s.value)
+            if let b = w.queryBias { try backend.addBias(s.query, bias: b, into: s.query) }
+            if let b = w.keyBias { try backend.addBias(s.key, bias: b, into: s.key) }
+            if let b = w.valueBias { try backend.addBias(s.value, bias: b, into: s.value) }
+            if let n = w.queryNorm {
+                try backend.headRMSNorm(s.query, weight: n, heads: hp.headCount, epsilon: hp.rmsEpsilon, into: s.query)
+            }
+            if let n = w.keyNorm {
+                try backend.headRMSNorm(s.key, weight: n, heads: hp.kvHeadCount, epsilon: hp.rmsEpsilon, into: s.key)
+            }
             try backend.rope(s.query, positions: positions, heads: hp.headCount, headDimension: hp.headDimension,
-                             ropeDimension: hp.ropeDimension, base: hp.ropeBase)
+                             rotary: rotary)
             try backend.rope(s.key, positions: positions, heads: hp.kvHeadCount, headDimension: hp.headDimension,
-                             ropeDimension: hp.ropeDimension, base: hp.ropeBase)
+                             rotary: rotary)
             try backend.storeKV(keys: s.key, values: s.value, layer: l, slots: batch.tokenSlot, cache: cache)
             try backend.attention(queries: s.query, cache: cache, layer: l, batch: batch, heads: hp.headCount,
                                   kvHeads: hp.kvHeadCount, headDimension: hp.headDimension, scale: scale,

@@ -2,21 +2,23 @@ import SequiturCore
 import SequiturGGUF
 
 extension LlamaHyperparameters {
-    /// The hyperparameters of a llama GGUF file; errors name the missing or invalid key. A `llama.*` key this
-    /// implementation does not read is refused (`unsupportedMetadata`), unless it holds the value that changes
-    /// nothing (no experts, key and value lengths equal to the head dimension).
-    public init(file: GGUFFile) throws {
-        try self.init(metadata: { file.metadata[$0] })
-        for key in file.metadataKeys where key.hasPrefix("llama.") && !LlamaMetadataKey.read.contains(key) {
+    /// The hyperparameters of a `family` GGUF file; errors name the missing or invalid key. An
+    /// `<architecture>.*` key this implementation does not read is refused (`unsupportedMetadata`), unless it
+    /// holds the value that changes nothing (no experts).
+    public init(file: GGUFFile, family: TransformerFamily = .llama) throws {
+        try self.init(metadata: { file.metadata[$0] }, family: family)
+        let prefix = family.architecture + "."
+        for key in file.metadataKeys where key.hasPrefix(prefix) {
+            let suffix = String(key.dropFirst(prefix.count))
+            if LlamaMetadataKey.Suffix.read.contains(suffix) { continue }
             let value = file.metadata[key]
             let harmless: Bool
-            switch key {
-            case "llama.expert_count", "llama.expert_used_count":
+            switch suffix {
+            case "expert_count", "expert_used_count":
                 harmless = value?.intValue == 0
-            case "llama.attention.key_length", "llama.attention.value_length":
-                harmless = value?.intValue == headDimension
-            case "llama.rope.scaling.original_context_length", "llama.rope.scaling.finetuned":
-                // Descriptions of a scaling that `ropeScalingType` has already been checked to be the identity.
+            case "rope.scaling.original_context_length", "rope.scaling.finetuned":
+                // Descriptions of a scaling that `ropeScalingType` has already been checked to be implemented
+                // (none or linear, neither of which reads them).
                 harmless = true
             default:
                 harmless = false
@@ -29,24 +31,23 @@ extension LlamaHyperparameters {
 }
 
 extension LlamaModel {
-    /// Loads a llama GGUF file: reads and checks the hyperparameters and every tensor's shape, then uploads the
-    /// weights to `backend` once.
-    /// The file's hyperparameters, after checking that the model reads every tensor and `llama.*` key in it:
-    /// what `init(file:)` checks before uploading any weight, and what `sequitur inspect` reports without
-    /// loading. A tensor the model does not read is `unusedTensor`: a model run without it would score silently
-    /// wrong.
-    public static func check(_ file: GGUFFile) throws -> LlamaHyperparameters {
-        let hyperparameters = try LlamaHyperparameters(file: file)
-        let read = Set(LlamaTensorName.all(layers: hyperparameters.layerCount))
+    /// The file's hyperparameters, after checking that a `family` model reads every tensor and
+    /// `<architecture>.*` key in it: what `init(file:)` checks before uploading any weight, and what
+    /// `sequitur inspect` reports without loading. A tensor the model does not read is `unusedTensor`: a model
+    /// run without it would score silently wrong.
+    public static func check(_ file: GGUFFile, family: TransformerFamily = .llama) throws -> LlamaHyperparameters {
+        let hyperparameters = try LlamaHyperparameters(file: file, family: family)
+        let read = Set(LlamaTensorName.all(layers: hyperparameters.layerCount, family: family))
         let unused = file.tensors.map(\.name).filter { !read.contains($0) }
         if let first = unused.first { throw LlamaModelError.unusedTensor(name: first, others: unused.count - 1) }
         return hyperparameters
     }
 
-    /// Loads after `check(file)`.
-    public convenience init(file: GGUFFile, backend: any Backend, vocabulary: any Vocabulary,
-                            kvBlockSize: Int = 4) throws {
-        let hyperparameters = try Self.check(file)
+    /// Loads a `family` GGUF file after `check(file, family:)`: reads and checks every tensor's shape, then
+    /// uploads the weights to `backend` once.
+    public convenience init(file: GGUFFile, family: TransformerFamily = .llama, backend: any Backend,
+                            vocabulary: any Vocabulary, kvBlockSize: Int = 4) throws {
+        let hyperparameters = try Self.check(file, family: family)
         try self.init(hyperparameters: hyperparameters, backend: backend, vocabulary: vocabulary,
                       kvBlockSize: kvBlockSize) { name in
             guard let info = file.tensor(named: name) else { return nil }

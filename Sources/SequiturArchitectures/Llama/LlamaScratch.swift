@@ -19,14 +19,14 @@ struct LlamaScratch {
     let activated: DeviceTensor
 
     init(rows: Int, hyperparameters hp: LlamaHyperparameters, backend: any Backend) throws {
-        let d = hp.embeddingLength, kv = hp.kvDimension, ffn = hp.feedForwardLength
+        let d = hp.embeddingLength, q = hp.queryDimension, kv = hp.kvDimension, ffn = hp.feedForwardLength
         self.rows = rows
         x = try backend.makeActivations(rows: rows, columns: d)
         normed = try backend.makeActivations(rows: rows, columns: d)
-        query = try backend.makeActivations(rows: rows, columns: d)
+        query = try backend.makeActivations(rows: rows, columns: q)
         key = try backend.makeActivations(rows: rows, columns: kv)
         value = try backend.makeActivations(rows: rows, columns: kv)
-        attention = try backend.makeActivations(rows: rows, columns: d)
+        attention = try backend.makeActivations(rows: rows, columns: q)
         projected = try backend.makeActivations(rows: rows, columns: d)
         gate = try backend.makeActivations(rows: rows, columns: ffn)
         up = try backend.makeActivations(rows: rows, columns: ffn)

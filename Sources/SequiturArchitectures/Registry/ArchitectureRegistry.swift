@@ -25,7 +25,9 @@ extension PluginRegistry where Plugin == ArchitecturePlugin {
     public static var architectureKey: String { "general.architecture" }
 
     /// The architectures Sequitur implements.
-    public static var standard: ArchitectureRegistry { ArchitectureRegistry([LlamaArchitecture.plugin]) }
+    public static var standard: ArchitectureRegistry {
+        ArchitectureRegistry([LlamaArchitecture.plugin, Qwen2Architecture.plugin, Qwen3Architecture.plugin])
+    }
 
     /// The architecture `file` declares, or an error naming the key, its value and what is registered.
     public func plugin(for file: GGUFFile) throws -> ArchitecturePlugin {

@@ -42,11 +42,15 @@ public protocol Backend: AnyObject {
     func rmsNorm(_ x: DeviceTensor, weight: DeviceTensor, epsilon: Float, into out: DeviceTensor) throws
     /// `out = x · weightᵀ`: `x` is `n × k` float32, `weight` is `m × k` in any supported type, `out` is `n × m`.
     func matmul(_ x: DeviceTensor, weight: DeviceTensor, into out: DeviceTensor) throws
-    /// Rotates, in place, the first `ropeDimension` dimensions of each head of `x` (`tokens × heads·headDimension`)
-    /// by angle `position · base^(-2i/ropeDimension)` for pair `i`. Pairs are adjacent elements `(2i, 2i+1)`,
-    /// GGML's "normal" mode, which is what GGUF llama weights (with their permuted Q and K rows) expect.
-    func rope(_ x: DeviceTensor, positions: [Int32], heads: Int, headDimension: Int, ropeDimension: Int,
-              base: Float) throws
+    /// `out[r] = x[r] / sqrt(mean(x[r]²) + epsilon) * weight` for each of the `heads` segments of
+    /// `weight.columns` in each row of `x` (Qwen 3's and Gemma 3's per-head query and key norms);
+    /// `x.columns == heads · weight.columns`. `out` may be `x`.
+    func headRMSNorm(_ x: DeviceTensor, weight: DeviceTensor, heads: Int, epsilon: Float, into out: DeviceTensor) throws
+    /// Rotates, in place, the first `rotary.dimension` dimensions of each head of `x`
+    /// (`tokens × heads·headDimension`) by `rotary`'s angle for each token's position.
+    func rope(_ x: DeviceTensor, positions: [Int32], heads: Int, headDimension: Int, rotary: RotaryEmbedding) throws
+    /// `out[r] = x[r] + bias` for every row (`bias` is `1 × x.columns`); `out` may be `x`.
+    func addBias(_ x: DeviceTensor, bias: DeviceTensor, into out: DeviceTensor) throws
     /// `out = silu(gate) * up`, element-wise.
     func siluMul(gate: DeviceTensor, up: DeviceTensor, into out: DeviceTensor) throws
     /// `out = a + b`, element-wise; `out` may be `a`.
@@ -78,6 +82,13 @@ public protocol Backend: AnyObject {
 }
 
 extension Backend {
+    /// RoPE with adjacent pairs and no scaling: the llama default.
+    public func rope(_ x: DeviceTensor, positions: [Int32], heads: Int, headDimension: Int, ropeDimension: Int,
+                     base: Float) throws {
+        try rope(x, positions: positions, heads: heads, headDimension: headDimension,
+                 rotary: RotaryEmbedding(dimension: ropeDimension, base: base))
+    }
+
     public func makeActivations(rows: Int, columns: Int, values: [Float]) throws -> DeviceTensor {
         guard values.count == rows * columns else {
             throw BackendError.shapeMismatch(operation: "makeActivations", detail: "\(values.count) values for \(rows)×\(columns)")

@@ -29,11 +29,31 @@ public enum BackendArgumentChecks {
         try shape(out, rows: x.rows, columns: x.columns, operation, "out")
     }
 
-    /// `x` holds `heads` heads per position, the rotated part fits each head, and no position is negative.
+    /// `x` holds `heads` heads of `weight.columns` per row, and `out` is shaped like `x`.
+    public static func headRMSNorm(_ operation: String, x: DeviceTensor, weight: DeviceTensor, heads: Int,
+                                   out: DeviceTensor) throws {
+        guard weight.rows == 1, heads > 0 else {
+            throw BackendError.shapeMismatch(operation: operation,
+                detail: "weight is \(weight.rows)×\(weight.columns) for \(heads) heads; expected one row and a positive head count")
+        }
+        try shape(x, rows: x.rows, columns: heads * weight.columns, operation, "x")
+        try shape(out, rows: x.rows, columns: x.columns, operation, "out")
+    }
+
+    /// One bias entry per column of `x`, and `out` shaped like `x`.
+    public static func addBias(_ operation: String, x: DeviceTensor, bias: DeviceTensor, out: DeviceTensor) throws {
+        try shape(bias, rows: 1, columns: x.columns, operation, "bias")
+        try shape(out, rows: x.rows, columns: x.columns, operation, "out")
+    }
+
+    /// `x` holds `heads` heads per position, the rotation is well formed and fits each head, and no position is
+    /// negative.
     public static func rope(_ operation: String, x: DeviceTensor, positions: [Int32], heads: Int, headDimension: Int,
-                            ropeDimension: Int) throws {
+                            rotary: RotaryEmbedding) throws {
         try shape(x, rows: positions.count, columns: heads * headDimension, operation, "x")
-        try self.ropeDimension(operation, ropeDimension, headDimension: headDimension)
+        if let problem = rotary.problem(headDimension: headDimension) {
+            throw BackendError.shapeMismatch(operation: operation, detail: problem)
+        }
         for (t, p) in positions.enumerated() where p < 0 {
             throw BackendError.shapeMismatch(operation: operation, detail: "position \(p) of token \(t) is negative")
         }
@@ -119,14 +139,6 @@ public enum BackendArgumentChecks {
     public static func slots(_ operation: String, _ slots: [Int32], slotCount: Int) throws {
         for (t, slot) in slots.enumerated() where slot < 0 || Int(slot) >= slotCount {
             throw BackendError.shapeMismatch(operation: operation, detail: "slot \(slot) of token \(t) outside \(slotCount) slots")
-        }
-    }
-
-    /// Rotary embeddings turn pairs of the first `ropeDimension` entries of each head.
-    public static func ropeDimension(_ operation: String, _ ropeDimension: Int, headDimension: Int) throws {
-        guard ropeDimension % 2 == 0, ropeDimension <= headDimension, ropeDimension > 0 else {
-            throw BackendError.shapeMismatch(operation: operation,
-                detail: "rope dimension \(ropeDimension) must be even and at most the head dimension \(headDimension)")
         }
     }
 

@@ -40,9 +40,17 @@ final class CountingBackend: Backend {
         count("matmul")
         try base.matmul(x, weight: weight, into: out)
     }
-    func rope(_ x: DeviceTensor, positions: [Int32], heads: Int, headDimension: Int, ropeDimension: Int, base theta: Float) throws {
+    func headRMSNorm(_ x: DeviceTensor, weight: DeviceTensor, heads: Int, epsilon: Float, into out: DeviceTensor) throws {
+        count("headRMSNorm")
+        try base.headRMSNorm(x, weight: weight, heads: heads, epsilon: epsilon, into: out)
+    }
+    func rope(_ x: DeviceTensor, positions: [Int32], heads: Int, headDimension: Int, rotary: RotaryEmbedding) throws {
         count("rope")
-        try base.rope(x, positions: positions, heads: heads, headDimension: headDimension, ropeDimension: ropeDimension, base: theta)
+        try base.rope(x, positions: positions, heads: heads, headDimension: headDimension, rotary: rotary)
+    }
+    func addBias(_ x: DeviceTensor, bias: DeviceTensor, into out: DeviceTensor) throws {
+        count("addBias")
+        try base.addBias(x, bias: bias, into: out)
     }
     func siluMul(gate: DeviceTensor, up: DeviceTensor, into out: DeviceTensor) throws {
         count("siluMul")

@@ -1,0 +1,52 @@
+import SequiturCore
+
+/// What sets a decoder-only transformer family apart from llama, as data the shared forward pass
+/// (`LlamaModel`) reads: the families differ in a few switches, not in the shape of the computation, so each
+/// registry entry (`LlamaArchitecture`, `Qwen2Architecture`, `Qwen3Architecture`) is one of these and a plugin.
+///
+/// A switch that is off means the tensors it governs are not read, and a file holding them is refused
+/// (`LlamaModelError.unusedTensor`): nothing is ignored silently.
+public struct TransformerFamily: Sendable, Hashable {
+    /// The GGUF `general.architecture` value, and the prefix of the family's metadata keys.
+    public var architecture: String
+    /// How RoPE pairs a head's elements: GGUF llama files carry Q and K rows permuted for adjacent pairs,
+    /// every other family rotates halves.
+    public var ropePairing: RotaryEmbedding.Pairing
+    /// Q, K and V projections carry biases (`blk.N.attn_{q,k,v}.bias`, Qwen 2).
+    public var attentionBias: Bool
+    /// Q and K get a per-head RMSNorm before RoPE (`blk.N.attn_{q,k}_norm.weight`, Qwen 3).
+    public var queryKeyNorm: Bool
+    /// `rope_freqs.weight`, per-pair frequency divisors (Llama 3.x's rope scaling), is read when present.
+    public var ropeFrequencyTensor: Bool
+
+    public init(architecture: String, ropePairing: RotaryEmbedding.Pairing, attentionBias: Bool = false,
+                queryKeyNorm: Bool = false, ropeFrequencyTensor: Bool = false) {
+        self.architecture = architecture
+        self.ropePairing = ropePairing
+        self.attentionBias = attentionBias
+        self.queryKeyNorm = queryKeyNorm
+        self.ropeFrequencyTensor = ropeFrequencyTensor
+    }
+
+    /// The metadata key `<architecture>.<suffix>`.
+    public func key(_ suffix: String) -> String { "\(architecture).\(suffix)" }
+}
+
+extension TransformerFamily {
+    /// The families the standard registry runs, by architecture name.
+    public static let standard: [TransformerFamily] = [.llama, .qwen2, .qwen3]
+
+    /// The standard family a file's `general.architecture` names, or nil.
+    public static func family(named architecture: String) -> TransformerFamily? {
+        standard.first { $0.architecture == architecture }
+    }
+}
+
+extension TransformerFamily {
+    /// The registry entry that builds this family's files: `LlamaModel` switched by `self`.
+    public func plugin(summary: String) -> ArchitecturePlugin {
+        ArchitecturePlugin(name: architecture, summary: summary) { file, backend, vocabulary in
+            try LlamaModel(file: file, family: self, backend: backend, vocabulary: vocabulary)
+        }
+    }
+}

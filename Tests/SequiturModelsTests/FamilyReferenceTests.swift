@@ -1,0 +1,75 @@
+import Foundation
+import SequiturArchitectures
+import SequiturCore
+import SequiturCPU
+import SequiturDiagnostics
+import SequiturGGUF
+import SequiturTokenizer
+import Testing
+
+/// Every architecture family against transformers (`Tests/Fixtures/families`, from
+/// `scripts/reference/family_fixtures.py`): llama.cpp's own converter and quantiser wrote the files, transformers
+/// scored the dequantised weights in float32. Each per-token log-prob within 2e-3, the greedy tokens equal.
+@Suite struct FamilyReferenceTests {
+    static let tolerance = 2e-3
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/families")
+
+    struct Entry: CustomTestStringConvertible, Sendable {
+        let family: String
+        let reference: FamilyReference.Case
+        var testDescription: String { "\(family) \(reference.type)" }
+    }
+
+    static let entries: [Entry] = {
+        do {
+            return try FamilyReference.all(in: directory).flatMap { f in f.cases.map { Entry(family: f.family, reference: $0) } }
+        } catch {
+            Issue.record("cannot read the family references in \(directory.path): \(error)")
+            return []
+        }
+    }()
+
+    @Test func everyFamilyAndTypeIsCovered() {
+        let covered = Set(Self.entries.map { "\($0.family) \($0.reference.type)" })
+        for family in ["llama3", "qwen2", "qwen3"] {
+            for type in ["F32", "Q8_0", "Q4_K_M", "Q5_K_M", "Q6_K"] {
+                #expect(covered.contains("\(family) \(type)"), "no reference for \(family) \(type)")
+            }
+        }
+    }
+
+    @Test(arguments: entries)
+    func matchesTransformersOnTheCPU(_ entry: Entry) throws {
+        let result = try FamilyReferenceComparison.measure(entry.reference, family: entry.family,
+                                                           directory: Self.directory, backend: CPUBackend(threads: 2))
+        print("family reference: \(result)")
+        #expect(result.maxLogProbError <= Self.tolerance, "\(result)")
+        #expect(result.greedyMatches, "\(result)")
+    }
+
+    /// The Llama 3 file carries `rope_freqs.weight`; without it the same weights score far from transformers,
+    /// which is what proves the tensor is applied (and why a model that ignored it was refused before).
+    @Test func llama3FrequencyFactorsMatter() throws {
+        let entry = try #require(Self.entries.first { $0.family == "llama3" && $0.reference.type == "F32" })
+        let file = try GGUFFile(contentsOf: Self.directory.appendingPathComponent(entry.reference.file))
+        let factors = try #require(file.tensor(named: LlamaTensorName.ropeFrequencies))
+        #expect(factors.elementCount == 32)
+        let values = try file.weight(named: LlamaTensorName.ropeFrequencies)
+        let floats = try Dequantization.dequantize(values.type, bytes: values.bytes, count: values.columns)
+        // All three of Llama 3's bands occur: kept (1), divided by the factor (8), and interpolated between.
+        #expect(floats.contains(1) && floats.contains(8) && floats.contains { $0 > 1 && $0 < 8 })
+
+        let hp = try LlamaModel.check(file)
+        let model = try LlamaModel(hyperparameters: hp, backend: CPUBackend(threads: 2),
+                                   vocabulary: BPETokenizer(gguf: file)) { name in
+            name == LlamaTensorName.ropeFrequencies ? nil : try file.tensor(named: name).map { _ in try file.weight(named: name) }
+        }
+        let sequence = try #require(entry.reference.sequences.last)
+        let ids = sequence.tokenIds
+        let answers = try model.extend([ExtensionRequest(state: model.makeState(), tokens: ids,
+                                                         queries: ids.indices.map { $0 + 1 < ids.count ? .target(ids[$0 + 1]) : nil })])[0].answers
+        let worst = zip(answers, sequence.logprobs).map { abs(Double($0!.targetLogProbs[0]) - $1) }.max() ?? 0
+        #expect(worst > 0.05, "without rope_freqs the scores moved only \(worst)")
+    }
+}

@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+"""Make Tests/Fixtures/families/: one seeded random-weight model per architecture family, as GGUF files
+written by llama.cpp's own converter (and quantised by llama.cpp), with transformers' float32 log-probs and
+greedy continuations as the reference Sequitur is held to.
+
+For each family (llama3, qwen2, qwen3):
+  1. a tiny model is built in transformers from a config (hidden size 256 so K-quant blocks fit, two layers,
+     grouped-query attention, a 320-token byte-level BPE vocabulary), every weight drawn from a fixed seed,
+     norms and biases included (not left at 1 and 0), and saved as float32 safetensors;
+  2. llama.cpp's convert_hf_to_gguf.py (from the llama-cpp-python==0.3.36 source package) writes F32 and
+     Q8_0 files; llama.cpp's quantiser (`llama-quantize`, the same `llama_model_quantize` the Python package
+     wraps) writes Q4_K_M, Q5_K_M and Q6_K from the F32 file;
+  3. each GGUF file is loaded back through transformers (`gguf_file=`, with the original config so rope
+     scaling stays exact), which dequantises it to float32, and scores fixed token sequences and a greedy
+     16-token continuation. Those numbers go into `<family>.json` beside the files.
+
+The converter recognises a BPE pre-tokenizer by hashing the encoding of a test string; a vocabulary trained
+here matches no released model, so the script tells the converter which pre-tokenizer the family uses
+(`PRE_TOKENIZER`). The scores are of fixed token ids, so the label changes no number.
+
+Run (see README.md in this folder for the environment):
+  python scripts/reference/family_fixtures.py --llama-cpp /path/to/llama_cpp_python-0.3.36/vendor/llama.cpp \
+      --quantize /path/to/llama-quantize
+"""
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import torch
+
+OUT = Path(__file__).resolve().parents[2] / "Tests" / "Fixtures" / "families"
+SEED = 20261204
+VOCAB = 320
+TYPES_CONVERTED = ["f32", "q8_0"]
+TYPES_QUANTISED = ["Q4_K_M", "Q5_K_M", "Q6_K"]
+PRE_TOKENIZER = {"llama3": "llama-bpe", "qwen2": "qwen2", "qwen3": "qwen2"}
+CORPUS = [
+    "The cat sat on the mat. The dog sat on the log. A bird sang in the tree.",
+    "def add(a, b):\n    return a + b\n\nprint(add(2, 3))\n",
+    "Sequitur scores and decodes with language models, exactly, in float32.",
+    "1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20",
+    "<|im_start|>user\nHello there!<|im_end|>\n<|im_start|>assistant\nHi! How can I help?<|im_end|>\n",
+] * 20
+
+
+def family_configs():
+    from transformers import LlamaConfig, Qwen2Config, Qwen3Config
+    common = dict(vocab_size=VOCAB, hidden_size=256, intermediate_size=256, num_hidden_layers=2,
+                  num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=256,
+                  rms_norm_eps=1e-5, bos_token_id=1, eos_token_id=2)
+    return {
+        # Llama 3.x rope scaling: an original context of 64 puts the 32 frequencies of a 64-wide head in all
+        # three of its bands (kept, divided by the factor, smoothly interpolated).
+        "llama3": LlamaConfig(**common, tie_word_embeddings=False, rope_parameters={
+            "rope_type": "llama3", "rope_theta": 500000.0, "factor": 8.0, "low_freq_factor": 1.0,
+            "high_freq_factor": 4.0, "original_max_position_embeddings": 64}),
+        "qwen2": Qwen2Config(**common, tie_word_embeddings=True, rope_parameters={"rope_type": "default", "rope_theta": 1000000.0}),
+        # Qwen 3's head dimension is its own (128 here, over an embedding of 256 with 4 heads; one key/value head
+        # keeps the file small).
+        "qwen3": Qwen3Config(**{**common, "num_key_value_heads": 1}, head_dim=128, tie_word_embeddings=True,
+                             rope_parameters={"rope_type": "default", "rope_theta": 1000000.0}),
+    }
+
+
+def make_tokenizer(directory: Path):
+    """A byte-level BPE vocabulary of VOCAB tokens (Qwen-style specials), trained on CORPUS."""
+    from tokenizers import Tokenizer, models, pre_tokenizers, decoders, trainers
+    from transformers import PreTrainedTokenizerFast
+    specials = ["<unk>", "<|begin_of_text|>", "<|endoftext|>", "<|im_start|>", "<|im_end|>"]
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=VOCAB, special_tokens=specials,
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
+    tok.train_from_iterator(CORPUS, trainer)
+    assert tok.get_vocab_size() == VOCAB, tok.get_vocab_size()
+    fast = PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="<unk>", bos_token="<|begin_of_text|>",
+                                   eos_token="<|endoftext|>")
+    fast.save_pretrained(directory)
+
+
+def randomise(model, generator):
+    """Every parameter from the seed: matrices N(0, 1/fan_in)·2, norms 1 + U(-0.5, 0.5), biases U(-0.5, 0.5)."""
+    with torch.no_grad():
+        for name, p in sorted(model.named_parameters()):
+            if name.endswith("norm.weight"):
+                p.copy_(1 + (torch.rand(p.shape, generator=generator) - 0.5))
+            elif name.endswith(".bias"):
+                p.copy_(torch.rand(p.shape, generator=generator) - 0.5)
+            else:
+                p.copy_(torch.randn(p.shape, generator=generator) * (2.0 / p.shape[-1] ** 0.5))
+
+
+def convert(llama_cpp: Path, model_dir: Path, outfile: Path, outtype: str, pre: str):
+    """llama.cpp's converter in this process, told the pre-tokenizer label (see the module docstring)."""
+    sys.path.insert(0, str(llama_cpp))
+    sys.path.insert(1, str(llama_cpp / "gguf-py"))
+    import convert_hf_to_gguf
+    from conversion import base
+    base.TextModel.get_vocab_base_pre = lambda self, tokenizer: pre
+    argv = sys.argv
+    sys.argv = ["convert_hf_to_gguf.py", str(model_dir), "--outfile", str(outfile), "--outtype", outtype]
+    try:
+        convert_hf_to_gguf.main()
+    finally:
+        sys.argv = argv
+
+
+def reference(model_dir: Path, gguf_path: Path, config, sequences, prompt):
+    """transformers' float32 log-probs of each sequence and its greedy continuation of `prompt`, on the
+    weights as the GGUF file holds them."""
+    from transformers import AutoModelForCausalLM
+    model = AutoModelForCausalLM.from_pretrained(str(gguf_path.parent), gguf_file=gguf_path.name, config=config,
+                                                 dtype=torch.float32)
+    model.eval()
+    scored = []
+    with torch.no_grad():
+        for ids in sequences:
+            logits = model(torch.tensor([ids])).logits[0].double()
+            lp = torch.log_softmax(logits, dim=-1)
+            scored.append({"token_ids": ids,
+                           "logprobs": [lp[i, ids[i + 1]].item() for i in range(len(ids) - 1)],
+                           "argmax": [int(lp[i].argmax()) for i in range(len(ids))]})
+        out = model.generate(torch.tensor([prompt]), max_new_tokens=16, do_sample=False, num_beams=1,
+                             eos_token_id=None, pad_token_id=0)
+    return scored, out[0, len(prompt):].tolist()
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--llama-cpp", type=Path, required=True, help="vendor/llama.cpp of llama-cpp-python 0.3.36")
+    parser.add_argument("--quantize", type=Path, required=True, help="llama.cpp's llama-quantize binary")
+    parser.add_argument("--families", nargs="*", default=None)
+    args = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    configs = family_configs()
+    rng = np.random.default_rng(SEED)
+    # Three sequences of awkward lengths over the whole vocabulary, and a prompt for the greedy run.
+    sequences = [rng.integers(5, VOCAB, n).tolist() for n in (7, 19, 41)]
+    prompt = rng.integers(5, VOCAB, 9).tolist()
+    for family, config in configs.items():
+        if args.families and family not in args.families:
+            continue
+        from transformers import AutoModelForCausalLM
+        with tempfile.TemporaryDirectory() as tmp:
+            model_dir = Path(tmp) / family
+            generator = torch.Generator().manual_seed(SEED + sum(map(ord, family)))
+            torch.manual_seed(SEED)
+            model = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
+            randomise(model, generator)
+            model.save_pretrained(model_dir)
+            make_tokenizer(model_dir)
+            entries = []
+            files = {}
+            for outtype in TYPES_CONVERTED:
+                path = OUT / f"{family}-{outtype.upper()}.gguf"
+                convert(args.llama_cpp, model_dir, path, outtype, PRE_TOKENIZER[family])
+                files[outtype.upper()] = path
+            for qtype in TYPES_QUANTISED:
+                path = OUT / f"{family}-{qtype}.gguf"
+                subprocess.run([str(args.quantize), str(files["F32"]), str(path), qtype], check=True,
+                               stdout=subprocess.DEVNULL)
+                files[qtype] = path
+            for qtype, path in files.items():
+                scored, greedy = reference(model_dir, path, config, sequences, prompt)
+                entries.append({"type": qtype, "file": path.name, "sequences": scored,
+                                "greedy_prompt": prompt, "greedy_tokens": greedy})
+                print(f"{family} {qtype}: {path.stat().st_size} bytes", file=sys.stderr)
+        (OUT / f"{family}.json").write_text(json.dumps({"family": family, "architecture": config.model_type,
+                                                        "cases": entries}, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
