@@ -45,6 +45,11 @@ public final class BPETokenizer: Vocabulary, @unchecked Sendable {
     private let decodedBytes: [[UInt8]]
     /// Token id by byte-level spelling.
     private let idsBySpelling: [String: TokenID]
+    /// A pre-token that is itself in the vocabulary is that one token, whatever the merges would make of it
+    /// (HF `tokenizers`' `ignore_merges`, set in Llama 3's tokenizer.json; llama.cpp's `ignore_merges` for the
+    /// same `pre` names). Without it " Việt" is three tokens where Llama 3 has one.
+    private let wholePreTokensFirst: Bool
+    static let wholePreTokenVocabularies: Set<String> = ["llama-bpe", "llama3", "llama-v3", "falcon3", "pixtral"]
     private let cache = PreTokenCache()
 
     static let endMarkers: Set<String> = [
@@ -107,6 +112,7 @@ public final class BPETokenizer: Vocabulary, @unchecked Sendable {
             spellings[spelling] = TokenID(index)
         }
         idsBySpelling = spellings
+        wholePreTokensFirst = Self.wholePreTokenVocabularies.contains(preTokenizer)
         self.merges = try Self.mergeTable(merges, spellings: spellings)
 
         decodedBytes = tokens.map { token in
@@ -261,13 +267,21 @@ public final class BPETokenizer: Vocabulary, @unchecked Sendable {
             return
         }
         guard bytes.count <= PreTokenTable.maxKeyLength else {
-            merges.encode(bytes, into: &output, workspace: &workspace)
+            if wholePreTokensFirst, let whole = idsBySpelling[ByteLevelAlphabet.spelling(of: bytes)] {
+                output.append(whole)
+            } else {
+                merges.encode(bytes, into: &output, workspace: &workspace)
+            }
             return
         }
         let hash = cache.hash(bytes)
         if cache.appendTokens(of: bytes, hash: hash, to: &output) { return }
         let first = output.count
-        merges.encode(bytes, into: &output, workspace: &workspace)
+        if wholePreTokensFirst, let whole = idsBySpelling[ByteLevelAlphabet.spelling(of: bytes)] {
+            output.append(whole)
+        } else {
+            merges.encode(bytes, into: &output, workspace: &workspace)
+        }
         cache.insert(bytes, hash: hash, tokens: output[first...])
     }
 
