@@ -62,6 +62,10 @@ enum DefaultModel {
         let s = try ModelSummary(file: file)
         #expect(s.refusal?.contains("'blk.0.attn_q.bias'") == true, "\(s.refusal ?? "nil")")
         #expect(s.features.isEmpty, "a refused file lists no features")
+        // A tensor of the wrong shape is named from the header too, before any weight is read.
+        let misshapen = try ModelSummary(file: GGUFFile(bytes: SyntheticModels.llamaGGUF(
+            .tiny, seed: 1, extraTensors: ["rope_freqs.weight": [1, 1, 1]])))
+        #expect(misshapen.refusal?.contains("tensor 'rope_freqs.weight' has shape 1 × 3") == true, "\(misshapen.refusal ?? "nil")")
         let plain = try ModelSummary(file: GGUFFile(bytes: SyntheticModels.llamaGGUF(.tiny, seed: 1)))
         #expect(plain.refusal == nil)
         #expect(plain.features.first == "family llama")

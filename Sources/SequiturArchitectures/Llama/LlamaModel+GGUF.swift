@@ -31,15 +31,29 @@ extension LlamaHyperparameters {
 }
 
 extension LlamaModel {
-    /// The file's hyperparameters, after checking that a `family` model reads every tensor and
-    /// `<architecture>.*` key in it: what `init(file:)` checks before uploading any weight, and what
-    /// `sequitur inspect` reports without loading. A tensor the model does not read is `unusedTensor`: a model
-    /// run without it would score silently wrong.
+    /// The file's hyperparameters, after checking from the header alone that a `family` model reads every
+    /// tensor and `<architecture>.*` key in it and finds every tensor it needs in the shape it needs: what
+    /// `init(file:)` checks before uploading any weight, and what `sequitur inspect` reports without loading.
+    /// A tensor the model does not read is `unusedTensor`: a model run without it would score silently wrong.
     public static func check(_ file: GGUFFile, family: TransformerFamily = .llama) throws -> LlamaHyperparameters {
         let hyperparameters = try LlamaHyperparameters(file: file, family: family)
-        let read = Set(LlamaTensorName.all(layers: hyperparameters.layerCount, family: family))
+        let expected = LlamaTensorName.expected(hyperparameters)
+        let read = Set(expected.map(\.name))
         let unused = file.tensors.map(\.name).filter { !read.contains($0) }
         if let first = unused.first { throw LlamaModelError.unusedTensor(name: first, others: unused.count - 1) }
+        for tensor in expected {
+            guard let info = file.tensor(named: tensor.name) else {
+                if tensor.isOptional { continue }
+                throw LlamaModelError.missingTensor(name: tensor.name)
+            }
+            // Weights are matrices or vectors; a 3-D tensor of the right element count is still wrong.
+            guard info.dimensions.count <= 2, info.rows == tensor.rows, info.columns == tensor.columns else {
+                let actual = info.dimensions.count <= 2 ? "\(info.rows) × \(info.columns)"
+                    : info.dimensions.reversed().map(String.init).joined(separator: " × ")
+                throw LlamaModelError.tensorShape(name: tensor.name, expected: "\(tensor.rows) × \(tensor.columns)",
+                                                  actual: actual)
+            }
+        }
         return hyperparameters
     }
 
@@ -50,13 +64,8 @@ extension LlamaModel {
         let hyperparameters = try Self.check(file, family: family)
         try self.init(hyperparameters: hyperparameters, backend: backend, vocabulary: vocabulary,
                       kvBlockSize: kvBlockSize) { name in
-            guard let info = file.tensor(named: name) else { return nil }
-            // Weights are matrices or vectors; a 3-D tensor of the right element count is still wrong.
-            guard info.dimensions.count <= 2 else {
-                throw LlamaModelError.tensorShape(name: name, expected: "a matrix",
-                                                  actual: info.dimensions.reversed().map(String.init).joined(separator: " × "))
-            }
-            return try file.weight(named: name)
+            // `check` has already matched every tensor's shape against the model's.
+            file.tensor(named: name) == nil ? nil : try file.weight(named: name)
         }
     }
 }

@@ -34,16 +34,39 @@ public enum LlamaTensorName {
     /// `blk.<layer>.<part>.bias` (Qwen 2's Q, K and V biases).
     public static func bias(_ layer: Int, _ part: BlockPart) -> String { "blk.\(layer).\(part.rawValue).bias" }
 
-    /// Every tensor name a `family` model of `layers` blocks may read (the output head and `rope_freqs` are
-    /// optional).
-    public static func all(layers: Int, family: TransformerFamily = .llama) -> [String] {
-        var names = [tokenEmbedding, outputNorm, outputHead]
-        if family.ropeFrequencyTensor { names.append(ropeFrequencies) }
-        for l in 0..<layers {
-            names += BlockPart.common.map { block(l, $0) }
-            if family.attentionBias { names += [BlockPart.query, .key, .value].map { bias(l, $0) } }
-            if family.queryKeyNorm { names += [block(l, .queryNorm), block(l, .keyNorm)] }
+    /// A tensor a model reads, with the shape it must have (`rows × columns`, GGUF `ne[1] × ne[0]`; vectors
+    /// are one row).
+    public struct Expected: Sendable, Equatable {
+        public let name: String
+        public let rows: Int
+        public let columns: Int
+        /// The output head (tied when absent) and `rope_freqs.weight` may be left out.
+        public let isOptional: Bool
+    }
+
+    /// Every tensor a model of `hp` may read, in the order the loader reads them: the one table both the
+    /// header check (`LlamaModel.check`, what `inspect` reports) and the weight loader use.
+    public static func expected(_ hp: LlamaHyperparameters) -> [Expected] {
+        let d = hp.embeddingLength, q = hp.queryDimension, kv = hp.kvDimension, ffn = hp.feedForwardLength
+        let family = hp.family
+        func tensor(_ name: String, _ rows: Int, _ columns: Int, optional: Bool = false) -> Expected {
+            Expected(name: name, rows: rows, columns: columns, isOptional: optional)
         }
-        return names
+        var list = [tensor(tokenEmbedding, hp.vocabularySize, d)]
+        for l in 0..<hp.layerCount {
+            list += [tensor(block(l, .attentionNorm), 1, d), tensor(block(l, .query), q, d),
+                     tensor(block(l, .key), kv, d), tensor(block(l, .value), kv, d)]
+            if family.attentionBias {
+                list += [tensor(bias(l, .query), 1, q), tensor(bias(l, .key), 1, kv), tensor(bias(l, .value), 1, kv)]
+            }
+            if family.queryKeyNorm {
+                list += [tensor(block(l, .queryNorm), 1, hp.headDimension), tensor(block(l, .keyNorm), 1, hp.headDimension)]
+            }
+            list += [tensor(block(l, .attentionOutput), d, q), tensor(block(l, .feedForwardNorm), 1, d),
+                     tensor(block(l, .gate), ffn, d), tensor(block(l, .up), ffn, d), tensor(block(l, .down), d, ffn)]
+        }
+        list += [tensor(outputNorm, 1, d), tensor(outputHead, hp.vocabularySize, d, optional: true)]
+        if family.ropeFrequencyTensor { list.append(tensor(ropeFrequencies, 1, hp.ropeDimension / 2, optional: true)) }
+        return list
     }
 }

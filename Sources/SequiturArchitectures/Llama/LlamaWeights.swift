@@ -36,61 +36,61 @@ struct LlamaWeights {
     /// `lookup` returns the named tensor, or nil when the file has none by that name.
     init(hyperparameters hp: LlamaHyperparameters, backend: any Backend,
          lookup: (String) throws -> WeightTensor?) throws {
-        func checked(_ name: String, rows: Int, columns: Int) throws -> WeightTensor {
-            guard let w = try lookup(name) else { throw LlamaModelError.missingTensor(name: name) }
-            try Self.check(w, name: name, rows: rows, columns: columns)
+        // One shape table for the header check and this loader (`LlamaTensorName.expected`).
+        var shapes: [String: LlamaTensorName.Expected] = [:]
+        for e in LlamaTensorName.expected(hp) { shapes[e.name] = e }
+        func checked(_ name: String) throws -> WeightTensor? {
+            let shape = shapes[name]!
+            guard let w = try lookup(name) else {
+                if shape.isOptional { return nil }
+                throw LlamaModelError.missingTensor(name: name)
+            }
+            try Self.check(w, name: name, rows: shape.rows, columns: shape.columns)
             try Self.checkFinite(w)
             return w
         }
-        func load(_ name: String, rows: Int, columns: Int) throws -> DeviceTensor {
-            try backend.upload(checked(name, rows: rows, columns: columns))
-        }
+        func load(_ name: String) throws -> DeviceTensor { try backend.upload(checked(name)!) }
         // Biases are added to float32 activations, so they are made float32 activations themselves whatever
         // their file type.
-        func loadVector(_ name: String, columns: Int) throws -> DeviceTensor {
-            let w = try checked(name, rows: 1, columns: columns)
-            let values = try Dequantization.dequantize(w.type, bytes: w.bytes, count: columns)
-            return try backend.makeActivations(rows: 1, columns: columns, values: values)
+        func loadVector(_ name: String) throws -> DeviceTensor {
+            let w = try checked(name)!
+            let values = try Dequantization.dequantize(w.type, bytes: w.bytes, count: w.columns)
+            return try backend.makeActivations(rows: 1, columns: w.columns, values: values)
         }
-        let d = hp.embeddingLength, q = hp.queryDimension, hd = hp.headDimension, family = hp.family
+        let family = hp.family
         typealias N = LlamaTensorName
-        tokenEmbedding = try load(N.tokenEmbedding, rows: hp.vocabularySize, columns: d)
+        tokenEmbedding = try load(N.tokenEmbedding)
         // Appended one at a time rather than mapped over 0..<layerCount: `map` reserves every element first, so a
-        // corrupt block count (10⁹) would ask for hundreds of GB before the first missing tensor could be named.
+        // corrupt block count would ask for the memory of every layer before the first missing tensor is named.
         var layers: [LlamaLayerWeights] = []
         for l in 0..<hp.layerCount {
             let bias = family.attentionBias
             let norm = family.queryKeyNorm
             layers.append(LlamaLayerWeights(
-                attentionNorm: try load(N.block(l, .attentionNorm), rows: 1, columns: d),
-                query: try load(N.block(l, .query), rows: q, columns: d),
-                key: try load(N.block(l, .key), rows: hp.kvDimension, columns: d),
-                value: try load(N.block(l, .value), rows: hp.kvDimension, columns: d),
-                queryBias: bias ? try loadVector(N.bias(l, .query), columns: q) : nil,
-                keyBias: bias ? try loadVector(N.bias(l, .key), columns: hp.kvDimension) : nil,
-                valueBias: bias ? try loadVector(N.bias(l, .value), columns: hp.kvDimension) : nil,
-                queryNorm: norm ? try load(N.block(l, .queryNorm), rows: 1, columns: hd) : nil,
-                keyNorm: norm ? try load(N.block(l, .keyNorm), rows: 1, columns: hd) : nil,
-                attentionOutput: try load(N.block(l, .attentionOutput), rows: d, columns: q),
-                feedForwardNorm: try load(N.block(l, .feedForwardNorm), rows: 1, columns: d),
-                gate: try load(N.block(l, .gate), rows: hp.feedForwardLength, columns: d),
-                up: try load(N.block(l, .up), rows: hp.feedForwardLength, columns: d),
-                down: try load(N.block(l, .down), rows: d, columns: hp.feedForwardLength)))
+                attentionNorm: try load(N.block(l, .attentionNorm)),
+                query: try load(N.block(l, .query)),
+                key: try load(N.block(l, .key)),
+                value: try load(N.block(l, .value)),
+                queryBias: bias ? try loadVector(N.bias(l, .query)) : nil,
+                keyBias: bias ? try loadVector(N.bias(l, .key)) : nil,
+                valueBias: bias ? try loadVector(N.bias(l, .value)) : nil,
+                queryNorm: norm ? try load(N.block(l, .queryNorm)) : nil,
+                keyNorm: norm ? try load(N.block(l, .keyNorm)) : nil,
+                attentionOutput: try load(N.block(l, .attentionOutput)),
+                feedForwardNorm: try load(N.block(l, .feedForwardNorm)),
+                gate: try load(N.block(l, .gate)),
+                up: try load(N.block(l, .up)),
+                down: try load(N.block(l, .down))))
         }
         self.layers = layers
-        outputNorm = try load(N.outputNorm, rows: 1, columns: d)
-        if let head = try lookup(N.outputHead) {
-            try Self.check(head, name: N.outputHead, rows: hp.vocabularySize, columns: d)
-            try Self.checkFinite(head)
-            outputHead = try backend.upload(head)
-        } else {
-            outputHead = tokenEmbedding   // tied embeddings
-        }
+        outputNorm = try load(N.outputNorm)
+        // The output head is tied to the token embedding when the file has none.
+        outputHead = try checked(N.outputHead).map { try backend.upload($0) } ?? tokenEmbedding
         var factors: [Float]?
-        if family.ropeFrequencyTensor, let w = try lookup(N.ropeFrequencies) {
-            try Self.check(w, name: N.ropeFrequencies, rows: 1, columns: hp.ropeDimension / 2)
+        if family.ropeFrequencyTensor, let w = try checked(N.ropeFrequencies) {
             factors = try Dequantization.dequantize(w.type, bytes: w.bytes, count: w.columns)
         }
+        let hd = hp.headDimension
         rotary = hp.rotary(frequencyFactors: factors)
         if let problem = rotary.problem(headDimension: hd) {
             throw LlamaModelError.invalidTensor(name: N.ropeFrequencies, reason: problem)
