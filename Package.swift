@@ -36,7 +36,7 @@ let package = Package(
         // GGUF files: memory-mapped reader with bounds checks, writer, metadata access.
         .target(name: "SequiturGGUF", dependencies: ["SequiturCore"]),
 
-        // Byte-level BPE tokenizer (encode, decode, streaming detokenizer), built from GGUF metadata.
+        // Byte-level and SentencePiece BPE tokenizers (encode, decode, streaming detokenizer), built from GGUF metadata.
         .target(name: "SequiturTokenizer", dependencies: ["SequiturCore", "SequiturGGUF"]),
 
         // The Jinja subset chat templates use, and chat templates rendered with it. Knows nothing of GGUF.

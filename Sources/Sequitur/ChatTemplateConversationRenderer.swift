@@ -44,6 +44,10 @@ public struct ChatTemplateConversationRenderer: ConversationRenderer, @unchecked
     /// spell their own text). Throws `ConversationError.misalignedTokens` when the tokens do not spell `text`
     /// back byte for byte, which happens only when the vocabulary lacks one of the text's bytes (BPE then drops
     /// it, as the reference does): offsets into such a text would be wrong.
+    ///
+    /// A SentencePiece tokenizer puts a space in front of the text and of every stretch after a special token
+    /// (`<s>[INST]` is `<s>`, `▁[`, `INST`, `]`, as transformers' slow Llama tokenizer has it); that space is
+    /// not in the text, so the token carrying it spells one byte less of it (a lone `▁` spells none).
     public func tokenize(_ text: String) throws -> TokenizedText {
         var tokens = tokenizer.encode(text, parseSpecial: true, addBOS: false)
         if tokenizer.addEOS, tokenizer.eosID != nil, !tokens.isEmpty { tokens.removeLast() }   // the appended EOS
@@ -51,9 +55,14 @@ public struct ChatTemplateConversationRenderer: ConversationRenderer, @unchecked
         var boundaries = [0]
         boundaries.reserveCapacity(tokens.count + 1)
         var offset = 0
+        var stretchStarts = true
         for (index, token) in tokens.enumerated() {
-            let bytes = tokenizer.decodedBytes(of: token, skipSpecial: false)
-            guard !bytes.isEmpty, offset + bytes.count <= textBytes.count,
+            var bytes = tokenizer.decodedBytes(of: token, skipSpecial: false)
+            let matchedWhole = [.control, .userDefined, .unknown].contains(tokenizer.tokenType(of: token))
+            let carriesPrefix = tokenizer.addSpacePrefix && stretchStarts && !matchedWhole && bytes.first == 0x20
+            if carriesPrefix { bytes.removeFirst() }
+            stretchStarts = matchedWhole
+            guard !bytes.isEmpty || carriesPrefix, offset + bytes.count <= textBytes.count,
                   textBytes[offset..<(offset + bytes.count)].elementsEqual(bytes)
             else {
                 throw ConversationError.misalignedTokens(

@@ -46,10 +46,11 @@ public struct ChatTemplate: Sendable {
     ///     `add_generation_prompt`).
     ///   - bosToken, eosToken: the texts of the model's BOS and EOS tokens (templates variables `bos_token`,
     ///     `eos_token`).
-    ///   - extraVariables: more template variables (strings), e.g. a date some templates print.
+    ///   - extraVariables: more template variables, e.g. a date some templates print, or Qwen 3's
+    ///     `enable_thinking: false`.
     public func render(messages: [ChatMessage], addGenerationPrompt: Bool, bosToken: String, eosToken: String,
-                       extraVariables: [String: String] = [:]) throws -> String {
-        var variables: [String: TemplateValue] = extraVariables.mapValues { .string($0) }
+                       extraVariables: [String: ChatTemplateVariable] = [:]) throws -> String {
+        var variables: [String: TemplateValue] = extraVariables.mapValues(\.templateValue)
         variables["messages"] = .list(messages.map { message in
             var d = TemplateDictionary()
             d["role"] = .string(message.role)

@@ -9,7 +9,8 @@ indirect enum TemplateExpression {
     /// `object[index]`
     case `subscript`(TemplateExpression, TemplateExpression, TemplateLocation)
     /// `object[start:stop]` (either bound may be absent; no step).
-    case slice(TemplateExpression, TemplateExpression?, TemplateExpression?, TemplateLocation)
+    /// `base[start:stop:step]`, each bound optional.
+    case slice(TemplateExpression, TemplateExpression?, TemplateExpression?, TemplateExpression?, TemplateLocation)
     case call(TemplateExpression, [TemplateExpression], [(name: String, value: TemplateExpression)], TemplateLocation)
     case filter(TemplateExpression, name: String, [TemplateExpression], [(name: String, value: TemplateExpression)],
                 TemplateLocation)
@@ -24,7 +25,7 @@ indirect enum TemplateExpression {
     var location: TemplateLocation {
         switch self {
         case let .literal(_, l), let .variable(_, l), let .list(_, l), let .dictionary(_, l),
-             let .attribute(_, _, l), let .subscript(_, _, l), let .slice(_, _, _, l), let .call(_, _, _, l),
+             let .attribute(_, _, l), let .subscript(_, _, l), let .slice(_, _, _, _, l), let .call(_, _, _, l),
              let .filter(_, _, _, _, l), let .test(_, _, _, _, l), let .unary(_, _, l), let .binary(_, _, _, l),
              let .conditional(_, _, _, l):
             return l

@@ -163,8 +163,9 @@ final class TemplateEvaluator {
             return try attribute(name, of: try evaluate(base))
         case let .subscript(base, index, _):
             return try item(try evaluate(index), of: try evaluate(base))
-        case let .slice(base, start, stop, _):
-            return try slice(try evaluate(base), start: try start.map(evaluate), stop: try stop.map(evaluate))
+        case let .slice(base, start, stop, step, _):
+            return try slice(try evaluate(base), start: try start.map(evaluate), stop: try stop.map(evaluate),
+                             step: try step.map(evaluate))
         case let .call(callee, arguments, keywords, location):
             return try call(callee, arguments, keywords, location)
         case let .filter(base, name, arguments, keywords, _):
@@ -246,21 +247,38 @@ final class TemplateEvaluator {
         }
     }
 
-    private func slice(_ value: TemplateValue, start: TemplateValue?, stop: TemplateValue?) throws -> TemplateValue {
-        func bounds(_ count: Int) throws -> Range<Int> {
-            func resolve(_ bound: TemplateValue?, _ fallback: Int) throws -> Int {
-                guard let bound, !(bound.isNone) else { return fallback }
-                guard let i = bound.integerValue else { throw TemplateValueError("slice indices must be integers") }
-                return min(max(i < 0 ? count + i : i, 0), count)
+    /// Python's slicing, step included (`messages[::-1]` walks a conversation backwards, as Qwen 3's template
+    /// does): the indices `PySlice_AdjustIndices` gives.
+    private func slice(_ value: TemplateValue, start: TemplateValue?, stop: TemplateValue?, step: TemplateValue?)
+        throws -> TemplateValue
+    {
+        func integer(_ bound: TemplateValue?) throws -> Int? {
+            guard let bound, !bound.isNone else { return nil }
+            guard let i = bound.integerValue else { throw TemplateValueError("slice indices must be integers or None") }
+            return i
+        }
+        let by = try integer(step) ?? 1
+        guard by != 0 else { throw TemplateValueError("slice step cannot be zero") }
+        func indices(_ count: Int) throws -> [Int] {
+            func adjust(_ bound: Int?, default fallback: Int) -> Int {
+                guard var i = bound else { return fallback }
+                if i < 0 {
+                    i += count
+                    if i < 0 { i = by < 0 ? -1 : 0 }
+                } else if i >= count {
+                    i = by < 0 ? count - 1 : count
+                }
+                return i
             }
-            let lower = try resolve(start, 0)
-            return lower..<max(lower, try resolve(stop, count))
+            let from = adjust(try integer(start), default: by < 0 ? count - 1 : 0)
+            let to = adjust(try integer(stop), default: by < 0 ? -1 : count)
+            return Array(stride(from: from, to: to, by: by))
         }
         switch value {
-        case let .list(items): return .list(Array(items[try bounds(items.count)]))
+        case let .list(items): return .list(try indices(items.count).map { items[$0] })
         case let .string(s):
             let scalars = Array(s.unicodeScalars)
-            return .string(String(String.UnicodeScalarView(scalars[try bounds(scalars.count)])))
+            return .string(String(String.UnicodeScalarView(try indices(scalars.count).map { scalars[$0] })))
         default: throw TemplateValueError("'\(describe(value))' cannot be sliced")
         }
     }

@@ -385,11 +385,12 @@ struct ExpressionTokens {
         let start = peek?.kind == .symbol(":") ? nil : try parseExpression()
         if skip(symbol: ":") {
             let stop = (peek?.kind == .symbol("]") || peek?.kind == .symbol(":")) ? nil : try parseExpression()
-            if peek?.kind == .symbol(":") {
-                throw ChatTemplateError.unsupported(construct: "slice with a step", at: here)
+            var step: TemplateExpression?
+            if skip(symbol: ":") {
+                step = peek?.kind == .symbol("]") ? nil : try parseExpression()
             }
             try expect(symbol: "]")
-            return .slice(base, start, stop, location)
+            return .slice(base, start, stop, step, location)
         }
         try expect(symbol: "]")
         guard let start else { throw ChatTemplateError.syntax(message: "empty subscript", at: location) }

@@ -8,11 +8,15 @@ import SequiturCore
 /// How a turn is located, for assistant message `k` of the conversation `m`:
 /// - its **start** is the end of `render(m[0..<k], addGenerationPrompt: true)`, the text a model is prompted with
 ///   before it writes turn `k` (for SmolLM2, just after `<|im_start|>assistant\n`);
-/// - its **rendered end** is the end of `render(m[0...k])`, where the next message's markup begins;
-/// - both renderings must be prefixes of `render(m)` (the template is *prefix-stable*), else
-///   `ConversationError.notPrefixStable`; and the whole text's tokenization must split exactly at both offsets,
-///   else `ConversationError.tokenBoundaryInsideToken`. Nothing is re-tokenized per turn: every span indexes the
-///   one token sequence the model is fed.
+/// - its **rendered end** is where `render(m[0...k])` and `render(m)` part (for the last message, `render(m)` and
+///   `render(m + [user "?"])`): the end of the former, where the next message's markup begins, when the template
+///   is *prefix-stable*; earlier for a template that closes a conversation differently from how it continues
+///   one, as Phi-3's appends EOS after the last message. It moves back to the last token boundary at or before
+///   that point (Mistral's `</s> ` shares its space with the next `[INST]` in one token);
+/// - the start rendering must be a prefix of `render(m)` and the rendered end must lie after the start, else
+///   `ConversationError.notPrefixStable`; the whole text's tokenization must split exactly at the start, else
+///   `ConversationError.tokenBoundaryInsideToken`. Nothing is re-tokenized per turn: every span indexes the one
+///   token sequence the model is fed.
 /// - its **end-of-turn marker** is the last of the renderer's `endOfTurnTokens` between start and rendered end
 ///   (`<|im_end|>`); there must be one (`ConversationError.noEndOfTurnMarker`).
 ///
@@ -43,28 +47,30 @@ public struct ConversationLayout: Sendable, Hashable {
                 throw ConversationError.notPrefixStable(
                     messageIndex: k, detail: "the conversation before it, with the generation prompt, renders differently from the start of the whole conversation")
             }
-            guard full.utf8.starts(with: through.utf8) else {
-                throw ConversationError.notPrefixStable(
-                    messageIndex: k, detail: "the conversation through it renders differently from the start of the whole conversation")
-            }
             let startOffset = before.utf8.count
-            let endOffset = through.utf8.count
-            guard startOffset < endOffset else {
+            // Where the conversation through turn k and one that goes on after it part. For the last message,
+            // the whole conversation is the former, so a probe user message stands for what would follow.
+            let continued = k == messages.count - 1
+                ? try renderer.render(Array(messages) + [ChatMessage(role: "user", content: "?")], addGenerationPrompt: false)
+                : full
+            let shared = zip(continued.utf8, through.utf8).prefix(while: { $0 == $1 }).count
+            guard startOffset < shared else {
                 throw ConversationError.notPrefixStable(
-                    messageIndex: k, detail: "the generation prompt reaches past the end of the rendered turn")
+                    messageIndex: k, detail: shared < through.utf8.count
+                        ? "the conversation through it renders differently from the start of the whole conversation before the turn's content"
+                        : "the generation prompt reaches past the end of the rendered turn")
             }
             guard let start = rendered.tokenIndex(atUTF8Offset: startOffset) else {
                 throw ConversationError.tokenBoundaryInsideToken(messageIndex: k, utf8Offset: startOffset, edge: "start")
             }
-            guard let renderedEnd = rendered.tokenIndex(atUTF8Offset: endOffset) else {
-                throw ConversationError.tokenBoundaryInsideToken(messageIndex: k, utf8Offset: endOffset, edge: "end")
-            }
+            // The last token boundary at or before the parting point (a binary search would do; turns are few).
+            let renderedEnd = rendered.boundaries.lastIndex(where: { $0 <= shared }) ?? start
             guard start > 0 else { throw ConversationError.nothingBeforeTurn(messageIndex: k) }
             guard let marker = (start..<renderedEnd).last(where: { endOfTurn.contains(rendered.tokens[$0]) }) else {
                 throw ConversationError.noEndOfTurnMarker(messageIndex: k)
             }
             turns.append(AssistantTurnSpan(messageIndex: k, tokenRange: start..<(includeEndOfTurn ? marker + 1 : marker),
-                                           endOfTurnIndex: marker, renderedUTF8Range: startOffset..<endOffset))
+                                           endOfTurnIndex: marker, renderedUTF8Range: startOffset..<rendered.boundaries[renderedEnd]))
         }
         self.rendered = rendered
         self.turns = turns

@@ -1,23 +1,43 @@
 import Foundation
 import SequiturCore
 
-/// Byte-level BPE (GGUF `tokenizer.ggml.model = gpt2`), encoding and decoding exactly as the reference
-/// (HF `tokenizers`, as transformers builds it from a GGUF) does.
+/// The two BPE tokenizers GGUF files carry, encoding and decoding exactly as their references do:
+/// - byte-level BPE (`tokenizer.ggml.model = gpt2`: SmolLM, Llama 3, Qwen), merged by rank, as HF
+///   `tokenizers` does (transformers builds it from the GGUF);
+/// - SentencePiece BPE (`tokenizer.ggml.model = llama`: Llama 2, Mistral, TinyLlama, Phi-3), merged by
+///   score with byte fallback, as the `sentencepiece` library and llama.cpp do (see `SentencePieceMerges`).
 ///
-/// Encoding: added tokens (control tokens such as `<|im_start|>` when special parsing is on, user-defined
+/// Byte-level encoding: added tokens (control tokens such as `<|im_start|>` when special parsing is on, user-defined
 /// tokens always) are cut out of the text whole; the rest is cut into pre-tokens by the `PreTokenizer`
 /// named in the file; each pre-token's UTF-8 bytes become the vocabulary's byte tokens, which are merged by
 /// rank. A byte whose token the vocabulary lacks is dropped, as the reference drops it (it has no unknown
 /// token for byte-level BPE). No normalisation is applied (the reference applies none).
 ///
+/// SentencePiece encoding: the same added tokens are cut out (control and unknown tokens only when special
+/// parsing is on, as llama.cpp does); each remaining fragment gets a leading space when it starts the text
+/// or follows an added token (`tokenizer.ggml.add_space_prefix`, default on), has its spaces written `▁`,
+/// and is merged whole: SentencePiece has no pre-tokenizer. Decoding writes `▁` as a space, a byte token as
+/// its byte, and drops the one space the prefix put at the start of the text, as HF's decoder does.
+///
 /// Thread safety: everything is immutable after `init` except the pre-token cache, which an encode call
 /// checks out under a lock and uses alone (a concurrent call gets a fresh one), so one tokenizer may be used
 /// from several threads (hence `@unchecked Sendable`).
 public final class BPETokenizer: Vocabulary, @unchecked Sendable {
-    /// Each token as the vocabulary stores it (byte-level spelling: `Ġthe` is " the").
+    /// Which BPE a vocabulary uses (`tokenizer.ggml.model`).
+    public enum Model: String, Sendable, CaseIterable {
+        /// Byte-level BPE with ranked merges (`gpt2`).
+        case byteLevel = "gpt2"
+        /// SentencePiece BPE with scored tokens and byte fallback (`llama`).
+        case sentencePiece = "llama"
+    }
+
+    public let model: Model
+    /// Each token as the vocabulary stores it (byte-level spelling: `Ġthe` is " the"; SentencePiece
+    /// spelling: `▁the`).
     public let tokens: [String]
     public let tokenTypes: [TokenType]
-    public let preTokenizer: PreTokenizer
+    /// How text is cut before byte-level merges; nil for SentencePiece, which merges whole fragments.
+    public let preTokenizer: PreTokenizer?
     /// The `tokenizer.ggml.pre` name the pre-tokenizer was chosen by.
     public let preTokenizerName: String
     public let bosID: TokenID?
@@ -39,7 +59,12 @@ public final class BPETokenizer: Vocabulary, @unchecked Sendable {
     public var count: Int { tokens.count }
     public var beginToken: TokenID? { addBOS ? bosID : nil }
 
+    /// SentencePiece only: whether a fragment that starts the text or follows an added token gets a space
+    /// in front (and `decode` drops it again at the start of the text).
+    public let addSpacePrefix: Bool
+
     private let merges: BPEMerges
+    private let pieces: SentencePieceMerges?
     private let specialTokens: SpecialTokenMatcher
     /// What each token decodes to (control tokens included: `decode` prints them unless told to skip them).
     private let decodedBytes: [[UInt8]]
@@ -63,15 +88,27 @@ public final class BPETokenizer: Vocabulary, @unchecked Sendable {
     ///   - tokenTypes: one `TokenType` raw value per token (`tokenizer.ggml.token_type`); empty means all normal.
     ///   - preTokenizer: the `tokenizer.ggml.pre` name.
     ///   - endOfTurnIDs: extra end-of-generation ids (`eot_token_id`, `eom_token_id`).
+    ///   - model: byte-level (`merges` apply) or SentencePiece (`scores` apply, `merges` are ignored).
+    ///   - scores: SentencePiece only, one per token (`tokenizer.ggml.scores`).
+    ///   - addSpacePrefix: SentencePiece only (`tokenizer.ggml.add_space_prefix`).
     public init(
         tokens: [String], merges: [String], tokenTypes: [Int32], preTokenizer: String,
         bosID: TokenID? = nil, eosID: TokenID? = nil, unknownID: TokenID? = nil, paddingID: TokenID? = nil,
-        endOfTurnIDs: [TokenID] = [], addBOS: Bool = false, addEOS: Bool = false, chatTemplate: String? = nil
+        endOfTurnIDs: [TokenID] = [], addBOS: Bool = false, addEOS: Bool = false, chatTemplate: String? = nil,
+        model: Model = .byteLevel, scores: [Float] = [], addSpacePrefix: Bool = true
     ) throws {
         guard !tokens.isEmpty else { throw TokenizerError.emptyVocabulary }
         guard tokenTypes.isEmpty || tokenTypes.count == tokens.count else {
             throw TokenizerError.lengthMismatch(
                 field: "tokenizer.ggml.token_type", count: tokenTypes.count, expected: tokens.count)
+        }
+        if model == .sentencePiece {
+            guard scores.count == tokens.count else {
+                throw TokenizerError.lengthMismatch(field: "tokenizer.ggml.scores", count: scores.count, expected: tokens.count)
+            }
+            if let index = scores.firstIndex(where: { !$0.isFinite }) {
+                throw TokenizerError.nonFiniteScore(index: index, value: scores[index])
+            }
         }
         let types: [TokenType] = try tokenTypes.isEmpty
             ? Array(repeating: .normal, count: tokens.count)
@@ -90,9 +127,12 @@ public final class BPETokenizer: Vocabulary, @unchecked Sendable {
             }
         }
 
+        self.model = model
+        self.addSpacePrefix = model == .sentencePiece && addSpacePrefix
         self.tokens = tokens
         self.tokenTypes = types
-        self.preTokenizer = try PreTokenizer(ggufName: preTokenizer)
+        // SentencePiece has no pre-tokenizer: its `pre` name (llama.cpp writes "default") is not used.
+        self.preTokenizer = model == .sentencePiece ? nil : try PreTokenizer(ggufName: preTokenizer)
         self.preTokenizerName = preTokenizer
         self.bosID = bosID
         self.eosID = eosID
@@ -105,33 +145,47 @@ public final class BPETokenizer: Vocabulary, @unchecked Sendable {
         // Tokens outside the byte alphabet (a user-defined "<think>" is fine, a "€" is not) are looked up by
         // the byte-level spelling of their UTF-8, as the reference's loader respells them; on a duplicate
         // spelling the later id wins, as in its vocabulary dictionary.
+        // (SentencePiece looks its tokens up by their bytes, in `SentencePieceMerges`.)
         var spellings: [String: TokenID] = [:]
-        spellings.reserveCapacity(tokens.count)
-        for (index, token) in tokens.enumerated() {
-            let spelling = ByteLevelAlphabet.spells(token) ? token : ByteLevelAlphabet.spelling(of: token.utf8)
-            spellings[spelling] = TokenID(index)
+        if model == .byteLevel {
+            spellings.reserveCapacity(tokens.count)
+            for (index, token) in tokens.enumerated() {
+                let spelling = ByteLevelAlphabet.spells(token) ? token : ByteLevelAlphabet.spelling(of: token.utf8)
+                spellings[spelling] = TokenID(index)
+            }
         }
         idsBySpelling = spellings
-        wholePreTokensFirst = Self.wholePreTokenVocabularies.contains(preTokenizer)
-        self.merges = try Self.mergeTable(merges, spellings: spellings)
-
-        decodedBytes = tokens.map { token in
-            // The reference's byte-level decoder maps a token char by char, or takes its UTF-8 as is when
-            // any character is outside the alphabet.
-            var bytes: [UInt8] = []
-            for scalar in token.unicodeScalars {
-                guard let byte = ByteLevelAlphabet.byte(for: scalar) else { return Array(token.utf8) }
-                bytes.append(byte)
+        wholePreTokensFirst = model == .byteLevel && Self.wholePreTokenVocabularies.contains(preTokenizer)
+        switch model {
+        case .byteLevel:
+            self.merges = try Self.mergeTable(merges, spellings: spellings)
+            pieces = nil
+            decodedBytes = tokens.map { token in
+                // The reference's byte-level decoder maps a token char by char, or takes its UTF-8 as is
+                // when any character is outside the alphabet.
+                var bytes: [UInt8] = []
+                for scalar in token.unicodeScalars {
+                    guard let byte = ByteLevelAlphabet.byte(for: scalar) else { return Array(token.utf8) }
+                    bytes.append(byte)
+                }
+                return bytes
             }
-            return bytes
+        case .sentencePiece:
+            self.merges = BPEMerges(table: [:], byteTokens: Array(repeating: -1, count: 256))
+            pieces = SentencePieceMerges(tokens: tokens, scores: scores, unknownID: unknownID)
+            decodedBytes = try tokens.enumerated().map { index, token in
+                try Self.sentencePieceBytes(of: token, type: types[index], index: index)
+            }
         }
 
-        // Control tokens spelled outside the byte alphabet are llama.cpp mislabels that the reference does
-        // not add, so they are not matched either.
+        // Byte-level control tokens spelled outside the byte alphabet are llama.cpp mislabels that the
+        // reference does not add, so they are not matched either. SentencePiece matches its unknown token
+        // as a control token, as llama.cpp does.
         var patterns: [SpecialTokenMatcher.Pattern] = []
         for (index, token) in tokens.enumerated() {
             switch types[index] {
-            case .control where ByteLevelAlphabet.spells(token):
+            case .control where model == .sentencePiece || ByteLevelAlphabet.spells(token),
+                 .unknown where model == .sentencePiece:
                 patterns.append(.init(bytes: Array(token.utf8), id: TokenID(index), isControl: true))
             case .userDefined:
                 patterns.append(.init(bytes: Array(token.utf8), id: TokenID(index), isControl: false))
@@ -147,6 +201,34 @@ public final class BPETokenizer: Vocabulary, @unchecked Sendable {
             ends.insert(TokenID(index))
         }
         endTokens = ends
+    }
+
+    /// What a SentencePiece token decodes to: `▁` as a space for text tokens, the byte for a byte token
+    /// (`<0x0A>`), the text as stored for added, control and unknown tokens.
+    private static func sentencePieceBytes(of token: String, type: TokenType, index: Int) throws -> [UInt8] {
+        switch type {
+        case .byte:
+            let utf8 = Array(token.utf8)
+            guard utf8.count == 6, token.hasPrefix("<0x"), token.hasSuffix(">"),
+                  let byte = UInt8(String(decoding: utf8[3..<5], as: UTF8.self), radix: 16)
+            else { throw TokenizerError.malformedByteToken(index: index, token: token) }
+            return [byte]
+        case .normal, .unused:
+            var bytes: [UInt8] = []
+            var utf8 = token.utf8[...]
+            while let first = utf8.first {
+                if utf8.starts(with: escapedSpace) {
+                    bytes.append(0x20)
+                    utf8 = utf8.dropFirst(escapedSpace.count)
+                } else {
+                    bytes.append(first)
+                    utf8 = utf8.dropFirst()
+                }
+            }
+            return bytes
+        case .unknown, .control, .userDefined:
+            return Array(token.utf8)
+        }
     }
 
     private static func mergeTable(_ merges: [String], spellings: [String: TokenID]) throws -> BPEMerges {
@@ -176,8 +258,9 @@ public final class BPETokenizer: Vocabulary, @unchecked Sendable {
 
     // MARK: Lookup
 
-    /// The id of the token stored as `token` (byte-level spelling), if any.
+    /// The id of the token stored as `token` (byte-level spelling, or a SentencePiece piece as stored), if any.
     public func id(for token: String) -> TokenID? {
+        if let pieces { return pieces.id(of: Array(token.utf8)) }
         let spelling = ByteLevelAlphabet.spells(token) ? token : ByteLevelAlphabet.spelling(of: token.utf8)
         return idsBySpelling[spelling]
     }
@@ -235,6 +318,11 @@ public final class BPETokenizer: Vocabulary, @unchecked Sendable {
     }
 
     private func encodeBytes(_ text: UnsafeBufferPointer<UInt8>, parseSpecial: Bool, into output: inout [TokenID]) {
+        if let pieces {
+            encodeSentencePiece(text, pieces: pieces, parseSpecial: parseSpecial, into: &output)
+            return
+        }
+        guard let preTokenizer else { return }
         var scanner = PreTokenScanner(rule: preTokenizer)
         var workspace = BPEMerges.Workspace()
         var table = cache.checkOut()
@@ -255,6 +343,34 @@ public final class BPETokenizer: Vocabulary, @unchecked Sendable {
             start = match.range.upperBound
         }
     }
+
+    private func encodeSentencePiece(
+        _ text: UnsafeBufferPointer<UInt8>, pieces: SentencePieceMerges, parseSpecial: Bool, into output: inout [TokenID]
+    ) {
+        var start = 0
+        var afterAddedToken = true  // the start of the text counts as one, as in llama.cpp
+        var fragment: [UInt8] = []
+        while start < text.count {
+            let match = specialTokens.firstMatch(in: text, from: start, includeControl: parseSpecial)
+            let end = match?.range.lowerBound ?? text.count
+            if end > start {
+                fragment.removeAll(keepingCapacity: true)
+                if addSpacePrefix && afterAddedToken { fragment += Self.escapedSpace }
+                for byte in text[start..<end] {
+                    if byte == 0x20 { fragment += Self.escapedSpace } else { fragment.append(byte) }
+                }
+                pieces.encode(fragment, into: &output)
+                afterAddedToken = false
+            }
+            guard let match else { break }
+            output.append(match.id)
+            afterAddedToken = true
+            start = match.range.upperBound
+        }
+    }
+
+    /// `▁` (U+2581), SentencePiece's spelling of a space.
+    private static let escapedSpace: [UInt8] = [0xE2, 0x96, 0x81]
 
     private func encodePreToken(
         _ bytes: UnsafeBufferPointer<UInt8>, into output: inout [TokenID], workspace: inout BPEMerges.Workspace,
@@ -288,10 +404,13 @@ public final class BPETokenizer: Vocabulary, @unchecked Sendable {
     // MARK: Decoding
 
     /// The text of `ids`; bytes that do not form valid UTF-8 become U+FFFD. Control tokens print their
-    /// text (`<|im_end|>`) unless `skipSpecial`; ids outside the vocabulary print nothing.
+    /// text (`<|im_end|>`) unless `skipSpecial`; ids outside the vocabulary print nothing. With a
+    /// SentencePiece space prefix, a space the text starts with is dropped (HF's decoder strips it):
+    /// `▁Hello` reads "Hello".
     public func decode(_ ids: [TokenID], skipSpecial: Bool = false) -> String {
         var bytes: [UInt8] = []
         for id in ids { bytes += decodedBytes(of: id, skipSpecial: skipSpecial) }
+        if addSpacePrefix, bytes.first == 0x20 { bytes.removeFirst() }
         return String(decoding: bytes, as: UTF8.self)
     }
 

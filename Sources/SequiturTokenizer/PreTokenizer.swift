@@ -15,6 +15,18 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
     case llama3 = "llama-bpe"
     /// Qwen 2: the Llama 3 regex with single digits (`\p{N}` instead of `\p{N}{1,3}`).
     case qwen2 = "qwen2"
+    /// Qwen 3.5: the Qwen 2 regex with marks joining letters: `[^\r\n\p{L}\p{N}]?[\p{L}\p{M}]+` and
+    /// ` ?[^\s\p{L}\p{M}\p{N}]+[\r\n]*`.
+    case qwen35 = "qwen35"
+    /// StarCoder, Refact, Command-R: every digit on its own (`Digits(individual_digits=true)`), then the
+    /// GPT-2 regex inside each stretch between digits, as their `tokenizer.json` chains them.
+    case gpt2SingleDigits = "starcoder"
+    /// Falcon: punctuation runs, then the GPT-2 regex, then digits in threes (see `IsolatingSplits.falcon`).
+    case falcon = "falcon"
+    /// DeepSeek Coder: newlines, words, punctuation, CJK runs and single digits, each isolated in turn.
+    case deepseekCoder = "deepseek-coder"
+    /// DeepSeek LLM: newlines, cased words, punctuation, trailing spaces, CJK runs and numbers, in turn.
+    case deepseekLLM = "deepseek-llm"
 
     /// `tokenizer.ggml.pre` values and the rule each means (the names transformers' GGUF loader knows
     /// for these regexes, plus the names that get GPT-2's).
@@ -23,6 +35,9 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
         "llama-bpe": .llama3, "llama3": .llama3, "llama-v3": .llama3, "falcon3": .llama3, "dbrx": .llama3,
         "smaug-bpe": .llama3, "pixtral": .llama3,
         "qwen2": .qwen2, "deepseek-r1-qwen": .qwen2, "megrez": .qwen2,
+        "qwen35": .qwen35, "mpt": .gpt2,
+        "starcoder": .gpt2SingleDigits, "refact": .gpt2SingleDigits, "command-r": .gpt2SingleDigits,
+        "falcon": .falcon, "deepseek-coder": .deepseekCoder, "deepseek-llm": .deepseekLLM,
     ]
 
     /// The pre-tokenizer a GGUF `tokenizer.ggml.pre` value names.
@@ -31,6 +46,16 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
             throw TokenizerError.unsupportedPreTokenizer(ggufName, supported: Self.namesInGGUF.keys.sorted())
         }
         self = rule
+    }
+
+    /// The chain of isolating splits this rule is, for the rules written that way.
+    var isolatingSplits: IsolatingSplits? {
+        switch self {
+        case .falcon: return .falcon
+        case .deepseekCoder: return .deepseekCoder
+        case .deepseekLLM: return .deepseekLLM
+        case .gpt2, .llama3, .qwen2, .qwen35, .gpt2SingleDigits: return nil
+        }
     }
 
     /// `text` cut into pre-tokens; joined they give `text` back.
@@ -72,12 +97,30 @@ struct PreTokenScanner {
                     let view = ScalarView(
                         values: UnsafeBufferPointer(rebasing: values[..<count]),
                         classes: UnsafeBufferPointer(rebasing: classes[..<count]))
+                    if let splits = rule.isolatingSplits {
+                        splits.scan(view, 0..<count) { body(offsets[$0.lowerBound]..<offsets[$0.upperBound]) }
+                        return
+                    }
+                    // gpt2SingleDigits: where the current stretch without digits ends (the regex sees it alone).
+                    var stretchEnd = 0
                     while start < count {
                         let end: Int
                         switch rule {
                         case .gpt2: end = view.gpt2Match(at: start)
                         case .llama3: end = view.llama3Match(at: start, maxDigits: 3)
                         case .qwen2: end = view.llama3Match(at: start, maxDigits: 1)
+                        case .qwen35: end = view.llama3Match(at: start, maxDigits: 1, marksJoinLetters: true)
+                        case .falcon, .deepseekCoder, .deepseekLLM: return  // scanned above
+                        case .gpt2SingleDigits:
+                            if view.classes[start].contains(.number) {
+                                end = start + 1
+                            } else {
+                                if stretchEnd <= start {
+                                    stretchEnd = start
+                                    while stretchEnd < count && !view.classes[stretchEnd].contains(.number) { stretchEnd += 1 }
+                                }
+                                end = view.prefix(stretchEnd).gpt2Match(at: start)
+                            }
                         }
                         body(offsets[start]..<offsets[end])
                         start = end
@@ -144,12 +187,18 @@ struct PreTokenScanner {
 
 /// The decoded scalars of one chunk with their classes; each `...Match(at:)` returns where the regex's
 /// match starting at `i` ends (always after `i`: every character matches some alternative).
-private struct ScalarView {
+struct ScalarView {
     let values: UnsafeBufferPointer<UInt32>
     let classes: UnsafeBufferPointer<ScalarClass>
     var count: Int { values.count }
 
     private static let apostrophe: UInt32 = 0x27, space: UInt32 = 0x20
+
+    /// The first `end` scalars, as a regex applied to that stretch alone sees them.
+    func prefix(_ end: Int) -> ScalarView {
+        ScalarView(values: UnsafeBufferPointer(rebasing: values[..<end]),
+                   classes: UnsafeBufferPointer(rebasing: classes[..<end]))
+    }
 
     func gpt2Match(at i: Int) -> Int {
         if let end = contraction(at: i, caseInsensitive: false) { return end }
@@ -159,20 +208,26 @@ private struct ScalarView {
         return whitespaceMatch(at: i, newlineAlternative: false)
     }
 
-    func llama3Match(at i: Int, maxDigits: Int) -> Int {
+    /// The Llama 3 regex; with `marksJoinLetters`, Qwen 3.5's, where `\p{L}` becomes `[\p{L}\p{M}]` in the
+    /// word alternative and marks leave the class of other characters.
+    func llama3Match(at i: Int, maxDigits: Int, marksJoinLetters: Bool = false) -> Int {
         if let end = contraction(at: i, caseInsensitive: true) { return end }
+        let word: ScalarClass = marksJoinLetters ? [.letter, .mark] : .letter
+        let nonOther: ScalarClass = marksJoinLetters ? [.letter, .number, .whitespace, .mark] : [.letter, .number, .whitespace]
+        func isOther(_ c: ScalarClass) -> Bool { c.isDisjoint(with: nonOther) }
         let cls = classes[i]
-        // `[^\r\n\p{L}\p{N}]?\p{L}+`
-        if cls.contains(.letter) { return run(from: i) { $0.contains(.letter) } }
-        if !cls.contains(.newline) && !cls.contains(.number) && i + 1 < count && classes[i + 1].contains(.letter) {
-            return run(from: i + 1) { $0.contains(.letter) }
+        // `[^\r\n\p{L}\p{N}]?\p{L}+` (a mark may be the optional first character and then joins: the
+        // match ends where the run of word characters from `i` ends either way)
+        if !cls.isDisjoint(with: word) { return run(from: i) { !$0.isDisjoint(with: word) } }
+        if !cls.contains(.newline) && !cls.contains(.number) && i + 1 < count && !classes[i + 1].isDisjoint(with: word) {
+            return run(from: i + 1) { !$0.isDisjoint(with: word) }
         }
         // `\p{N}{1,maxDigits}`
         if cls.contains(.number) { return min(run(from: i) { $0.contains(.number) }, i + maxDigits) }
         // ` ?[^\s\p{L}\p{N}]+[\r\n]*`
-        let start = values[i] == Self.space && i + 1 < count && classes[i + 1].isOther ? i + 1 : i
-        if classes[start].isOther {
-            let end = run(from: start) { $0.isOther }
+        let start = values[i] == Self.space && i + 1 < count && isOther(classes[i + 1]) ? i + 1 : i
+        if isOther(classes[start]) {
+            let end = run(from: start) { isOther($0) }
             return run(from: end) { $0.contains(.newline) }
         }
         return whitespaceMatch(at: i, newlineAlternative: true)

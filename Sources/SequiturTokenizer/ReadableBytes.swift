@@ -80,6 +80,7 @@ enum UTF8Sequence {
     /// (0 when `bytes` ends on a complete character or on bytes that can never become one).
     static func incompleteSuffixLength(_ bytes: [UInt8]) -> Int {
         let n = bytes.count
+        guard n > 0 else { return 0 }
         // A lead byte is at most 3 bytes back from the end for an incomplete sequence.
         for back in 1...min(3, n) {
             let lead = bytes[n - back]

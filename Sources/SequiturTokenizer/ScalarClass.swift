@@ -1,4 +1,5 @@
-/// The character classes the pre-tokenizer regexes test, as bit flags: `\p{L}`, `\p{N}`, `\s` and `[\r\n]`.
+/// The character classes the pre-tokenizer regexes test, as bit flags: `\p{L}`, `\p{N}`, `\p{M}`, `\p{P}`,
+/// `\s` and `[\r\n]`.
 ///
 /// `\s` is the Unicode White_Space property, which is what the reference (Oniguruma inside HF `tokenizers`)
 /// matches: tab, LF, VT, FF, CR, space, U+0085, U+00A0, U+1680, U+2000...U+200A, U+2028, U+2029, U+202F,
@@ -11,8 +12,13 @@ struct ScalarClass: OptionSet {
     static let whitespace = ScalarClass(rawValue: 4)
     /// Carriage return or line feed (always also `.whitespace`).
     static let newline = ScalarClass(rawValue: 8)
+    /// `\p{M}`: a combining mark. Only Qwen 3.5's regex names it; to the others it is an "other" character.
+    static let mark = ScalarClass(rawValue: 16)
+    /// `\p{P}`: punctuation (connector, dash, open, close, initial, final, other). Also "other" to the
+    /// regexes that do not name it.
+    static let punctuation = ScalarClass(rawValue: 32)
 
-    /// Neither letter, number nor whitespace: `[^\s\p{L}\p{N}]`.
+    /// Neither letter, number nor whitespace: `[^\s\p{L}\p{N}]` (marks included).
     var isOther: Bool { rawValue & 7 == 0 }
 
     static func of(_ scalar: Unicode.Scalar) -> ScalarClass {
@@ -22,6 +28,11 @@ struct ScalarClass: OptionSet {
             return .letter
         case .decimalNumber, .letterNumber, .otherNumber:
             return .number
+        case .nonspacingMark, .spacingMark, .enclosingMark:
+            return .mark
+        case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
+             .initialPunctuation, .finalPunctuation, .otherPunctuation:
+            return .punctuation
         default:
             return scalar.properties.isWhitespace ? .whitespace : []
         }
@@ -39,6 +50,9 @@ struct ScalarClass: OptionSet {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): return .number
         case 0x0A, 0x0D: return [.whitespace, .newline]
         case 0x09, 0x0B, 0x0C, 0x20: return .whitespace
+        // ASCII \p{P}: !"#%&'()*,-./:;?@[\]_{} (not $+<=>^`|~, which are symbols)
+        case 0x21...0x23, 0x25...0x2A, 0x2C...0x2F, 0x3A, 0x3B, 0x3F, 0x40, 0x5B...0x5D, 0x5F, 0x7B, 0x7D:
+            return .punctuation
         default: return []
         }
     }

@@ -1,7 +1,12 @@
 /// Everything that can be wrong with tokenizer data. Each description names the field, index or token.
 public enum TokenizerError: Error, CustomStringConvertible, Equatable {
-    /// `tokenizer.ggml.model` names a tokenizer other than byte-level BPE (`gpt2`).
+    /// `tokenizer.ggml.model` names a tokenizer other than byte-level BPE (`gpt2`) or SentencePiece BPE
+    /// (`llama`).
     case unsupportedModel(String)
+    /// A SentencePiece score that is NaN or infinite.
+    case nonFiniteScore(index: Int, value: Float)
+    /// A token typed as a byte that is not spelled `<0xNN>`.
+    case malformedByteToken(index: Int, token: String)
     /// `tokenizer.ggml.pre` names a pre-tokenizer this implementation does not know.
     case unsupportedPreTokenizer(String, supported: [String])
     /// The vocabulary has no tokens.
@@ -20,7 +25,11 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case let .unsupportedModel(name):
-            return "tokenizer.ggml.model is '\(name)'; only byte-level BPE ('gpt2') is supported"
+            return "tokenizer.ggml.model is '\(name)'; supported: byte-level BPE ('gpt2') and SentencePiece BPE ('llama')"
+        case let .nonFiniteScore(index, value):
+            return "tokenizer.ggml.scores[\(index)] is \(value); scores must be finite"
+        case let .malformedByteToken(index, token):
+            return "tokenizer.ggml.tokens[\(index)] '\(token)' has token type byte but is not spelled <0xNN>"
         case let .unsupportedPreTokenizer(name, supported):
             return "tokenizer.ggml.pre '\(name)' is not supported (supported: \(supported.joined(separator: ", ")))"
         case .emptyVocabulary:

@@ -23,6 +23,7 @@ enum ChatFixtures {
         var template: String
         var bos_token: String
         var eos_token: String
+        var variables: [String: ChatTemplateVariable]?
         var cases: [Case]
     }
 
@@ -39,6 +40,7 @@ enum ChatFixtures {
 
     static var smollm2: Template { get throws { try load(Template.self, "smollm2.json") } }
     static var others: [Template] { get throws { try load(Others.self, "other_templates.json").templates } }
+    static var families: [Template] { get throws { try load(Others.self, "family_templates.json").templates } }
 
     /// Renders every case and checks it against the fixture (text, or the template's raise_exception message).
     static func check(_ fixture: Template) throws {
@@ -47,7 +49,8 @@ enum ChatFixtures {
             let label = "\(fixture.name ?? "smollm2") / \(c.name) / generation prompt \(c.add_generation_prompt)"
             do {
                 let text = try template.render(messages: c.messages, addGenerationPrompt: c.add_generation_prompt,
-                                               bosToken: fixture.bos_token, eosToken: fixture.eos_token)
+                                               bosToken: fixture.bos_token, eosToken: fixture.eos_token,
+                                               extraVariables: fixture.variables ?? [:])
                 #expect(c.error == nil, "\(label): expected error \(c.error ?? ""), rendered \(text.debugDescription)")
                 #expect(text == c.expected, "\(label)")
             } catch let error as ChatTemplateError {
@@ -71,6 +74,15 @@ enum ChatFixtures {
     @Test(arguments: ["llama3", "mistral", "chatml_multiline"])
     func wellKnownTemplatesRenderExactlyAsJinja(name: String) throws {
         let fixture = try #require(try ChatFixtures.others.first { $0.name == name })
+        try ChatFixtures.check(fixture)
+    }
+
+    /// The templates of the families Sequitur loads, verbatim from llama.cpp's copies of each model's
+    /// tokenizer_config.json (Qwen 3 with `enable_thinking` unset, true and false).
+    @Test(arguments: ["qwen2.5", "qwen3", "qwen3-thinking-on", "qwen3-thinking-off", "gemma2", "phi3.5"])
+    func familyTemplatesRenderExactlyAsTransformers(name: String) throws {
+        let fixture = try #require(try ChatFixtures.families.first { $0.name == name })
+        #expect(fixture.cases.count >= 30 && fixture.cases.contains { $0.expected != nil })
         try ChatFixtures.check(fixture)
     }
 

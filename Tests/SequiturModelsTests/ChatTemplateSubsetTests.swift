@@ -38,6 +38,18 @@ import Testing
                 == "hi|['a', 'b']|True|bcc")
     }
 
+    /// Python slicing with a step, on lists and strings; expected values rendered by jinja2 in transformers'
+    /// chat-template environment.
+    @Test func slicesWithAStep() throws {
+        let slices = ["[::-1]", "[::2]", "[1::2]", "[-2::-1]", "[4:1:-1]", "[:1:-1]", "[10::-1]", "[-10::-1]", "[::-3]",
+                      "[5:-10:-2]", "[-1:-7:-1]"]
+        let source = "{% set xs = [0, 1, 2, 3, 4, 5] %}{% set s = 'abcdef' %}"
+            + slices.map { "{{ (xs\($0))|join(',') }}/{{ s\($0) }}" }.joined(separator: "|")
+        #expect(try render(source) == "5,4,3,2,1,0/fedcba|0,2,4/ace|1,3,5/bdf|4,3,2,1,0/edcba|4,3,2/edc|5,4,3,2/fedc|"
+                + "5,4,3,2,1,0/fedcba|/|5,2/fc|5,3,1/fdb|5,4,3,2,1,0/fedcba")
+        #expect(throws: ChatTemplateError.self) { try self.render("{{ [1, 2][::0] }}") }
+    }
+
     @Test func loopVariablesAndScoping() throws {
         let source = "{% set x = 0 %}{% for m in messages %}{{ loop.index0 }}{{ loop.index }}{{ loop.first }}"
             + "{{ loop.last }}{{ loop.length }}:{{ m.role }}/{{ m['content'] }}[{{ x }}]{% set x = 9 %};{% endfor %}{{ x }}"

@@ -1,16 +1,30 @@
 import Foundation
+import Sequitur
 import SequiturCore
 import SequiturGGUF
 import SequiturTokenizer
 import Testing
 
 /// llama.cpp's own tokenizer tests (`models/ggml-vocab-*.gguf` with `.inp`/`.out`, as `tests/test-tokenizer-0`
-/// runs them: no BOS, special tokens not parsed), copied into `Tests/Fixtures/vocab` from the
-/// llama-cpp-python 0.3.36 source package (MIT, see `Tests/Fixtures/vocab/LICENSE`). Every case of every
-/// vocabulary Sequitur supports must give llama.cpp's ids exactly.
+/// runs them: no BOS, special tokens not parsed), from the llama-cpp-python 0.3.36 source package (MIT, see
+/// `Tests/Fixtures/vocab/LICENSE`). Every case of every vocabulary Sequitur supports must give llama.cpp's
+/// ids exactly, and llama.cpp's ids must decode to the text.
+///
+/// The cases are committed in `Tests/Fixtures/vocab`; the vocabularies (45 MB) are fetched by
+/// `scripts/bootstrap` into `$SEQUITUR_HOME/vocab`, each checked by sha256. Without them these tests are
+/// skipped, except on CI, where they must be there.
 @Suite struct LlamaCppVocabularyTests {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures/vocab")
+    static let fetchedDirectory = ModelLocator.cacheDirectory.appendingPathComponent("vocab")
+
+    /// Where `ggml-vocab-<name>.gguf` is, if fetched.
+    static func vocabularyFile(_ name: String) -> URL? {
+        let url = fetchedDirectory.appendingPathComponent("ggml-vocab-\(name).gguf")
+        return FileManager.default.fileExists(atPath: url.path) ? url : nil
+    }
+
+    static var requireFetched: Bool { ProcessInfo.processInfo.environment["CI"] != nil }
 
     /// The cases of `ggml-vocab-<name>.gguf`: the inputs split at llama.cpp's separator, each with its ids.
     static func cases(_ name: String) throws -> [(text: String, ids: [TokenID])] {
@@ -34,10 +48,19 @@ import Testing
 
     enum VocabularyFixtureError: Error { case notAnId(String, file: String) }
 
-    @Test(arguments: ["gpt-2", "llama-bpe", "qwen2"])
+    /// Every vocabulary with cases in llama.cpp's tests that is not a WordPiece or Unigram model: byte-level
+    /// BPE with each pre-tokenizer, and SentencePiece BPE (llama-spm, phi-3). (gpt-neox ships without cases.)
+    @Test(arguments: ["gpt-2", "llama-bpe", "qwen2", "qwen35", "starcoder", "refact", "command-r", "mpt", "falcon", "deepseek-coder", "deepseek-llm", "llama-spm", "phi-3"])
     func everyCasePasses(_ name: String) throws {
-        let file = try GGUFFile(contentsOf: Self.directory.appendingPathComponent("ggml-vocab-\(name).gguf"))
-        let tokenizer = try BPETokenizer(gguf: file)
+        guard let url = Self.vocabularyFile(name) else {
+            if Self.requireFetched {
+                Issue.record("ggml-vocab-\(name).gguf is not in \(Self.fetchedDirectory.path): run ./scripts/bootstrap")
+            } else {
+                print("llama.cpp vocabulary test \(name): skipped, ggml-vocab-\(name).gguf not fetched (./scripts/bootstrap)")
+            }
+            return
+        }
+        let tokenizer = try BPETokenizer(gguf: try GGUFFile(contentsOf: url))
         let cases = try Self.cases(name)
         var passed = 0
         for (text, ids) in cases {
@@ -45,6 +68,10 @@ import Testing
             if got == ids { passed += 1 } else {
                 Issue.record("\(name): \(text.debugDescription.prefix(80)) gives \(got), llama.cpp \(ids)")
             }
+            // Both BPEs are lossless: llama.cpp's ids decode to the text, at once and streamed.
+            #expect(tokenizer.decode(ids) == text, "\(name): decoding \(ids)")
+            var stream = tokenizer.streamingDetokenizer()
+            #expect(ids.map { stream.append($0) }.joined() + stream.finish() == text, "\(name): streaming \(ids)")
         }
         print("llama.cpp vocabulary test \(name): \(passed)/\(cases.count) cases pass")
         #expect(cases.count >= 40)

@@ -95,7 +95,7 @@ struct TokenizerGGUFTests {
         ("tokens not strings", ["tokenizer.ggml.tokens": .array(.int32([1, 2]))], ["tokenizer.ggml.tokens", "array[string]"]),
         ("empty vocabulary", ["tokenizer.ggml.tokens": .array(.string([]))], ["tokenizer.ggml.tokens", "empty"]),
         ("no model", ["tokenizer.ggml.model": nil], ["tokenizer.ggml.model", "missing"]),
-        ("SentencePiece model", ["tokenizer.ggml.model": .string("llama")], ["tokenizer.ggml.model", "'llama'", "gpt2"]),
+        ("WordPiece model", ["tokenizer.ggml.model": .string("bert")], ["tokenizer.ggml.model", "'bert'", "gpt2", "llama"]),
         ("unknown pre-tokenizer", ["tokenizer.ggml.pre": .string("no-such-pre")], ["tokenizer.ggml.pre", "'no-such-pre'", "qwen2"]),
         ("no merges", ["tokenizer.ggml.merges": nil], ["tokenizer.ggml.merges", "missing"]),
         ("merge of an unknown token", ["tokenizer.ggml.merges": .array(.string(["a b", "a zz"]))],

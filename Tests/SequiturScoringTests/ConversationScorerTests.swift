@@ -141,7 +141,10 @@ import Testing
 
     @Test func tokenizedTextRejectsInconsistentOffsets() throws {
         #expect(throws: ConversationError.self) { try TokenizedText(text: "ab", tokens: [1, 2], boundaries: [0, 2]) }
-        #expect(throws: ConversationError.self) { try TokenizedText(text: "ab", tokens: [1, 2], boundaries: [0, 0, 2]) }
+        #expect(throws: ConversationError.self) { try TokenizedText(text: "abc", tokens: [1, 2, 3], boundaries: [0, 2, 1, 3]) }
+        // A token that spells no byte (SentencePiece's lone prefix space) is allowed; its offset finds it first.
+        let prefixed = try TokenizedText(text: "ab", tokens: [1, 2], boundaries: [0, 0, 2])
+        #expect(prefixed.tokenIndex(atUTF8Offset: 0) == 0 && prefixed.tokenIndex(atUTF8Offset: 2) == 2)
         #expect(throws: ConversationError.self) { try TokenizedText(text: "ab", tokens: [1, 2], boundaries: [0, 1, 3]) }
         let t = try TokenizedText(text: "abc", tokens: [1, 2], boundaries: [0, 1, 3])
         #expect(t.tokenIndex(atUTF8Offset: 0) == 0)

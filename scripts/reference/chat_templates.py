@@ -6,8 +6,14 @@ Writes Tests/Fixtures/chat/smollm2.json (the default model's template, rendered 
 Tests/Fixtures/chat/other_templates.json (well-known templates written out here, rendered by the very Jinja
 environment transformers compiles chat templates with, so trim_blocks/lstrip_blocks/loopcontrols match).
 
-    HF_HUB_OFFLINE=1 /opt/refenv/bin/python scripts/reference/chat_templates.py
+    HF_HUB_OFFLINE=1 /opt/refenv/bin/python scripts/reference/chat_templates.py --templates DIR
+
+It also writes Tests/Fixtures/chat/family_templates.json: the chat templates of the model families Sequitur
+loads (Qwen2.5, Qwen3 with thinking on and off, Gemma 2, Phi-3.5), copied from the `models/templates/` folder of
+the llama-cpp-python==0.3.36 source package (llama.cpp keeps them verbatim from each model's
+tokenizer_config.json; pass that folder as DIR), rendered the same way.
 """
+import argparse
 import json
 import os
 from pathlib import Path
@@ -109,6 +115,16 @@ CHATML_MULTILINE = """{#- A ChatML template written across lines, as templates o
 
 OTHER = {"llama3": LLAMA3, "mistral": MISTRAL, "chatml_multiline": CHATML_MULTILINE}
 
+# name -> (template file in llama.cpp's models/templates, bos_token, eos_token, extra template variables)
+FAMILY = {
+    "qwen2.5": ("Qwen-Qwen2.5-7B-Instruct.jinja", "", "<|im_end|>", {}),
+    "qwen3": ("Qwen-Qwen3-0.6B.jinja", "", "<|im_end|>", {}),
+    "qwen3-thinking-on": ("Qwen-Qwen3-0.6B.jinja", "", "<|im_end|>", {"enable_thinking": True}),
+    "qwen3-thinking-off": ("Qwen-Qwen3-0.6B.jinja", "", "<|im_end|>", {"enable_thinking": False}),
+    "gemma2": ("google-gemma-2-2b-it.jinja", "<bos>", "<eos>", {}),
+    "phi3.5": ("microsoft-Phi-3.5-mini-instruct.jinja", "<s>", "<|endoftext|>", {}),
+}
+
 
 def render_smollm2():
     tokenizer = AutoTokenizer.from_pretrained(str(MODEL_DIR), gguf_file=MODEL_FILE)
@@ -128,29 +144,50 @@ def render_smollm2():
     }
 
 
+def render_cases(source, bos, eos, variables=None):
+    compiled = _compile_jinja_template(source)
+    cases = []
+    for name, messages in CONVERSATIONS:
+        for add_generation_prompt in (False, True):
+            case = {"name": name, "messages": messages, "add_generation_prompt": add_generation_prompt}
+            try:
+                case["expected"] = compiled.render(messages=messages, add_generation_prompt=add_generation_prompt,
+                                                   bos_token=bos, eos_token=eos, **(variables or {}))
+            except Exception as error:  # raise_exception: the fixture records the template's message
+                case["error"] = str(error)
+            cases.append(case)
+    return cases
+
+
 def render_other():
     templates = []
     for key, source in OTHER.items():
-        compiled = _compile_jinja_template(source)
         bos, eos = ("<s>", "</s>") if key == "mistral" else ("<|begin_of_text|>", "<|eot_id|>")
-        cases = []
-        for name, messages in CONVERSATIONS:
-            for add_generation_prompt in (False, True):
-                case = {"name": name, "messages": messages, "add_generation_prompt": add_generation_prompt}
-                try:
-                    case["expected"] = compiled.render(messages=messages, add_generation_prompt=add_generation_prompt,
-                                                       bos_token=bos, eos_token=eos)
-                except Exception as error:  # raise_exception: the fixture records the template's message
-                    case["error"] = str(error)
-                cases.append(case)
-        templates.append({"name": key, "template": source, "bos_token": bos, "eos_token": eos, "cases": cases})
+        templates.append({"name": key, "template": source, "bos_token": bos, "eos_token": eos,
+                          "cases": render_cases(source, bos, eos)})
     return {"source": "jinja2 with transformers' chat-template environment (_compile_jinja_template)",
             "templates": templates}
 
 
+def render_family(directory):
+    templates = []
+    for key, (file, bos, eos, variables) in FAMILY.items():
+        source = (Path(directory) / file).read_text(encoding="utf-8")
+        templates.append({"name": key, "file": file, "template": source, "bos_token": bos, "eos_token": eos,
+                          "variables": variables, "cases": render_cases(source, bos, eos, variables)})
+    return {"source": "llama-cpp-python 0.3.36 models/templates, rendered by jinja2 with transformers' "
+                      "chat-template environment (_compile_jinja_template)",
+            "templates": templates}
+
+
 def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--templates", required=True,
+                        help="llama_cpp_python-0.3.36/vendor/llama.cpp/models/templates")
+    args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
-    for filename, data in (("smollm2.json", render_smollm2()), ("other_templates.json", render_other())):
+    for filename, data in (("smollm2.json", render_smollm2()), ("other_templates.json", render_other()),
+                           ("family_templates.json", render_family(args.templates))):
         path = OUT / filename
         path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         print(f"wrote {path} ({path.stat().st_size} bytes)")

@@ -26,19 +26,20 @@ public protocol ConversationRenderer {
 public struct TokenizedText: Sendable, Hashable {
     public let text: String
     public let tokens: [TokenID]
-    /// `tokens.count + 1` offsets: where each token starts, then `text.utf8.count`. Strictly increasing: every
-    /// token spells at least one byte (a control token such as `<|im_end|>` spells its own text).
+    /// `tokens.count + 1` offsets: where each token starts, then `text.utf8.count`. Non-decreasing: a token
+    /// spells at least one byte (a control token such as `<|im_end|>` spells its own text), except a lone
+    /// SentencePiece prefix space (`▁`), which the tokenizer adds and the text does not have.
     public let boundaries: [Int]
 
-    /// Checks that `boundaries` has one offset per token plus the end, starts at 0, increases and ends at the
-    /// text's length, so every offset maps to at most one token.
+    /// Checks that `boundaries` has one offset per token plus the end, starts at 0, never decreases and ends at
+    /// the text's length. An offset where an empty token starts maps to that token (its first).
     public init(text: String, tokens: [TokenID], boundaries: [Int]) throws {
         let length = text.utf8.count
         guard boundaries.count == tokens.count + 1, boundaries.first == 0, boundaries.last == length,
-              zip(boundaries, boundaries.dropFirst()).allSatisfy({ $0 < $1 })
+              zip(boundaries, boundaries.dropFirst()).allSatisfy({ $0 <= $1 })
         else {
             throw ConversationError.misalignedTokens(
-                detail: "\(tokens.count) tokens need \(tokens.count + 1) increasing offsets from 0 to \(length), got \(boundaries.count)")
+                detail: "\(tokens.count) tokens need \(tokens.count + 1) non-decreasing offsets from 0 to \(length), got \(boundaries.count)")
         }
         self.text = text
         self.tokens = tokens
