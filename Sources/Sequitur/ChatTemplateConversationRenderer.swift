@@ -19,25 +19,29 @@ public struct ChatTemplateConversationRenderer: ConversationRenderer, @unchecked
     /// The texts the template's `bos_token` and `eos_token` variables stand for.
     public let bosToken: String
     public let eosToken: String
+    /// More template variables for every rendering (Qwen 3's `enable_thinking: false`).
+    public let extraVariables: [String: ChatTemplateVariable]
 
-    public init(template: ChatTemplate, tokenizer: BPETokenizer, bosToken: String, eosToken: String) {
+    public init(template: ChatTemplate, tokenizer: BPETokenizer, bosToken: String, eosToken: String,
+                extraVariables: [String: ChatTemplateVariable] = [:]) {
         self.template = template
         self.tokenizer = tokenizer
         self.bosToken = bosToken
         self.eosToken = eosToken
+        self.extraVariables = extraVariables
     }
 
     /// The renderer of a model file: its `tokenizer.chat_template` and the texts of its BOS and EOS tokens.
     /// Throws `GGUFError.missingKey` when the file has no chat template (base models), rather than guessing one.
-    public init(gguf file: GGUFFile, tokenizer: BPETokenizer) throws {
+    public init(gguf file: GGUFFile, tokenizer: BPETokenizer, extraVariables: [String: ChatTemplateVariable] = [:]) throws {
         let special = try ChatTemplate.specialTokenTexts(gguf: file)
         self.init(template: try ChatTemplate(gguf: file), tokenizer: tokenizer,
-                  bosToken: special.bos, eosToken: special.eos)
+                  bosToken: special.bos, eosToken: special.eos, extraVariables: extraVariables)
     }
 
     public func render(_ messages: [ChatMessage], addGenerationPrompt: Bool) throws -> String {
         try template.render(messages: messages, addGenerationPrompt: addGenerationPrompt,
-                            bosToken: bosToken, eosToken: eosToken)
+                            bosToken: bosToken, eosToken: eosToken, extraVariables: extraVariables)
     }
 
     /// The tokens of `text` with their UTF-8 offsets, taken from the bytes each token spells (control tokens

@@ -82,10 +82,21 @@ public final class ModelRuntime {
     /// a guessed format.
     public func chatTemplate() throws -> ChatTemplate { try ChatTemplate(gguf: file) }
 
-    /// `messages` rendered with the model's chat template, exactly as transformers' `apply_chat_template` would.
-    public func renderChat(_ messages: [ChatMessage], addGenerationPrompt: Bool) throws -> String {
+    /// `messages` rendered with the model's chat template, exactly as transformers' `apply_chat_template` would
+    /// (`extraVariables` are its keyword arguments, such as Qwen 3's `enable_thinking`).
+    public func renderChat(_ messages: [ChatMessage], addGenerationPrompt: Bool,
+                           extraVariables: [String: ChatTemplateVariable] = [:]) throws -> String {
         let special = try ChatTemplate.specialTokenTexts(gguf: file)
         return try chatTemplate().render(messages: messages, addGenerationPrompt: addGenerationPrompt,
-                                         bosToken: special.bos, eosToken: special.eos)
+                                         bosToken: special.bos, eosToken: special.eos, extraVariables: extraVariables)
+    }
+
+    /// The tokens of `renderChat`, as `apply_chat_template(tokenize=True)` gives them: special tokens in the
+    /// text parsed, and no BOS added beyond the one a template writes itself (Llama's and Mistral's do, so
+    /// adding the file's BOS as well would double it).
+    public func chatPrompt(_ messages: [ChatMessage], addGenerationPrompt: Bool = true,
+                           extraVariables: [String: ChatTemplateVariable] = [:]) throws -> [TokenID] {
+        tokenizer.encode(try renderChat(messages, addGenerationPrompt: addGenerationPrompt, extraVariables: extraVariables),
+                         parseSpecial: true, addBOS: false)
     }
 }

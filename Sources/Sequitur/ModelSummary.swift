@@ -138,6 +138,10 @@ public struct ModelSummary: Codable, Sendable, Equatable {
         }
         if family.attentionBias { features.append("Q, K and V biases") }
         if family.queryKeyNorm { features.append("per-head RMSNorm of Q and K") }
+        if family.fusedProjections { features.append("fused QKV and gate/up projections (read as row ranges)") }
+        if let window = hp.slidingWindow {
+            features.append("sliding window of \(window) positions: contexts capped at \(hp.exactContextLength) tokens, where full attention is exactly windowed attention")
+        }
         if hp.headDimension * hp.headCount != hp.embeddingLength {
             features.append("head dimension \(hp.headDimension) (\(hp.headCount) heads over an embedding of \(hp.embeddingLength))")
         }

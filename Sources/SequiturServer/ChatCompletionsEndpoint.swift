@@ -21,15 +21,17 @@ extension SequiturServer {
         }
         let generation = try GenerationFields.read(&f, maxTokensKeys: ["max_completion_tokens", "max_tokens"],
                                                    defaultMaxTokens: engine.contextLength, decoders: engine.decoders)
+        let templateVariables = try f.chatTemplateVariables()
         try f.finish()
 
         let rendered: String
         do {
-            rendered = try engine.runtime.renderChat(messages, addGenerationPrompt: true)
+            rendered = try engine.runtime.renderChat(messages, addGenerationPrompt: true, extraVariables: templateVariables)
         } catch {
             throw APIError.invalid("the model's chat template could not render these messages: \(error)", param: "messages")
         }
-        let prompt = engine.tokenizer.encode(rendered)
+        // As apply_chat_template(tokenize=True): a template that wants BOS writes it, so none is added.
+        let prompt = engine.tokenizer.encode(rendered, parseSpecial: true, addBOS: false)
         // Without a limit a chat answer may use the rest of the context.
         let maxTokens = min(generation.maxTokens, max(0, engine.contextLength - prompt.count))
         try engine.checkPrompt(prompt, maxTokens: maxTokens, field: "messages")

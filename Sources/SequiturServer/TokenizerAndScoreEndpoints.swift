@@ -20,9 +20,11 @@ extension SequiturServer {
         } else if f.value("messages") != nil {
             let messages = try readMessages(&f)
             let addGenerationPrompt = try f.bool("add_generation_prompt") ?? true
+            let templateVariables = try f.chatTemplateVariables()
             let rendered: String
             do {
-                rendered = try engine.runtime.renderChat(messages, addGenerationPrompt: addGenerationPrompt)
+                rendered = try engine.runtime.renderChat(messages, addGenerationPrompt: addGenerationPrompt,
+                                                         extraVariables: templateVariables)
             } catch {
                 throw APIError.invalid("the model's chat template could not render these messages: \(error)", param: "messages")
             }

@@ -24,13 +24,15 @@ struct ChatCommand: ParsableCommand {
 
     @OptionGroup var runtime: RuntimeOptions
     @OptionGroup var decoding: DecodingOptions
+    @OptionGroup var template: ChatTemplateOptions
     @Option(help: ArgumentHelp("A system message to start a new conversation with.", valueName: "text")) var system: String?
     @Option(help: ArgumentHelp("JSON transcript to continue from and save to.", valueName: "file")) var transcript: String?
     @Flag(help: "Print after each round how many tokens were fed and how many came from the cache.") var stats = false
 
     func run() throws {
         let rt = try runtime.runtime { try decoding.apply(to: &$0) }
-        let renderer = try ChatTemplateConversationRenderer(gguf: rt.file, tokenizer: rt.tokenizer)
+        let renderer = try ChatTemplateConversationRenderer(gguf: rt.file, tokenizer: rt.tokenizer,
+                                                            extraVariables: try template.variables())
         var messages: [ChatMessage] = []
         if let transcript, FileManager.default.fileExists(atPath: transcript) {
             do { messages = try ChatTranscript.load(from: URL(fileURLWithPath: transcript)) }

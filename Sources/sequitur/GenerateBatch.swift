@@ -24,16 +24,20 @@ extension GenerateCommand {
         let stop = rt.configuration.stop
         // A sampling decoder draws from its seed afresh for every prompt, so a line does not depend on which
         // shard or batch it ran in, and the seed (a decoder parameter) is part of the recipe.
-        let recipe = try rt.jobRecipe(command: "generate", settings: [
+        var settings: [String: ConfigValue] = [
             "decoder": try ConfigValue(encoding: rt.configuration.decoder),
             "stop": try ConfigValue(encoding: stop),
             "processors": try ConfigValue(encoding: rt.configuration.processors),
             "chat": .bool(chat),
-        ])
+        ]
+        // Part of the recipe only when given, so that earlier jobs' manifests still match.
+        let variables = try template.variables()
+        if !variables.isEmpty { settings["template_variables"] = try ConfigValue(encoding: variables) }
+        let recipe = try rt.jobRecipe(command: "generate", settings: settings)
         let processors = try rt.makeProcessors()
         // One prompt per batch: a decode takes long, and each finished line is then on disk before the next starts.
         try job.runFromCommandLine(label: "generate", recipe: recipe, batchSize: 1, parse: { object, _ in
-            try PromptInput.parse(object, runtime: rt, chat: chat, stop: stop)
+            try PromptInput.parse(object, runtime: rt, chat: chat, stop: stop, templateVariables: variables)
         }) { batch in
             var generated = 0
             let lines = try batch.map { item -> BatchLine in

@@ -30,6 +30,7 @@ struct GenerateCommand: ParsableCommand {
     @OptionGroup var batch: ResumableOutputOptions
     @OptionGroup var decoding: DecodingOptions
     @Flag(help: "Wrap the prompt as a user message with the model's chat template.") var chat = false
+    @OptionGroup var template: ChatTemplateOptions
     @Flag(help: "Print one JSON object with the hypotheses.") var json = false
 
     struct Output: Encodable {
@@ -58,6 +59,7 @@ struct GenerateCommand: ParsableCommand {
     }
 
     func run() throws {
+        guard chat || template.templateVariables.isEmpty else { throw CommandError("--template-variable goes with --chat") }
         if let job = try batch.job(input: input) {
             guard prompt == nil else { throw CommandError("give either PROMPT or --input, not both") }
             try runBatch(job)
@@ -77,7 +79,7 @@ struct GenerateCommand: ParsableCommand {
         let processors = try rt.makeProcessors()
         let ids: [TokenID]
         if chat {
-            ids = rt.tokenizer.encode(try rt.renderChat([ChatMessage(role: "user", content: promptText)], addGenerationPrompt: true))
+            ids = try rt.chatPrompt([ChatMessage(role: "user", content: promptText)], extraVariables: try template.variables())
         } else {
             ids = rt.tokenizer.encode(promptText)
         }

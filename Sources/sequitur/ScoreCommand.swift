@@ -38,6 +38,7 @@ struct ScoreCommand: ParsableCommand {
     @Option(help: ArgumentHelp("JSONL file of conversations to score turn by turn.", valueName: "file")) var conversations: String?
     @Option(help: ArgumentHelp("JSONL file for the results (required with --input or --conversations).", valueName: "file")) var output: String?
     @Flag(help: "With --conversations: leave each assistant turn's end-of-turn marker out of its span.") var excludeEndOfTurn = false
+    @OptionGroup var template: ChatTemplateOptions
     @Option(help: ArgumentHelp("Scoring strategy (default: the configuration's, else shared-prefix).", valueName: "name"))
     var strategy: ScorerStrategy?
     @Option(help: ArgumentHelp("Requests per batched model call.", valueName: "n")) var batchSize = 16
@@ -62,6 +63,7 @@ struct ScoreCommand: ParsableCommand {
             return .conversations(try job(input: conversations, output: output))
         }
         guard !excludeEndOfTurn else { throw ValidationError("--exclude-end-of-turn goes with --conversations") }
+        guard template.templateVariables.isEmpty else { throw ValidationError("--template-variable goes with --conversations") }
         guard let input else {
             guard let context, let continuation else { throw ValidationError("give CONTEXT and CONTINUATION, or --input FILE --output FILE") }
             guard output == nil, !resume, shard == nil else { throw ValidationError("--output, --resume and --shard go with --input") }
@@ -129,9 +131,13 @@ struct ScoreCommand: ParsableCommand {
     }
 
     private func scoreConversations(_ rt: ModelRuntime, job: JSONLJob) throws {
-        let renderer = try ChatTemplateConversationRenderer(gguf: rt.file, tokenizer: rt.tokenizer)
+        let variables = try template.variables()
+        let renderer = try ChatTemplateConversationRenderer(gguf: rt.file, tokenizer: rt.tokenizer, extraVariables: variables)
         let scorer = ConversationScorer(includeEndOfTurn: !excludeEndOfTurn, batchSize: batchSize)
-        let recipe = try rt.jobRecipe(command: "score --conversations", settings: ["exclude_end_of_turn": .bool(excludeEndOfTurn)])
+        var settings: [String: ConfigValue] = ["exclude_end_of_turn": .bool(excludeEndOfTurn)]
+        // Part of the recipe only when given, so that earlier jobs' manifests still match.
+        if !variables.isEmpty { settings["template_variables"] = try ConfigValue(encoding: variables) }
+        let recipe = try rt.jobRecipe(command: "score --conversations", settings: settings)
         try run(job, label: "conversations", recipe: recipe,
                 parse: { object, _ in try ConversationInput.parse(object, scorer: scorer, renderer: renderer, model: rt.model) }) { batch in
             let scores = try scorer.score(layouts: batch.map(\.request), model: rt.model)

@@ -32,7 +32,7 @@ import Testing
 
     @Test func everyFamilyAndTypeIsCovered() {
         let covered = Set(Self.entries.map { "\($0.family) \($0.reference.type)" })
-        for family in ["llama3", "qwen2", "qwen3"] {
+        for family in ["llama3", "qwen2", "qwen3", "phi3"] {
             for type in ["F32", "Q8_0", "Q4_K_M", "Q5_K_M", "Q6_K"] {
                 #expect(covered.contains("\(family) \(type)"), "no reference for \(family) \(type)")
             }
@@ -46,6 +46,43 @@ import Testing
         print("family reference: \(result)")
         #expect(result.maxLogProbError <= Self.tolerance, "\(result)")
         #expect(result.greedyMatches, "\(result)")
+    }
+
+    /// Phi-3's sliding window (128 in the reference file, whose sequences are shorter) caps the context: a
+    /// longer sequence is refused, not attended to in full where transformers would window it.
+    @Test func phi3WindowCapsTheContext() throws {
+        let file = try GGUFFile(contentsOf: Self.directory.appendingPathComponent("phi3-F32.gguf"))
+        let hp = try LlamaModel.check(file, family: .phi3)
+        #expect(hp.slidingWindow == 128 && hp.contextLength == 256 && hp.exactContextLength == 128)
+        let model = try LlamaModel(file: file, family: .phi3, backend: CPUBackend(threads: 1), vocabulary: BPETokenizer(gguf: file))
+        #expect(model.contextLength == 128)
+        let ids = (0..<129).map { TokenID(5 + $0 % 300) }
+        #expect(throws: LanguageModelError.contextOverflow(length: 129, contextLength: 128)) {
+            try model.extend([ExtensionRequest(state: model.makeState(), tokens: ids, queries: ids.map { _ in nil })])
+        }
+    }
+
+    /// A Phi-3 128k file's LongRoPE factors are tensors Sequitur does not read: the file is refused by their
+    /// names (with its `rope.scaling.attn_factor` key), never run with plain RoPE.
+    @Test func phi3LongRoPEIsRefusedByName() throws {
+        let file = try GGUFFile(contentsOf: Self.directory.appendingPathComponent("phi3-F32.gguf"))
+        func rewritten(extraKeys: [String: GGUFValue], extraTensors: [String]) throws -> GGUFFile {
+            let writer = try GGUFWriter()
+            for key in file.metadataKeys { try writer.addMetadata(key, file.metadata[key]!) }
+            for (key, value) in extraKeys { try writer.addMetadata(key, value) }
+            for info in file.tensors {
+                let w = try file.weight(named: info.name)
+                try writer.addTensor(name: info.name, dimensions: info.dimensions, type: w.type, bytes: Array(w.bytes))
+            }
+            for name in extraTensors { try writer.addTensor(name: name, dimensions: [32], values: Array(repeating: 1, count: 32), as: .f32) }
+            return try GGUFFile(bytes: writer.serialized())
+        }
+        let factors = try rewritten(extraKeys: [:], extraTensors: ["rope_factors_long.weight", "rope_factors_short.weight"])
+        #expect(throws: LlamaModelError.unusedTensor(name: "rope_factors_long.weight", others: 1)) {
+            try LlamaModel.check(factors, family: .phi3)
+        }
+        let attention = try rewritten(extraKeys: ["phi3.rope.scaling.attn_factor": .float32(1.19)], extraTensors: [])
+        #expect(throws: LlamaModelError.self) { try LlamaModel.check(attention, family: .phi3) }
     }
 
     /// The Llama 3 file carries `rope_freqs.weight`; without it the same weights score far from transformers,

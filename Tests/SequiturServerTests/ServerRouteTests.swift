@@ -233,6 +233,10 @@ struct ServerRouteTests {
             #expect(back.json["prompt"] as? String == context)
             let chat = try await client.post("/tokenize", json: ["messages": [["role": "user", "content": "Hi"]]])
             #expect(chat.json["tokens"] as? [Int] == expectedChatIDs)
+            // SmolLM2's template reads no extra variable: the same tokens with one given.
+            let kwargs = try await client.post("/tokenize", json: ["messages": [["role": "user", "content": "Hi"]],
+                                                                   "chat_template_kwargs": ["enable_thinking": false]])
+            #expect(kwargs.json["tokens"] as? [Int] == expectedChatIDs, "\(kwargs.text)")
             let info = try await client.get("/tokenizer_info")
             #expect(info.json["model_max_length"] as? Int == 8192 && info.json["eos_token"] is String)
             #expect(info.json["chat_template"] is String)
@@ -264,6 +268,9 @@ struct ServerRouteTests {
         ("/v1/chat/completions", #"{"messages": [{"role": "robot", "content": "hi"}]}"#, 400, "messages[0].role", nil),
         ("/v1/chat/completions", #"{"messages": [{"role": "user", "content": "hi", "mood": 1}]}"#, 400, "messages[0].mood", "unknown_field"),
         ("/v1/chat/completions", #"{"messages": []}"#, 400, "messages", nil),
+        ("/v1/chat/completions", #"{"messages": [{"role": "user", "content": "hi"}], "chat_template_kwargs": {"enable_thinking": 1}}"#, 400, "chat_template_kwargs.enable_thinking", "invalid_type"),
+        ("/v1/chat/completions", #"{"messages": [{"role": "user", "content": "hi"}], "chat_template_kwargs": {"bos_token": "x"}}"#, 400, "chat_template_kwargs.bos_token", nil),
+        ("/tokenize", #"{"messages": [{"role": "user", "content": "hi"}], "chat_template_kwargs": []}"#, 400, "chat_template_kwargs", "invalid_type"),
         ("/v1/chat/completions", #"{"messages": [{"role": "user", "content": "hi"}], "stream": true, "logprobs": true}"#, 400, "logprobs", nil),
         ("/v1/completions", #"{"prompt": "a", "stream": true, "logprobs": 1}"#, 400, "logprobs", nil),
         ("/v1/completions", #"{"prompt": ["a", "b"], "stream": true}"#, 400, "prompt", nil),

@@ -3,9 +3,10 @@
 written by llama.cpp's own converter (and quantised by llama.cpp), with transformers' float32 log-probs and
 greedy continuations as the reference Sequitur is held to.
 
-For each family (llama3, qwen2, qwen3):
+For each family (llama3, qwen2, qwen3, phi3):
   1. a tiny model is built in transformers from a config (hidden size 256 so K-quant blocks fit, two layers,
-     grouped-query attention, a 320-token byte-level BPE vocabulary), every weight drawn from a fixed seed,
+     grouped-query attention, a 320-token byte-level BPE vocabulary, or SentencePiece for phi3), every weight
+     drawn from a fixed seed,
      norms and biases included (not left at 1 and 0), and saved as float32 safetensors;
   2. llama.cpp's convert_hf_to_gguf.py (from the llama-cpp-python==0.3.36 source package) writes F32 and
      Q8_0 files; llama.cpp's quantiser (`llama-quantize`, the same `llama_model_quantize` the Python package
@@ -37,7 +38,9 @@ SEED = 20261204
 VOCAB = 320
 TYPES_CONVERTED = ["f32", "q8_0"]
 TYPES_QUANTISED = ["Q4_K_M", "Q5_K_M", "Q6_K"]
-PRE_TOKENIZER = {"llama3": "llama-bpe", "qwen2": "qwen2", "qwen3": "qwen2"}
+PRE_TOKENIZER = {"llama3": "llama-bpe", "qwen2": "qwen2", "qwen3": "qwen2", "phi3": "default"}
+# Phi-3 ships a SentencePiece vocabulary, and llama.cpp's converter reads it from tokenizer.model.
+SENTENCEPIECE_FAMILIES = {"phi3"}
 CORPUS = [
     "The cat sat on the mat. The dog sat on the log. A bird sang in the tree.",
     "def add(a, b):\n    return a + b\n\nprint(add(2, 3))\n",
@@ -48,7 +51,7 @@ CORPUS = [
 
 
 def family_configs():
-    from transformers import LlamaConfig, Qwen2Config, Qwen3Config
+    from transformers import LlamaConfig, Phi3Config, Qwen2Config, Qwen3Config
     common = dict(vocab_size=VOCAB, hidden_size=256, intermediate_size=256, num_hidden_layers=2,
                   num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=256,
                   rms_norm_eps=1e-5, bos_token_id=1, eos_token_id=2)
@@ -63,6 +66,11 @@ def family_configs():
         # keeps the file small).
         "qwen3": Qwen3Config(**{**common, "num_key_value_heads": 1}, head_dim=128, tie_word_embeddings=True,
                              rope_parameters={"rope_type": "default", "rope_theta": 1000000.0}),
+        # Phi-3: fused QKV and gate/up projections, NEOX RoPE; a sliding window longer than every sequence
+        # here (transformers then attends to all of them, as Sequitur does up to the window).
+        "phi3": Phi3Config(**common, tie_word_embeddings=False, sliding_window=128, pad_token_id=0,
+                           original_max_position_embeddings=256,
+                           rope_parameters={"rope_type": "default", "rope_theta": 10000.0}),
     }
 
 
@@ -81,6 +89,23 @@ def make_tokenizer(directory: Path):
     fast = PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="<unk>", bos_token="<|begin_of_text|>",
                                    eos_token="<|endoftext|>")
     fast.save_pretrained(directory)
+
+
+def make_sentencepiece_tokenizer(directory: Path):
+    """A SentencePiece BPE vocabulary of VOCAB pieces (<unk>, <s>, </s> first), trained on CORPUS, saved as
+    tokenizer.model with a tokenizer_config.json naming the Llama tokenizer, as Phi-3 ships it."""
+    import io
+    import sentencepiece
+    model = io.BytesIO()
+    sentencepiece.SentencePieceTrainer.train(sentence_iterator=iter(CORPUS), model_writer=model,
+                                             vocab_size=VOCAB, model_type="bpe", character_coverage=1.0,
+                                             unk_id=0, bos_id=1, eos_id=2, pad_id=-1, minloglevel=2,
+                                             add_dummy_prefix=True, remove_extra_whitespaces=False,
+                                             normalization_rule_name="identity", hard_vocab_limit=True)
+    (directory / "tokenizer.model").write_bytes(model.getvalue())
+    (directory / "tokenizer_config.json").write_text(json.dumps({
+        "tokenizer_class": "LlamaTokenizer", "bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>",
+        "add_bos_token": True, "add_eos_token": False}))
 
 
 def randomise(model, generator):
@@ -153,7 +178,10 @@ def main():
             model = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
             randomise(model, generator)
             model.save_pretrained(model_dir)
-            make_tokenizer(model_dir)
+            if family in SENTENCEPIECE_FAMILIES:
+                make_sentencepiece_tokenizer(model_dir)
+            else:
+                make_tokenizer(model_dir)
             entries = []
             files = {}
             for outtype in TYPES_CONVERTED:

@@ -18,14 +18,25 @@ public struct TransformerFamily: Sendable, Hashable {
     public var queryKeyNorm: Bool
     /// `rope_freqs.weight`, per-pair frequency divisors (Llama 3.x's rope scaling), is read when present.
     public var ropeFrequencyTensor: Bool
+    /// Q, K and V are one matrix (`blk.N.attn_qkv.weight`, rows Q then K then V) and gate and up are one
+    /// (`blk.N.ffn_up.weight`, rows gate then up), as Phi-3 stores them; each part is a row range of the one
+    /// weight, so no op is needed.
+    public var fusedProjections: Bool
+    /// `<architecture>.attention.sliding_window` is read (Phi-3): each query sees only the last `window`
+    /// positions. Up to `window` tokens that is every position, so the model's context is capped at the
+    /// window rather than windowed attention approximated.
+    public var slidingWindowKey: Bool
 
     public init(architecture: String, ropePairing: RotaryEmbedding.Pairing, attentionBias: Bool = false,
-                queryKeyNorm: Bool = false, ropeFrequencyTensor: Bool = false) {
+                queryKeyNorm: Bool = false, ropeFrequencyTensor: Bool = false, fusedProjections: Bool = false,
+                slidingWindowKey: Bool = false) {
         self.architecture = architecture
         self.ropePairing = ropePairing
         self.attentionBias = attentionBias
         self.queryKeyNorm = queryKeyNorm
         self.ropeFrequencyTensor = ropeFrequencyTensor
+        self.fusedProjections = fusedProjections
+        self.slidingWindowKey = slidingWindowKey
     }
 
     /// The metadata key `<architecture>.<suffix>`.
@@ -34,7 +45,7 @@ public struct TransformerFamily: Sendable, Hashable {
 
 extension TransformerFamily {
     /// The families the standard registry runs, by architecture name.
-    public static let standard: [TransformerFamily] = [.llama, .qwen2, .qwen3]
+    public static let standard: [TransformerFamily] = [.llama, .qwen2, .qwen3, .phi3]
 
     /// The standard family a file's `general.architecture` names, or nil.
     public static func family(named architecture: String) -> TransformerFamily? {

@@ -3,7 +3,7 @@ import SequiturGGUF
 
 /// The shape of a llama-style model, read from GGUF metadata (`<architecture>.*` keys, llama.cpp's names).
 public struct LlamaHyperparameters: Sendable, Equatable {
-    /// The family whose switches the forward pass follows (llama, qwen2, qwen3).
+    /// The family whose switches the forward pass follows (llama, qwen2, qwen3, phi3).
     public var family: TransformerFamily
     public var layerCount: Int
     /// Width of the residual stream (`d`).
@@ -23,6 +23,12 @@ public struct LlamaHyperparameters: Sendable, Equatable {
     /// Width of one head: the embedding length over the head count unless the file says otherwise
     /// (`<architecture>.attention.key_length`, as Qwen 3 does).
     public var headDimension: Int
+    /// Positions each query attends to (`<architecture>.attention.sliding_window`, Phi-3), or nil for all.
+    public var slidingWindow: Int?
+
+    /// The longest sequence the model computes exactly: the context length, capped at the sliding window (up
+    /// to the window, full attention is windowed attention; past it, this implementation would differ).
+    public var exactContextLength: Int { min(contextLength, slidingWindow ?? contextLength) }
 
     /// Width of one query row (and of the attention output): all query heads together.
     public var queryDimension: Int { headDimension * headCount }
@@ -43,7 +49,7 @@ public struct LlamaHyperparameters: Sendable, Equatable {
     /// Checks that the numbers describe a model the forward pass can run.
     public init(layerCount: Int, embeddingLength: Int, feedForwardLength: Int, headCount: Int, kvHeadCount: Int,
                 headDimension: Int? = nil, rmsEpsilon: Float, ropeBase: Float = 10000, ropeDimension: Int? = nil,
-                ropePositionScale: Double = 1, contextLength: Int, vocabularySize: Int,
+                ropePositionScale: Double = 1, contextLength: Int, vocabularySize: Int, slidingWindow: Int? = nil,
                 family: TransformerFamily = .llama) throws {
         func require(_ ok: Bool, _ suffix: String, _ value: Any, _ reason: String) throws {
             if !ok {
@@ -79,7 +85,11 @@ public struct LlamaHyperparameters: Sendable, Equatable {
         try require(contextLength > 0 && contextLength <= Self.plausible.maxContextLength, S.contextLength,
                     contextLength, "must be in 1...\(Self.plausible.maxContextLength)")
         try require(vocabularySize > 0, S.vocabularySize, vocabularySize, "must be positive")
+        if let slidingWindow {
+            try require(slidingWindow > 0, S.slidingWindow, slidingWindow, "must be positive (0 is written as no window)")
+        }
         self.family = family
+        self.slidingWindow = slidingWindow
         self.headDimension = headDimension
         self.ropePositionScale = ropePositionScale
         self.layerCount = layerCount
@@ -161,6 +171,10 @@ public struct LlamaHyperparameters: Sendable, Equatable {
                                                       value: "\(valueLength) (key length \(keyLength))")
         }
 
+        // Phi-3's window; 0 means none (llama.cpp's converter writes 0 for Phi-4).
+        var window: Int?
+        if family.slidingWindowKey, let w = try int(S.slidingWindow), w != 0 { window = w }
+
         let vocabulary: Int
         if let v = try int(S.vocabularySize) {
             vocabulary = v
@@ -182,6 +196,7 @@ public struct LlamaHyperparameters: Sendable, Equatable {
             ropePositionScale: positionScale,
             contextLength: try required(S.contextLength, int),
             vocabularySize: vocabulary,
+            slidingWindow: window,
             family: family)
     }
 }
@@ -208,6 +223,8 @@ public enum LlamaMetadataKey {
         public static let ropeScalingFactor = "rope.scaling.factor"
         public static let contextLength = "context_length"
         public static let vocabularySize = "vocab_size"
+        /// Read only by families with `slidingWindowKey`; refused in any other family's file.
+        public static let slidingWindow = "attention.sliding_window"
 
         /// The suffixes the model reads.
         static let read: Set<String> = [

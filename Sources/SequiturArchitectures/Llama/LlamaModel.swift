@@ -25,7 +25,9 @@ public final class LlamaModel: LanguageModel {
     /// The most positions sent through the output head at once (each costs a vocabulary-wide logits row).
     public let maxHeadRows: Int
     public internal(set) var processedTokenCount = 0
-    public var contextLength: Int { hyperparameters.contextLength }
+    /// The longest sequence this model computes exactly (`LlamaHyperparameters.exactContextLength`: Phi-3's
+    /// sliding window caps it).
+    public var contextLength: Int { hyperparameters.exactContextLength }
 
     let weights: LlamaWeights
     var scratch = ScratchCache<LlamaScratch>(limit: 4)

@@ -22,6 +22,8 @@ public enum LlamaTensorName {
         /// Qwen 3's per-head norms of Q and K.
         case queryNorm = "attn_q_norm"
         case keyNorm = "attn_k_norm"
+        /// Phi-3's Q, K and V in one matrix (its gate and up share `ffn_up`).
+        case fusedQKV = "attn_qkv"
 
         /// The parts every family has.
         public static let common: [BlockPart] = [
@@ -54,6 +56,12 @@ public enum LlamaTensorName {
         }
         var list = [tensor(tokenEmbedding, hp.vocabularySize, d)]
         for l in 0..<hp.layerCount {
+            if family.fusedProjections {
+                list += [tensor(block(l, .attentionNorm), 1, d), tensor(block(l, .fusedQKV), q + 2 * kv, d),
+                         tensor(block(l, .attentionOutput), d, q), tensor(block(l, .feedForwardNorm), 1, d),
+                         tensor(block(l, .up), 2 * ffn, d), tensor(block(l, .down), d, ffn)]
+                continue
+            }
             list += [tensor(block(l, .attentionNorm), 1, d), tensor(block(l, .query), q, d),
                      tensor(block(l, .key), kv, d), tensor(block(l, .value), kv, d)]
             if family.attentionBias {

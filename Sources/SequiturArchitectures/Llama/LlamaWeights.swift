@@ -50,6 +50,18 @@ struct LlamaWeights {
             return w
         }
         func load(_ name: String) throws -> DeviceTensor { try backend.upload(checked(name)!) }
+        // A fused weight's parts are row ranges of it: each row is contiguous whatever the type, so a part is
+        // a slice of the same bytes.
+        func loadRows(_ name: String, parts: [Int]) throws -> [DeviceTensor] {
+            let w = try checked(name)!
+            var first = 0
+            return try parts.map { rows in
+                defer { first += rows }
+                let slice = UnsafeRawBufferPointer(rebasing: w.bytes[(first * w.rowBytes)..<((first + rows) * w.rowBytes)])
+                return try backend.upload(WeightTensor(name: "\(name)[rows \(first)..<\(first + rows)]", type: w.type,
+                                                       rows: rows, columns: w.columns, bytes: slice, owner: w.owner))
+            }
+        }
         // Biases are added to float32 activations, so they are made float32 activations themselves whatever
         // their file type.
         func loadVector(_ name: String) throws -> DeviceTensor {
@@ -66,11 +78,17 @@ struct LlamaWeights {
         for l in 0..<hp.layerCount {
             let bias = family.attentionBias
             let norm = family.queryKeyNorm
+            let qkv = family.fusedProjections
+                ? try loadRows(N.block(l, .fusedQKV), parts: [hp.queryDimension, hp.kvDimension, hp.kvDimension])
+                : [try load(N.block(l, .query)), try load(N.block(l, .key)), try load(N.block(l, .value))]
+            let gateUp = family.fusedProjections
+                ? try loadRows(N.block(l, .up), parts: [hp.feedForwardLength, hp.feedForwardLength])
+                : [try load(N.block(l, .gate)), try load(N.block(l, .up))]
             layers.append(LlamaLayerWeights(
                 attentionNorm: try load(N.block(l, .attentionNorm)),
-                query: try load(N.block(l, .query)),
-                key: try load(N.block(l, .key)),
-                value: try load(N.block(l, .value)),
+                query: qkv[0],
+                key: qkv[1],
+                value: qkv[2],
                 queryBias: bias ? try loadVector(N.bias(l, .query)) : nil,
                 keyBias: bias ? try loadVector(N.bias(l, .key)) : nil,
                 valueBias: bias ? try loadVector(N.bias(l, .value)) : nil,
@@ -78,8 +96,8 @@ struct LlamaWeights {
                 keyNorm: norm ? try load(N.block(l, .keyNorm)) : nil,
                 attentionOutput: try load(N.block(l, .attentionOutput)),
                 feedForwardNorm: try load(N.block(l, .feedForwardNorm)),
-                gate: try load(N.block(l, .gate)),
-                up: try load(N.block(l, .up)),
+                gate: gateUp[0],
+                up: gateUp[1],
                 down: try load(N.block(l, .down))))
         }
         self.layers = layers

@@ -26,7 +26,8 @@ extension PluginRegistry where Plugin == ArchitecturePlugin {
 
     /// The architectures Sequitur implements.
     public static var standard: ArchitectureRegistry {
-        ArchitectureRegistry([LlamaArchitecture.plugin, Qwen2Architecture.plugin, Qwen3Architecture.plugin])
+        ArchitectureRegistry([LlamaArchitecture.plugin, Qwen2Architecture.plugin, Qwen3Architecture.plugin,
+                              Phi3Architecture.plugin])
     }
 
     /// The architecture `file` declares, or an error naming the key, its value and what is registered.

@@ -86,6 +86,26 @@ struct RequestFields {
         return RequestFields(o, path: fieldPath(key))
     }
 
+    /// `chat_template_kwargs` (vLLM's field): the chat template's keyword arguments, each a string or a
+    /// boolean (`{"enable_thinking": false}` turns Qwen 3's thinking off).
+    mutating func chatTemplateVariables(_ key: String = "chat_template_kwargs") throws -> [String: ChatTemplateVariable] {
+        guard var fields = try object(key) else { return [:] }
+        var result: [String: ChatTemplateVariable] = [:]
+        for name in fields.knownKeys.sorted() {
+            let path = fields.fieldPath(name)
+            guard !ChatTemplateVariable.reservedNames.contains(name) else {
+                throw APIError.invalid("'\(path)': '\(name)' is set by the server itself", param: path)
+            }
+            switch fields.value(name) {
+            case let .string(s)?: result[name] = .string(s)
+            case let .bool(b)?: result[name] = .boolean(b)
+            case nil: break
+            case let v?: throw APIError.wrongType(path, expected: "a string or a boolean", got: v)
+            }
+        }
+        return result
+    }
+
     mutating func array(_ key: String) throws -> [ConfigValue]? {
         guard let v = value(key) else { return nil }
         guard case let .array(a) = v else { throw APIError.wrongType(fieldPath(key), expected: "a list", got: v) }
