@@ -1,16 +1,36 @@
 import FuzzSupport
 import Sequitur
 
-// Fuzzes the BPE tokenizer on a small synthetic vocabulary, one per pre-tokenizer rule. Beyond not crashing,
-// it checks the properties callers rely on: decoding an encoding gives the text back byte for byte, the
-// streaming detokenizer agrees with `decode`, and pre-tokens join to their text.
+// Fuzzes the BPE tokenizers on small synthetic vocabularies: byte-level with each pre-tokenizer rule, and
+// SentencePiece. Beyond not crashing, it checks the properties callers rely on: decoding an encoding gives the
+// text back byte for byte, the streaming detokenizer agrees with `decode`, and pre-tokens join to their text.
 //
 // The first input byte picks the mode: encode/decode text, decode arbitrary ids, or build a tokenizer from a
 // fuzzed vocabulary and merge list (what a hostile GGUF's tokenizer metadata reaches).
 
-let preTokenizerNames = ["smollm", "llama-bpe", "qwen2"]
+let preTokenizerNames = ["smollm", "llama-bpe", "qwen2", "qwen35", "starcoder", "falcon", "deepseek-coder", "deepseek-llm"]
 let tokenizers: [BPETokenizer] = preTokenizerNames.map { name in
     do { return try TinyVocabulary.tokenizer(preTokenizer: name) } catch { fatalError("tiny vocabulary: \(error)") }
+} + [sentencePieceTokenizer()]
+
+/// `<unk>`, `<s>`, `</s>`, the 256 byte tokens and a few pieces with scores: every text can be spelled (byte
+/// fallback), so encoding is lossless.
+func sentencePieceTokenizer() -> BPETokenizer {
+    let pieces: [(String, Float)] = [("▁", -1), ("▁t", -2), ("he", -3), ("▁the", -4), ("▁a", -5), ("an", -6),
+                                     ("▁an", -7), ("d", -8), ("▁and", -9), ("e", -10), ("t", -11), ("h", -12), ("a", -13)]
+    let tokens = ["<unk>", "<s>", "</s>"] + (0..<256).map { "<0x" + String($0, radix: 16, uppercase: true).leftPadded() + ">" }
+        + pieces.map(\.0)
+    let types: [Int32] = [2, 3, 3] + Array(repeating: 6, count: 256) + Array(repeating: 1, count: pieces.count)
+    let scores: [Float] = Array(repeating: 0, count: 259) + pieces.map(\.1)
+    do {
+        return try BPETokenizer(tokens: tokens, merges: [], tokenTypes: types, preTokenizer: "default", bosID: 1, eosID: 2,
+                                unknownID: 0, addBOS: true, model: .sentencePiece, scores: scores)
+    } catch { fatalError("tiny SentencePiece vocabulary: \(error)") }
+}
+
+extension String {
+    /// Two hex digits.
+    func leftPadded() -> String { count == 1 ? "0" + self : self }
 }
 
 /// Builds the fixtures before the first input (see `withoutLeakTracking`).
@@ -34,6 +54,9 @@ public func fuzzTokenizer(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 }
 
 func checkRoundTrip(_ text: String, tokenizer: BPETokenizer, parseSpecial: Bool) {
+    // SentencePiece puts a space after every special token it parses, which decoding keeps (as transformers
+    // does): the text comes back byte for byte only when none is parsed.
+    let parseSpecial = parseSpecial && tokenizer.model == .byteLevel
     let ids = tokenizer.encode(text, parseSpecial: parseSpecial, addBOS: false)
     let decoded = tokenizer.decode(ids)
     fuzzCheck(Array(decoded.utf8) == Array(text.utf8), "decode(encode(\(text.debugDescription))) = \(decoded.debugDescription)")
@@ -42,8 +65,10 @@ func checkRoundTrip(_ text: String, tokenizer: BPETokenizer, parseSpecial: Bool)
     for id in ids { streamed += streaming.append(id) }
     streamed += streaming.finish()
     fuzzCheck(streamed == decoded, "streaming \(streamed.debugDescription) != decode \(decoded.debugDescription)")
-    let pieces = tokenizer.preTokenizer.split(text)
-    fuzzCheck(pieces.joined() == text, "pre-tokens of \(text.debugDescription) do not join to it")
+    if let rule = tokenizer.preTokenizer {
+        let pieces = rule.split(text)
+        fuzzCheck(pieces.joined() == text, "pre-tokens of \(text.debugDescription) do not join to it")
+    }
 }
 
 /// Ids from the bytes, in range or not (decode prints nothing for an id outside the vocabulary).
@@ -72,7 +97,16 @@ func buildFromFuzzedVocabulary(_ text: String) {
     let tokens = Array(lines[..<split])
     let merges = Array(lines[min(split + 1, lines.count)...])
     let types = tokens.map { $0.hasPrefix("<|") ? Int32(3) : Int32(1) }
-    guard let tokenizer = try? BPETokenizer(tokens: tokens, merges: merges, tokenTypes: types, preTokenizer: "smollm",
-                                            bosID: 0, eosID: TokenID(tokens.count - 1)) else { return }
-    for token in tokens.prefix(32) { _ = tokenizer.decode(tokenizer.encode(token)) }
+    if let tokenizer = try? BPETokenizer(tokens: tokens, merges: merges, tokenTypes: types, preTokenizer: "smollm",
+                                         bosID: 0, eosID: TokenID(tokens.count - 1)) {
+        for token in tokens.prefix(32) { _ = tokenizer.decode(tokenizer.encode(token)) }
+    }
+    // The same lines as a SentencePiece vocabulary: scored by position, "<0x..." lines typed as bytes (a
+    // misspelt one must be refused, not crash).
+    let pieceTypes = tokens.map { $0.hasPrefix("<0x") ? Int32(6) : $0.hasPrefix("<|") ? Int32(3) : Int32(1) }
+    let scores = tokens.indices.map { -Float($0) }
+    if let pieces = try? BPETokenizer(tokens: tokens, merges: [], tokenTypes: pieceTypes, preTokenizer: "default",
+                                      bosID: 0, eosID: TokenID(tokens.count - 1), model: .sentencePiece, scores: scores) {
+        for token in tokens.prefix(32) { _ = pieces.decode(pieces.encode(token)) }
+    }
 }
