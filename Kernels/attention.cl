@@ -1,8 +1,10 @@
 // Causal grouped-query attention over the block KV cache, flash style: one work-group of ATT_CHUNK
 // threads per (query head, new token) walks the token's own positions 0...pos in chunks of ATT_CHUNK,
 // keeping a running maximum, a running sum of exponentials and a rescaled output accumulator (online
-// softmax), so no score matrix ever reaches global memory. Chunks start at position 0 for every token,
-// and all reductions are fixed trees, so a token's result does not depend on the batch it is in.
+// softmax), so no score matrix ever reaches global memory. Chunks start at the token's first visible
+// position (0, or position − window + 1 under a sliding window) and all reductions are fixed trees, so a
+// token's result does not depend on the batch it is in. A positive softCap bends each scaled score to
+// softCap · tanh(score / softCap) before the maximum (Gemma 2).
 //
 // Key/value layout: cache[(layerBase + slot) * kvDim + kvHead * HEAD_DIM + d], one buffer each.
 
@@ -21,7 +23,7 @@ void attention(__global const float* queries, __global const float* keyCache, __
                __global const int* tokenSequence, __global const int* tokenPosition,
                __global const int* blockTables, __global const int* blockTableOffsets,
                const int blockSize, const ulong layerBase, const int heads, const int kvHeads, const int kvDim,
-               const float scale)
+               const float scale, const int window, const float softCap)
 {
     __local float q[HEAD_DIM];
     __local float keys[ATT_CHUNK][HEAD_DIM + 1];
@@ -42,7 +44,8 @@ void attention(__global const float* queries, __global const float* keyCache, __
     float acc[DIMS_PER_THREAD];
     for (int j = 0; j < DIMS_PER_THREAD; j++) acc[j] = 0.0f;
 
-    for (int p0 = 0; p0 <= position; p0 += ATT_CHUNK) {
+    const int firstPosition = window > 0 ? max(0, position - window + 1) : 0;
+    for (int p0 = firstPosition; p0 <= position; p0 += ATT_CHUNK) {
         const int count = min(ATT_CHUNK, position + 1 - p0);
         if (lid < count) {
             const int p = p0 + lid;
@@ -60,6 +63,7 @@ void attention(__global const float* queries, __global const float* keyCache, __
             float dot = 0.0f;
             for (int d = 0; d < HEAD_DIM; d++) dot = fma(q[d], keys[lid][d], dot);
             score = dot * scale;
+            if (softCap > 0.0f) score = tanh(score / softCap) * softCap;
         }
         // Chunk maximum by a fixed tree.
         reduce[lid] = score;

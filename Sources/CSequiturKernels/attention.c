@@ -19,9 +19,13 @@ static float exponentiate_portable(float *scores, size_t count) {
     return sq_reduce_lanes(lanes);
 }
 
+static void soft_cap_scores(float *scores, size_t count, float cap);
+
 static void attention_portable(const float *q, const float *keys, const float *values, const intptr_t *slots,
-                               size_t count, size_t stride, size_t hd, float scale, float *scores, float *out) {
+                               size_t count, size_t stride, size_t hd, float scale, float soft_cap, float *scores,
+                               float *out) {
     for (size_t j = 0; j < count; j++) scores[j] = sq_dot(q, keys + slots[j] * stride, hd, 0) * scale;
+    soft_cap_scores(scores, count, soft_cap);
     float inverse = 1.0f / exponentiate_portable(scores, count);
     for (size_t i = 0; i < hd; i++) out[i] = 0.0f;
     for (size_t j = 0; j < count; j++) sq_axpy(scores[j], values + slots[j] * stride, out, hd, 0);
@@ -209,22 +213,31 @@ static SQ_AVX512 void weighted_values_avx512(const float *values, const intptr_t
 }
 #endif
 
+/// Gemma 2's soft cap, after the scale and before the maximum, in transformers' order (divide, tanh, multiply).
+static void soft_cap_scores(float *scores, size_t count, float cap) {
+    if (cap <= 0.0f) return;
+    for (size_t j = 0; j < count; j++) scores[j] = tanhf(scores[j] / cap) * cap;
+}
+
 void sq_attention_head(const float *q, const float *keys, const float *values, const intptr_t *slots, size_t count,
-                       size_t slot_stride, size_t head_dimension, float scale, float *scores, float *out, int use_simd) {
+                       size_t slot_stride, size_t head_dimension, float scale, float soft_cap, float *scores,
+                       float *out, int use_simd) {
 #if SQ_X86
     if (use_simd >= SQ_KERNELS_AVX512) {
         scores_avx512(q, keys, slots, count, slot_stride, head_dimension, scale, scores);
+        soft_cap_scores(scores, count, soft_cap);
         float inverse = 1.0f / exponentiate_avx512(scores, count);
         weighted_values_avx512(values, slots, count, slot_stride, head_dimension, scores, out, inverse);
         return;
     }
     if (use_simd) {
         scores_avx2(q, keys, slots, count, slot_stride, head_dimension, scale, scores);
+        soft_cap_scores(scores, count, soft_cap);
         float inverse = 1.0f / exponentiate_avx2(scores, count);
         weighted_values_avx2(values, slots, count, slot_stride, head_dimension, scores, out, inverse);
         return;
     }
 #endif
     (void)use_simd;
-    attention_portable(q, keys, values, slots, count, slot_stride, head_dimension, scale, scores, out);
+    attention_portable(q, keys, values, slots, count, slot_stride, head_dimension, scale, soft_cap, scores, out);
 }

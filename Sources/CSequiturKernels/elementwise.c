@@ -27,3 +27,24 @@ void sq_silu_mul(const float *gate, const float *up, float *out, size_t count, i
     (void)use_simd;
     for (size_t i = 0; i < count; i++) out[i] = gate[i] / (1.0f + sq_exp(-gate[i])) * up[i];
 }
+
+// GELU (tanh approximation) times up, as PyTorch's CPU kernel orders it: kBeta = √2 · (2/√π) · 0.5 = √(2/π),
+// inner = kBeta · (x + 0.044715 · x³), 0.5 · x · (1 + tanh(inner)). Scalar only: GeGLU families are rare enough
+// that one exact path is worth more than a vector tanh approximation.
+void sq_gelu_mul(const float *gate, const float *up, float *out, size_t count) {
+    const float beta = (float)0.79788456080286535588, kappa = 0.044715f; // √2 · (2/√π) · 0.5, rounded once
+    for (size_t i = 0; i < count; i++) {
+        float x = gate[i];
+        float cube = x * x * x;
+        float inner = beta * (x + kappa * cube);
+        out[i] = 0.5f * x * (1.0f + tanhf(inner)) * up[i];
+    }
+}
+
+void sq_scale(const float *x, float factor, float *out, size_t count) {
+    for (size_t i = 0; i < count; i++) out[i] = x[i] * factor;
+}
+
+void sq_soft_cap(const float *x, float cap, float *out, size_t count) {
+    for (size_t i = 0; i < count; i++) out[i] = tanhf(x[i] / cap) * cap;
+}

@@ -124,6 +124,18 @@ public struct ModelSummary: Codable, Sendable, Equatable {
         }
     }
 
+    /// "0-4, 6-10" for layer indices.
+    static func ranges(_ indices: [Int]) -> String {
+        var parts: [String] = [], start: Int?, last = -2
+        for i in indices + [Int.min] {
+            if i == last + 1 { last = i; continue }
+            if let s = start { parts.append(s == last ? "\(s)" : "\(s)-\(last)") }
+            start = i
+            last = i
+        }
+        return parts.isEmpty ? "none" : parts.joined(separator: ", ")
+    }
+
     /// The family features a file that passes `refusal(of:)` uses.
     static func features(of file: GGUFFile) -> [String] {
         guard case let .string(name)? = file.metadata[ArchitectureRegistry.architectureKey],
@@ -139,6 +151,18 @@ public struct ModelSummary: Codable, Sendable, Equatable {
         if family.attentionBias { features.append("Q, K and V biases") }
         if family.queryKeyNorm { features.append("per-head RMSNorm of Q and K") }
         if family.fusedProjections { features.append("fused QKV and gate/up projections (read as row ranges)") }
+        if let factor = hp.embeddingScale { features.append("token embedding scaled by √\(hp.embeddingLength) = \(factor)") }
+        if family.postNorms { features.append("RMSNorm after attention and after the feed-forward as well as before") }
+        if family.activation == .geluTanh { features.append("GeGLU feed-forward (GELU, tanh approximation)") }
+        if let cap = hp.attentionSoftCap { features.append("attention scores soft-capped at \(cap)") }
+        if let cap = hp.finalLogitSoftCap { features.append("final logits soft-capped at \(cap)") }
+        if let local = hp.localAttention {
+            let indices = local.layers.indices.filter { local.layers[$0] }
+            features.append("sliding window of \(local.window) positions on \(indices.count) of \(hp.layerCount) layers (local: \(Self.ranges(indices))), RoPE base \(local.ropeBase) there")
+        }
+        if hp.attentionScale != 1 / Float(hp.headDimension).squareRoot() {
+            features.append("queries scaled by \(hp.attentionScale) (1/√(d/heads), Gemma's 27B rule)")
+        }
         if let window = hp.slidingWindow {
             features.append("sliding window of \(window) positions: contexts capped at \(hp.exactContextLength) tokens, where full attention is exactly windowed attention")
         }

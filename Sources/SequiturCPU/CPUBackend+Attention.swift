@@ -10,11 +10,24 @@ extension CPUBackend {
     /// order and multiplied by `1 / sum` once. Nothing depends on the other tokens in the batch.
     public func attention(queries: DeviceTensor, cache: KVCacheStorage, layer: Int, batch: AttentionBatch,
                           heads: Int, kvHeads: Int, headDimension: Int, scale: Float, into out: DeviceTensor) throws {
+        try attention(queries: queries, cache: cache, layer: layer, batch: batch, heads: heads, kvHeads: kvHeads,
+                      headDimension: headDimension, scale: scale, variant: .causal, into: out)
+    }
+
+    /// The same with a sliding window (a query reads only the last `window` of its positions, a suffix of the
+    /// causal list, so the order of every sum is the causal one restricted to it) and a soft cap applied to
+    /// each score before the maximum (`sq_attention_head`'s `soft_cap`).
+    public func attention(queries: DeviceTensor, cache: KVCacheStorage, layer: Int, batch: AttentionBatch,
+                          heads: Int, kvHeads: Int, headDimension: Int, scale: Float, variant: AttentionVariant,
+                          into out: DeviceTensor) throws {
         let op = "attention"
         let q = try activation(queries, op), o = try activation(out, op), c = try kvCache(cache, op)
         let tokens = batch.tokenCount
         try BackendArgumentChecks.attention(op, queries: q, out: o, tokens: tokens, heads: heads, kvHeads: kvHeads,
                                             headDimension: headDimension, cache: c, layer: layer)
+        try BackendArgumentChecks.attentionVariant(op, variant)
+        // The full causal lists are kept between calls (every layer of a step reads the same batch); a window
+        // reads a suffix of them.
         let slots: [[Int]]
         if let last = lastAttentionSlots, last.layout == c.layout, last.batch == batch {
             slots = last.slots
@@ -24,14 +37,15 @@ extension CPUBackend {
         }
         guard tokens > 0 else { return }
 
-        let maxContext = slots.map(\.count).max() ?? 0
+        let first = batch.tokenPosition.map { variant.firstPosition(for: Int($0)) }
+        let maxContext = zip(slots, first).map { $0.count - $1 }.max() ?? 0
         let pairs = tokens * heads
         // Causal rows grow in cost with position, so the pairs are cut into more chunks than threads and the
         // dispatcher hands them out as threads free up.
         let chunks = pairs * maxContext * headDimension < 65_536 ? 1 : threads * 8
         let buffers = try scratchBuffers(chunks: min(chunks, pairs), floats: maxContext)
         let group = heads / kvHeads, d = c.kvDimension, width = heads * headDimension
-        let qp = q.floats, outp = o.floats, simd = simdFlag
+        let qp = q.floats, outp = o.floats, simd = simdFlag, softCap = variant.scoreSoftCap ?? 0
         let keys = c.keys.pointer + c.offset(layer: layer, slot: 0)
         let values = c.values.pointer + c.offset(layer: layer, slot: 0)
         parallelRanges(count: pairs, chunks: chunks) { chunk, range in
@@ -39,8 +53,9 @@ extension CPUBackend {
                 let t = pair / heads, h = pair % heads, kvHead = h / group
                 slots[t].withUnsafeBufferPointer { context in
                     sq_attention_head(qp + t * width + h * headDimension, keys + kvHead * headDimension,
-                                      values + kvHead * headDimension, context.baseAddress, context.count, d,
-                                      headDimension, scale, buffers[chunk], outp + t * width + h * headDimension, simd)
+                                      values + kvHead * headDimension, context.baseAddress! + first[t],
+                                      context.count - first[t], d, headDimension, scale, softCap, buffers[chunk],
+                                      outp + t * width + h * headDimension, simd)
                 }
             }
         }

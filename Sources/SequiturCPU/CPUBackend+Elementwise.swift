@@ -105,6 +105,35 @@ extension CPUBackend {
         }
     }
 
+    /// `gelu_tanh(g) · u` (`sq_gelu_mul`), in PyTorch's order of operations.
+    public func geluMul(gate: DeviceTensor, up: DeviceTensor, into out: DeviceTensor) throws {
+        let op = "geluMul"
+        let g = try activation(gate, op), u = try activation(up, op), o = try activation(out, op)
+        try BackendArgumentChecks.elementwise(op, g, u, secondRole: "up", out: o)
+        let gp = g.floats, upp = u.floats, outp = o.floats
+        parallelRanges(count: g.elementCount, chunks: g.elementCount < 65_536 ? 1 : threads, granularity: 16) { _, range in
+            sq_gelu_mul(gp + range.lowerBound, upp + range.lowerBound, outp + range.lowerBound, range.count)
+        }
+    }
+
+    /// One float multiplication per element: every backend gives the same bits.
+    public func scale(_ x: DeviceTensor, by factor: Float, into out: DeviceTensor) throws {
+        let op = "scale"
+        let xt = try activation(x, op), o = try activation(out, op)
+        try BackendArgumentChecks.unary(op, xt, constant: factor, name: "factor", positive: false, out: o)
+        sq_scale(xt.floats, factor, o.floats, xt.elementCount)
+    }
+
+    public func softCap(_ x: DeviceTensor, cap: Float, into out: DeviceTensor) throws {
+        let op = "softCap"
+        let xt = try activation(x, op), o = try activation(out, op)
+        try BackendArgumentChecks.unary(op, xt, constant: cap, name: "cap", positive: true, out: o)
+        let xp = xt.floats, outp = o.floats
+        parallelRanges(count: xt.elementCount, chunks: xt.elementCount < 65_536 ? 1 : threads, granularity: 16) { _, range in
+            sq_soft_cap(xp + range.lowerBound, cap, outp + range.lowerBound, range.count)
+        }
+    }
+
     public func add(_ a: DeviceTensor, _ b: DeviceTensor, into out: DeviceTensor) throws {
         let op = "add"
         let at = try activation(a, op), bt = try activation(b, op), o = try activation(out, op)

@@ -102,10 +102,18 @@ public enum KernelCheck {
         results.append(try addBias(backend, rows: 7, columns: 577, seed: next()))
         results.append(try elementwise(backend, "siluMul", rows: 7, columns: 1537, seed: next()))
         results.append(try elementwise(backend, "add", rows: 7, columns: 1537, seed: next()))
+        results.append(try elementwise(backend, "geluMul", rows: 7, columns: 1537, seed: next()))
+        results.append(try unary(backend, "scale", rows: 5, columns: 577, constant: 16, seed: next()))
+        results.append(try unary(backend, "softCap", rows: 3, columns: 49_153, constant: 30, inPlace: true, seed: next()))
         results.append(try gatherRows(backend, rows: 33, columns: 577, picks: 9, seed: next()))
         results.append(try attention(backend, sequenceLengths: [1, 70, 133], newTokens: 5, heads: 6, kvHeads: 2, headDimension: 64, blockSize: 16, seed: next()))
         results.append(try attention(backend, sequenceLengths: [40, 9], newTokens: 40, heads: 4, kvHeads: 4, headDimension: 128, blockSize: 7, seed: next()))
         results.append(try attention(backend, sequenceLengths: [300, 7, 1, 577], newTokens: 300, heads: 9, kvHeads: 3, headDimension: 64, blockSize: 16, seed: next()))
+        // Gemma 2's local layers: a window shorter than most sequences (and longer than one), capped scores.
+        results.append(try attention(backend, sequenceLengths: [1, 70, 133], newTokens: 9, heads: 4, kvHeads: 2, headDimension: 48,
+                                     blockSize: 16, variant: AttentionVariant(window: 37, scoreSoftCap: 1.5), seed: next()))
+        results.append(try attention(backend, sequenceLengths: [200, 5], newTokens: 70, heads: 2, kvHeads: 1, headDimension: 64,
+                                     blockSize: 7, variant: AttentionVariant(window: 65), seed: next()))
         results.append(try kvCacheMaintenance(backend, seed: next()))
         results.append(try attentionBatchInvariance(backend, seed: next()))
         results.append(try logSoftmax(backend, rows: 3, vocabulary: 49_152, seed: next()))
@@ -259,7 +267,24 @@ public enum KernelCheck {
                        tolerance: 0)
     }
 
-    /// `siluMul` or `add` on two random matrices.
+    /// `scale` or `softCap` on a random matrix whose entries reach past the cap (where tanh bends), in place
+    /// when `inPlace` (both ops allow `out` to be `x`).
+    public static func unary(_ backend: any Backend, _ op: String, rows: Int, columns: Int, constant: Float,
+                             inPlace: Bool = false, seed: UInt64) throws -> KernelCheckResult {
+        var random = CheckRandom(seed: seed)
+        let x = random.signedUnits(rows * columns, scale: 3 * constant)
+        func apply(_ backend: any Backend) throws -> [Float] {
+            let xt = try backend.makeActivations(rows: rows, columns: columns, values: x)
+            let out = inPlace ? xt : try poisoned(backend, rows: rows, columns: columns)
+            if op == "scale" { try backend.scale(xt, by: constant, into: out) } else { try backend.softCap(xt, cap: constant, into: out) }
+            return try backend.read(out)
+        }
+        // A multiplication is exact everywhere; tanh differs between libm and a device by an ulp or two.
+        return compare(op, "\(rows)×\(columns), \(constant)\(inPlace ? ", in place" : "")", got: try apply(backend),
+                       want: try apply(CPUBackend(threads: 1)), tolerance: op == "scale" ? 0 : 1e-6)
+    }
+
+    /// `siluMul`, `geluMul` or `add` on two random matrices.
     public static func elementwise(_ backend: any Backend, _ op: String, rows: Int, columns: Int, seed: UInt64) throws -> KernelCheckResult {
         var random = CheckRandom(seed: seed)
         let a = random.signedUnits(rows * columns, scale: 6), b = random.signedUnits(rows * columns, scale: 2)
@@ -267,7 +292,11 @@ public enum KernelCheck {
             let at = try backend.makeActivations(rows: rows, columns: columns, values: a)
             let bt = try backend.makeActivations(rows: rows, columns: columns, values: b)
             let out = try backend.makeActivations(rows: rows, columns: columns, values: Array(repeating: .nan, count: rows * columns))
-            if op == "add" { try backend.add(at, bt, into: out) } else { try backend.siluMul(gate: at, up: bt, into: out) }
+            switch op {
+            case "add": try backend.add(at, bt, into: out)
+            case "geluMul": try backend.geluMul(gate: at, up: bt, into: out)
+            default: try backend.siluMul(gate: at, up: bt, into: out)
+            }
             return try backend.read(out)
         }
         return compare(op, "\(rows)×\(columns)", got: try apply(backend), want: try apply(CPUBackend(threads: 1)), tolerance: 1e-6)
@@ -286,13 +315,15 @@ public enum KernelCheck {
     /// Stores keys and values for every position of sequences of the given lengths (block tables
     /// shuffled), then attends with each sequence's last `newTokens` positions as the new tokens.
     public static func attention(_ backend: any Backend, sequenceLengths: [Int], newTokens: Int, heads: Int, kvHeads: Int,
-                                 headDimension: Int, blockSize: Int, seed: UInt64) throws -> KernelCheckResult {
+                                 headDimension: Int, blockSize: Int, variant: AttentionVariant = .causal,
+                                 seed: UInt64) throws -> KernelCheckResult {
         var random = CheckRandom(seed: seed)
         let scenario = AttentionScenario(sequenceLengths: sequenceLengths, newTokens: newTokens, heads: heads, kvHeads: kvHeads,
                                          headDimension: headDimension, blockSize: blockSize, random: &random)
-        let want = try scenario.run(on: CPUBackend(threads: 1))
-        let got = try scenario.run(on: backend)
-        return compare("attention", "lengths \(sequenceLengths), \(heads)/\(kvHeads) heads × \(headDimension), block \(blockSize)",
+        let want = try scenario.run(on: CPUBackend(threads: 1), variant: variant)
+        let got = try scenario.run(on: backend, variant: variant)
+        let shown = variant.isCausal ? "" : ", \(variant)"
+        return compare("attention", "lengths \(sequenceLengths), \(heads)/\(kvHeads) heads × \(headDimension), block \(blockSize)\(shown)",
                        got: got, want: want, tolerance: 4e-6)
     }
 

@@ -97,7 +97,7 @@ struct AttentionScenario {
 
     /// Stores everything in layer 1 of a 2-layer cache and attends; with `growAndCopy`, grows the cache
     /// first and moves sequence 0's first block to a block number only the grown cache has.
-    func run(on backend: any Backend, growAndCopy: Bool = false) throws -> [Float] {
+    func run(on backend: any Backend, growAndCopy: Bool = false, variant: AttentionVariant = .causal) throws -> [Float] {
         var cache = try backend.makeKVCache(layers: 2, blockSize: blockSize, blockCapacity: capacity, kvDimension: kvDimension)
         // Poison the cache: a slot the store kernel misses, or one attention reads outside its sequence's
         // blocks, then turns the output into NaN instead of silently reading zeros.
@@ -121,7 +121,8 @@ struct AttentionScenario {
                                               values: Array(repeating: .nan, count: batch.tokenCount * width))
         try backend.attention(queries: backend.makeActivations(rows: batch.tokenCount, columns: width, values: queries),
                               cache: cache, layer: 1, batch: batch, heads: heads, kvHeads: kvHeads,
-                              headDimension: headDimension, scale: 1 / Float(headDimension).squareRoot(), into: out)
+                              headDimension: headDimension, scale: 1 / Float(headDimension).squareRoot(),
+                              variant: variant, into: out)
         return try backend.read(out)
     }
 }

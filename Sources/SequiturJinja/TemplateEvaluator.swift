@@ -6,6 +6,7 @@
 final class TemplateEvaluator {
     private var scopes: [[String: TemplateValue]]
     private(set) var output = ""
+    private let namespaces = TemplateNamespaceRegistry()
 
     /// How a body ended: normally, or by `{% break %}` / `{% continue %}`.
     private enum Flow { case normal, breakLoop, continueLoop }
@@ -16,8 +17,8 @@ final class TemplateEvaluator {
             // Replaced at the call site, which knows the location; see `call`.
             .none
         })
-        globals["namespace"] = .function(TemplateFunction(name: "namespace") { arguments, keywords in
-            let namespace = TemplateNamespace()
+        globals["namespace"] = .function(TemplateFunction(name: "namespace") { [namespaces] arguments, keywords in
+            let namespace = namespaces.make()
             for argument in arguments {
                 guard case let .dictionary(d) = argument else {
                     throw TemplateValueError("namespace() takes keyword arguments or a dict, not \(argument.typeName)")
@@ -29,6 +30,8 @@ final class TemplateEvaluator {
         })
         scopes = [globals]
     }
+
+    deinit { namespaces.releaseAll() }
 
     /// Renders `nodes`, appending to `output`. (`break`/`continue` outside a loop are rejected where they occur.)
     func render(_ nodes: [TemplateNode]) throws {

@@ -197,6 +197,25 @@ final class TemplateNamespace {
     var attributes = TemplateDictionary()
 }
 
+/// Owns the namespaces one render creates. A namespace is a reference, so a template can store one in itself
+/// (`{% set ns.me = ns %}`, or inside a list it holds) and make a cycle that reference counting never frees;
+/// emptying every namespace when the render's evaluator goes away breaks all such cycles at once. Nothing a
+/// render creates outlives it: the result is a string.
+final class TemplateNamespaceRegistry {
+    private var created: [TemplateNamespace] = []
+
+    func make() -> TemplateNamespace {
+        let namespace = TemplateNamespace()
+        created.append(namespace)
+        return namespace
+    }
+
+    func releaseAll() {
+        for namespace in created { namespace.attributes = TemplateDictionary() }
+        created = []
+    }
+}
+
 /// A callable: `raise_exception`, `namespace`, or a bound string/dict method.
 struct TemplateFunction {
     var name: String

@@ -1,17 +1,31 @@
 import SequiturCore
 
 extension OpenCLBackend {
-    /// Largest head dimension the attention kernel stages in local memory (a 64-key chunk of 128 floats
-    /// each is 33 KiB, inside the 48 KiB NVIDIA gives a work-group).
-    static let maxAttentionHeadDimension = 128
+    /// Largest head dimension the attention kernel stages in local memory: a 64-key chunk of 128 floats is
+    /// 33 KiB, inside the 48 KiB NVIDIA gives a work-group, and wider heads (Gemma's 256) walk 32-key chunks,
+    /// 33 KiB again.
+    static let maxAttentionHeadDimension = 256
+
+    /// Keys per chunk for a head dimension: fixed per model, so a token's reduction order never changes.
+    static func attentionChunk(headDimension: Int) -> Int { headDimension > 128 ? 32 : 64 }
 
     public func attention(queries: DeviceTensor, cache: KVCacheStorage, layer: Int, batch: AttentionBatch,
                           heads: Int, kvHeads: Int, headDimension: Int, scale: Float, into out: DeviceTensor) throws {
+        try attention(queries: queries, cache: cache, layer: layer, batch: batch, heads: heads, kvHeads: kvHeads,
+                      headDimension: headDimension, scale: scale, variant: .causal, into: out)
+    }
+
+    /// The window moves where each token's walk over its positions starts; the cap bends each score in the
+    /// kernel (see `Kernels/attention.cl`).
+    public func attention(queries: DeviceTensor, cache: KVCacheStorage, layer: Int, batch: AttentionBatch,
+                          heads: Int, kvHeads: Int, headDimension: Int, scale: Float, variant: AttentionVariant,
+                          into out: DeviceTensor) throws {
         let op = "attention"
         let q = try activation(queries, op), c = try ownCache(cache, op), o = try activation(out, op)
         let tokens = batch.tokenCount
         try BackendArgumentChecks.attention(op, queries: q, out: o, tokens: tokens, heads: heads, kvHeads: kvHeads,
                                             headDimension: headDimension, cache: c, layer: layer)
+        try BackendArgumentChecks.attentionVariant(op, variant)
         guard headDimension <= OpenCLBackend.maxAttentionHeadDimension else {
             throw BackendError.unsupported(backend: name, operation: "attention with head dimension \(headDimension) (at most \(OpenCLBackend.maxAttentionHeadDimension))")
         }
@@ -24,12 +38,12 @@ extension OpenCLBackend {
         let position = try upload(batch.tokenPosition, purpose: "tokenPosition")
         let tables = try upload(batch.blockTables, purpose: "blockTables")
         let offsets = try upload(batch.blockTableOffsets, purpose: "blockTableOffsets")
-        let chunk = 64
+        let chunk = OpenCLBackend.attentionChunk(headDimension: headDimension)
         try kernel("attention", sources: ["common", "attention"], options: "-D HEAD_DIM=\(headDimension) -D ATT_CHUNK=\(chunk)").launch(
             [.buffer(q.buffer), .buffer(c.keys), .buffer(c.values), .buffer(o.buffer),
              .buffer(sequence), .buffer(position), .buffer(tables), .buffer(offsets),
              .int(c.blockSize), .uint64(UInt64(layer * c.slotsPerLayer)), .int(heads), .int(kvHeads), .int(c.kvDimension),
-             .float(scale)],
+             .float(scale), .int(min(variant.window ?? 0, Int(Int32.max))), .float(variant.scoreSoftCap ?? 0)],
             global: [heads * chunk, tokens], local: [chunk, 1])
     }
 

@@ -65,6 +65,28 @@ extension OpenCLBackend {
         try elementwise("silu_mul", "siluMul", gate, up, secondRole: "up", out)
     }
 
+    public func geluMul(gate: DeviceTensor, up: DeviceTensor, into out: DeviceTensor) throws {
+        try elementwise("gelu_mul", "geluMul", gate, up, secondRole: "up", out)
+    }
+
+    public func scale(_ x: DeviceTensor, by factor: Float, into out: DeviceTensor) throws {
+        try unary("scale", "scale", x, constant: factor, name: "factor", positive: false, out)
+    }
+
+    public func softCap(_ x: DeviceTensor, cap: Float, into out: DeviceTensor) throws {
+        try unary("soft_cap", "softCap", x, constant: cap, name: "cap", positive: true, out)
+    }
+
+    private func unary(_ kernelName: String, _ op: String, _ x: DeviceTensor, constant: Float, name: String,
+                       positive: Bool, _ out: DeviceTensor) throws {
+        let xt = try activation(x, op), o = try activation(out, op)
+        try BackendArgumentChecks.unary(op, xt, constant: constant, name: name, positive: positive, out: o)
+        let count = xt.rows * xt.columns
+        guard count > 0 else { return }
+        try kernel(kernelName).launch([.buffer(xt.buffer), .buffer(o.buffer), .float(constant), .int(count)],
+                                      global: [count], local: [64])
+    }
+
     public func add(_ a: DeviceTensor, _ b: DeviceTensor, into out: DeviceTensor) throws {
         try elementwise("add", "add", a, b, secondRole: "b", out)
     }

@@ -55,7 +55,7 @@ public final class OpenCLBackend: Backend {
 
     // MARK: programs and scratch
 
-    static let coreSources = ["common", "rms_norm", "rope", "silu_mul", "add", "embedding", "gather_rows",
+    static let coreSources = ["common", "rms_norm", "rope", "silu_mul", "gelu_mul", "scale", "add", "embedding", "gather_rows",
                               "kv_cache", "log_softmax"]
 
     /// Kernel `name` of the program built from `sources` with `options`.

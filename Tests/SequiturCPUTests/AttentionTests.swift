@@ -7,15 +7,19 @@ import Testing
 @Suite struct AttentionTests {
     /// Reference attention in double, reading keys and values from plain arrays indexed by slot.
     static func reference(q: [Float], keys: [Float], values: [Float], batch: AttentionBatch, heads: Int, kvHeads: Int,
-                          headDimension: Int, scale: Float) -> [Double] {
+                          headDimension: Int, scale: Float, variant: AttentionVariant = .causal) -> [Double] {
         let kvDimension = kvHeads * headDimension, width = heads * headDimension
         var out = [Double](repeating: 0, count: batch.tokenCount * width)
         for t in 0..<batch.tokenCount {
             for h in 0..<heads {
                 let kvHead = h / (heads / kvHeads)
-                let slots = (0...Int(batch.tokenPosition[t])).map { batch.slot(sequence: Int(batch.tokenSequence[t]), position: $0) }
+                let position = Int(batch.tokenPosition[t])
+                let slots = (variant.firstPosition(for: position)...position).map {
+                    batch.slot(sequence: Int(batch.tokenSequence[t]), position: $0)
+                }
                 let scores = slots.map { slot in
-                    (0..<headDimension).reduce(0.0) { $0 + Double(q[t * width + h * headDimension + $1]) * Double(keys[slot * kvDimension + kvHead * headDimension + $1]) } * Double(scale)
+                    let s = (0..<headDimension).reduce(0.0) { $0 + Double(q[t * width + h * headDimension + $1]) * Double(keys[slot * kvDimension + kvHead * headDimension + $1]) } * Double(scale)
+                    return variant.scoreSoftCap.map { Double($0) * tanh(s / Double($0)) } ?? s
                 }
                 let maximum = scores.max()!
                 let weights = scores.map { exp($0 - maximum) }
@@ -91,8 +95,11 @@ import Testing
     /// Every kernel path gives bitwise the same output, over contexts long enough for each path's position
     /// blocks (16 on AVX-512, 8 on AVX2) and their tails: positions 0 to 47 of one scattered sequence, head
     /// dimensions with and without an 8-float tail and a 64-float register block.
-    @Test(arguments: [33, 64, 72, 130])
-    func everyKernelPathAgreesBitwiseOnLongContexts(headDimension: Int) throws {
+    /// The same with sliding windows (shorter than most contexts, of one position, longer than all) and a soft
+    /// cap on the scores (Gemma 2).
+    @Test(arguments: [33, 64, 72, 130], [AttentionVariant.causal, AttentionVariant(window: 9, scoreSoftCap: 0.7),
+                                         AttentionVariant(window: 1), AttentionVariant(window: 100, scoreSoftCap: 50)])
+    func everyKernelPathAgreesBitwiseOnLongContexts(headDimension: Int, variant: AttentionVariant) throws {
         let heads = 4, kvHeads = 2, blockSize = 4, capacity = 12, layers = 1
         let kvDimension = kvHeads * headDimension, slotCount = blockSize * capacity
         var g = SplitMix64(seed: UInt64(300 + headDimension))
@@ -114,11 +121,11 @@ import Testing
             let out = try poisoned(backend, rows: positions.count, columns: heads * headDimension)
             try backend.attention(queries: try backend.makeActivations(rows: positions.count, columns: heads * headDimension, values: q),
                                   cache: cache, layer: 0, batch: batch, heads: heads, kvHeads: kvHeads,
-                                  headDimension: headDimension, scale: scale, into: out)
+                                  headDimension: headDimension, scale: scale, variant: variant, into: out)
             outputs.append((path, try backend.read(out)))
         }
         let want = Self.reference(q: q, keys: keys, values: values, batch: batch, heads: heads, kvHeads: kvHeads,
-                                  headDimension: headDimension, scale: scale)
+                                  headDimension: headDimension, scale: scale, variant: variant)
         for i in 0..<want.count { #expect(abs(Double(outputs[0].1[i]) - want[i]) <= 5e-5, "element \(i)") }
         for (path, out) in outputs.dropFirst() {
             #expect(bitwiseEqual(out, outputs[0].1), "\(path) differs from \(outputs[0].0)")

@@ -180,6 +180,52 @@ import Testing
         #expect(bitwiseEqual(results[0], results[1]))
     }
 
+    /// GeGLU against the double-precision formula, over gates where tanh saturates (|g| > 10) and where the
+    /// cubic term dominates.
+    @Test func geluMulMatchesTheTanhFormula() throws {
+        var g = SplitMix64(seed: 11)
+        let rows = 3, columns = 1537
+        var gate = g.floats(rows * columns, in: -12...12)
+        gate[0...4] = [-100, -0.0, 0, 1e-20, 100]
+        let up = g.floats(rows * columns, in: -3...3)
+        let gt = try backend.makeActivations(rows: rows, columns: columns, values: gate)
+        let ut = try backend.makeActivations(rows: rows, columns: columns, values: up)
+        let out = try poisoned(backend, rows: rows, columns: columns)
+        try backend.geluMul(gate: gt, up: ut, into: out)
+        for (i, v) in try backend.read(out).enumerated() {
+            let x = Double(gate[i])
+            let want = 0.5 * x * (1 + tanh((2 / Double.pi).squareRoot() * (x + 0.044715 * x * x * x))) * Double(up[i])
+            // The inner sum loses up to |x|·u to cancellation near tanh's steep part; 1 + tanh loses more where
+            // tanh is near -1 (x ≪ 0), where the product is tiny: an absolute floor covers that.
+            #expect(abs(Double(v) - want) <= 16 * unitRoundoff * abs(want) + 1e-6, "element \(i): gate \(gate[i])")
+        }
+        #expect(throws: BackendError.self) {
+            try backend.geluMul(gate: gt, up: try backend.makeActivations(rows: 1, columns: columns, values: Array(up.prefix(columns))), into: out)
+        }
+    }
+
+    /// Scale is one multiplication (exact agreement); the soft cap is within a few ulp of cap·tanh(x/cap),
+    /// bends values past the cap and keeps small ones nearly linear; both may write in place; bad constants
+    /// are refused.
+    @Test func scaleAndSoftCap() throws {
+        var g = SplitMix64(seed: 12)
+        let x = g.floats(5 * 577, in: -90...90)
+        let xt = try backend.makeActivations(rows: 5, columns: 577, values: x)
+        let out = try poisoned(backend, rows: 5, columns: 577)
+        try backend.scale(xt, by: Float(576).squareRoot(), into: out)
+        #expect(bitwiseEqual(try backend.read(out), x.map { $0 * Float(576).squareRoot() }))
+        try backend.softCap(xt, cap: 30, into: xt)
+        let capped = try backend.read(xt)
+        for (i, v) in capped.enumerated() {
+            let want = 30 * tanh(Double(x[i]) / 30)
+            #expect(abs(Double(v) - want) <= 8 * unitRoundoff * abs(want) + 1e-30, "element \(i): \(x[i])")
+            #expect(abs(v) < 30)
+        }
+        #expect(throws: BackendError.self) { try backend.softCap(xt, cap: 0, into: out) }
+        #expect(throws: BackendError.self) { try backend.softCap(xt, cap: .nan, into: out) }
+        #expect(throws: BackendError.self) { try backend.scale(xt, by: .infinity, into: out) }
+    }
+
     @Test func gatherRowsPicksRows() throws {
         var g = SplitMix64(seed: 10)
         let x = g.floats(6 * 7)

@@ -45,6 +45,9 @@ final class PerturbedBackend: Backend {
         try base.addBias(x, bias: bias, into: out)
     }
     func siluMul(gate: DeviceTensor, up: DeviceTensor, into out: DeviceTensor) throws { try base.siluMul(gate: gate, up: up, into: out) }
+    func geluMul(gate: DeviceTensor, up: DeviceTensor, into out: DeviceTensor) throws { try base.geluMul(gate: gate, up: up, into: out) }
+    func scale(_ x: DeviceTensor, by factor: Float, into out: DeviceTensor) throws { try base.scale(x, by: factor, into: out) }
+    func softCap(_ x: DeviceTensor, cap: Float, into out: DeviceTensor) throws { try base.softCap(x, cap: cap, into: out) }
     func add(_ a: DeviceTensor, _ b: DeviceTensor, into out: DeviceTensor) throws { try base.add(a, b, into: out) }
     func gatherRows(_ x: DeviceTensor, rows: [Int32], into out: DeviceTensor) throws { try base.gatherRows(x, rows: rows, into: out) }
     func makeKVCache(layers: Int, blockSize: Int, blockCapacity: Int, kvDimension: Int) throws -> KVCacheStorage {
@@ -63,6 +66,12 @@ final class PerturbedBackend: Backend {
                    headDimension: Int, scale: Float, into out: DeviceTensor) throws {
         try base.attention(queries: queries, cache: cache, layer: layer, batch: batch, heads: heads, kvHeads: kvHeads,
                            headDimension: headDimension, scale: scale, into: out)
+        if fault == .attention { try nudge(out) }
+    }
+    func attention(queries: DeviceTensor, cache: KVCacheStorage, layer: Int, batch: AttentionBatch, heads: Int, kvHeads: Int,
+                   headDimension: Int, scale: Float, variant: AttentionVariant, into out: DeviceTensor) throws {
+        try base.attention(queries: queries, cache: cache, layer: layer, batch: batch, heads: heads, kvHeads: kvHeads,
+                           headDimension: headDimension, scale: scale, variant: variant, into: out)
         if fault == .attention { try nudge(out) }
     }
     func logSoftmax(_ logits: DeviceTensor, queries: [PositionQuery]) throws -> [PositionLogProbs] {

@@ -32,7 +32,7 @@ import Testing
 
     @Test func everyFamilyAndTypeIsCovered() {
         let covered = Set(Self.entries.map { "\($0.family) \($0.reference.type)" })
-        for family in ["llama3", "qwen2", "qwen3", "phi3"] {
+        for family in ["llama3", "qwen2", "qwen3", "phi3", "gemma2", "gemma3"] {
             for type in ["F32", "Q8_0", "Q4_K_M", "Q5_K_M", "Q6_K"] {
                 #expect(covered.contains("\(family) \(type)"), "no reference for \(family) \(type)")
             }
@@ -46,6 +46,20 @@ import Testing
         print("family reference: \(result)")
         #expect(result.maxLogProbError <= Self.tolerance, "\(result)")
         #expect(result.greedyMatches, "\(result)")
+    }
+
+    /// The Gemma references exercise what sets Gemma apart, or matching them would prove nothing: windows
+    /// shorter than the scored sequences (41 tokens) on local layers beside global ones, soft caps, and for
+    /// Gemma 3 a global layer (the sixth) with a RoPE base other than the local layers'.
+    @Test func gemmaReferencesExerciseWindowsCapsAndGlobalLayers() throws {
+        let gemma2 = try LlamaModel.check(GGUFFile(contentsOf: Self.directory.appendingPathComponent("gemma2-F32.gguf")), family: .gemma2)
+        let local2 = try #require(gemma2.localAttention)
+        #expect(local2.window < 41 && local2.layers.contains(true) && local2.layers.contains(false))
+        #expect(gemma2.attentionSoftCap != nil && gemma2.finalLogitSoftCap != nil)
+        let gemma3 = try LlamaModel.check(GGUFFile(contentsOf: Self.directory.appendingPathComponent("gemma3-F32.gguf")), family: .gemma3)
+        let local3 = try #require(gemma3.localAttention)
+        #expect(local3.window < 41 && local3.layers.count >= 6 && !local3.layers[5] && local3.layers[0])
+        #expect(local3.ropeBase != gemma3.ropeBase)
     }
 
     /// Phi-3's sliding window (128 in the reference file, whose sequences are shorter) caps the context: a

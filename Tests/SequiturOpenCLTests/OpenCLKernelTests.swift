@@ -96,12 +96,19 @@ struct OpenCLKernelTests {
     }
 
     @Test func elementwise() throws {
-        for op in ["siluMul", "add"] {
+        for op in ["siluMul", "geluMul", "add"] {
             expectPass(try KernelCheck.elementwise(backend, op, rows: 1, columns: 7, seed: 9))
             expectPass(try KernelCheck.elementwise(backend, op, rows: 33, columns: 1537, seed: 10))
             expectPass(try KernelCheck.elementwise(backend, op, rows: 300, columns: 577, seed: 25))
             expectPass(try KernelCheck.elementwise(backend, op, rows: 1, columns: 49_152, seed: 26))
         }
+    }
+
+    @Test func scaleAndSoftCap() throws {
+        expectPass(try KernelCheck.unary(backend, "scale", rows: 1, columns: 7, constant: 24, seed: 40))
+        expectPass(try KernelCheck.unary(backend, "scale", rows: 33, columns: 1537, constant: -0.37, inPlace: true, seed: 41))
+        expectPass(try KernelCheck.unary(backend, "softCap", rows: 7, columns: 577, constant: 30, seed: 42))
+        expectPass(try KernelCheck.unary(backend, "softCap", rows: 2, columns: 49_153, constant: 2.5, inPlace: true, seed: 43))
     }
 
     @Test func gatherRows() throws {
@@ -120,6 +127,25 @@ struct OpenCLKernelTests {
         // The default model's shape (9 query heads over 3 kv heads of 64), a 300-token prefill beside decodes.
         expectPass(try KernelCheck.attention(backend, sequenceLengths: [300, 7, 1, 577], newTokens: 300, heads: 9, kvHeads: 3,
                                              headDimension: 64, blockSize: 16, seed: 29))
+    }
+
+    /// Sliding windows shorter than most contexts, of one position, and past every context; soft-capped scores.
+    @Test func attentionVariants() throws {
+        expectPass(try KernelCheck.attention(backend, sequenceLengths: [1, 70, 133], newTokens: 9, heads: 4, kvHeads: 2,
+                                             headDimension: 48, blockSize: 16,
+                                             variant: AttentionVariant(window: 37, scoreSoftCap: 1.5), seed: 44))
+        expectPass(try KernelCheck.attention(backend, sequenceLengths: [200, 5], newTokens: 70, heads: 2, kvHeads: 1,
+                                             headDimension: 64, blockSize: 7, variant: AttentionVariant(window: 65), seed: 45))
+        expectPass(try KernelCheck.attention(backend, sequenceLengths: [40, 9], newTokens: 40, heads: 4, kvHeads: 4,
+                                             headDimension: 128, blockSize: 7, variant: AttentionVariant(window: 1), seed: 46))
+        expectPass(try KernelCheck.attention(backend, sequenceLengths: [130], newTokens: 3, heads: 3, kvHeads: 1,
+                                             headDimension: 33, blockSize: 32,
+                                             variant: AttentionVariant(window: 1000, scoreSoftCap: 0.4), seed: 47))
+        // Gemma's 256-wide heads (32-key chunks), windowed and not.
+        expectPass(try KernelCheck.attention(backend, sequenceLengths: [100, 3], newTokens: 5, heads: 2, kvHeads: 1,
+                                             headDimension: 256, blockSize: 16, variant: AttentionVariant(window: 40), seed: 48))
+        expectPass(try KernelCheck.attention(backend, sequenceLengths: [77], newTokens: 77, heads: 4, kvHeads: 2,
+                                             headDimension: 200, blockSize: 16, seed: 49))
     }
 
     @Test func attentionBatchInvariance() throws {

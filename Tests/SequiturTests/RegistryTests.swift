@@ -47,7 +47,7 @@ import Testing
         let url = try Self.tinyModelFile(architecture: "gpt2")
         defer { try? FileManager.default.removeItem(at: url) }
         // The backend name is wrong too: the architecture error must come first, naming what is registered.
-        #expect(throws: ArchitectureError.unknown(name: "gpt2", registered: ["llama", "phi3", "qwen2", "qwen3"])) {
+        #expect(throws: ArchitectureError.unknown(name: "gpt2", registered: ["gemma2", "gemma3", "llama", "phi3", "qwen2", "qwen3"])) {
             try ModelRuntime(configuration: SequiturConfiguration(model: url.path, backend: "nonexistent"))
         }
         // Registered, the same file is built by the registered plugin, whatever it returns.
@@ -63,7 +63,7 @@ import Testing
         let registry = ArchitectureRegistry.standard
         let missing = try GGUFWriter()
         try missing.addMetadata("general.name", .string("no architecture"))
-        #expect(throws: ArchitectureError.missingArchitecture(key: "general.architecture", registered: ["llama", "phi3", "qwen2", "qwen3"])) {
+        #expect(throws: ArchitectureError.missingArchitecture(key: "general.architecture", registered: ["gemma2", "gemma3", "llama", "phi3", "qwen2", "qwen3"])) {
             try registry.plugin(for: GGUFFile(bytes: missing.serialized()))
         }
         let number = try GGUFWriter()

@@ -3,10 +3,10 @@
 written by llama.cpp's own converter (and quantised by llama.cpp), with transformers' float32 log-probs and
 greedy continuations as the reference Sequitur is held to.
 
-For each family (llama3, qwen2, qwen3, phi3):
-  1. a tiny model is built in transformers from a config (hidden size 256 so K-quant blocks fit, two layers,
-     grouped-query attention, a 320-token byte-level BPE vocabulary, or SentencePiece for phi3), every weight
-     drawn from a fixed seed,
+For each family (llama3, qwen2, qwen3, phi3, gemma2, gemma3):
+  1. a tiny model is built in transformers from a config (hidden size 256 so K-quant blocks fit, two layers
+     (six for gemma3), grouped-query attention, a 320-token byte-level BPE vocabulary, or SentencePiece for
+     phi3 and Gemma), every weight drawn from a fixed seed,
      norms and biases included (not left at 1 and 0), and saved as float32 safetensors;
   2. llama.cpp's convert_hf_to_gguf.py (from the llama-cpp-python==0.3.36 source package) writes F32 and
      Q8_0 files; llama.cpp's quantiser (`llama-quantize`, the same `llama_model_quantize` the Python package
@@ -14,6 +14,26 @@ For each family (llama3, qwen2, qwen3, phi3):
   3. each GGUF file is loaded back through transformers (`gguf_file=`, with the original config so rope
      scaling stays exact), which dequantises it to float32, and scores fixed token sequences and a greedy
      16-token continuation. Those numbers go into `<family>.json` beside the files.
+
+Gemma is built to exercise what sets it apart, not to look like a released checkpoint:
+  - a sliding window of 8 tokens, so that the sequences of 19 and 41 tokens and the 9 + 16 greedy run cross it
+    on the sliding layers (the 7-token one stays inside). transformers keeps key k visible to query q iff
+    k <= q and q - k < 8, as llama.cpp does (it masks q - k >= n_swa);
+  - the embedding table 8 times smaller and the final norm's multiplier 4 times larger than `randomise` makes
+    them (`rescale_gemma`): the tied head otherwise predicts every position's own input token;
+  - Gemma 2's soft-caps at about half the largest attention score and logit this random model meets before
+    capping (ATTN_CAP, FINAL_CAP), so cap * tanh(x / cap) bends where it matters;
+  - query_pre_attn_scalar equal to the head size: llama.cpp ignores the key and scales by head_size ** -0.5
+    (except at the 27B layer counts);
+  - Gemma 3 with six layers: its GGUF carries no sliding-window pattern, so llama.cpp applies its default
+    (layer i slides iff i % 6 < 5, at rope base 10000, and layer 5 is global at gemma3.rope.freq_base), and
+    transformers' layer_types and rope_parameters say the same. Six layers at full width would not fit the
+    fixture budget, so Gemma 3's feed-forward and attention widths are 64; llama-quantize then falls back
+    from K-quants (Q4_K to Q5_0, Q5_K to Q5_1, Q6_K to Q8_0) on the tensors whose rows are 64 long
+    (ffn_down, attn_output), so those files mix block sizes of 32 and 256.
+The converter adds 1 to every Gemma norm weight (transformers' RMSNorm multiplies by 1 + weight) and
+transformers subtracts it again when it loads the GGUF (the F32 file's parameters come back within 1.2e-7 of
+the model's). Gemma 2's converter writes no rope.freq_base; llama.cpp's default, 10000, is the one set here.
 
 The converter recognises a BPE pre-tokenizer by hashing the encoding of a test string; a vocabulary trained
 here matches no released model, so the script tells the converter which pre-tokenizer the family uses
@@ -38,9 +58,15 @@ SEED = 20261204
 VOCAB = 320
 TYPES_CONVERTED = ["f32", "q8_0"]
 TYPES_QUANTISED = ["Q4_K_M", "Q5_K_M", "Q6_K"]
-PRE_TOKENIZER = {"llama3": "llama-bpe", "qwen2": "qwen2", "qwen3": "qwen2", "phi3": "default"}
-# Phi-3 ships a SentencePiece vocabulary, and llama.cpp's converter reads it from tokenizer.model.
-SENTENCEPIECE_FAMILIES = {"phi3"}
+# Gemma 2's soft-caps (attention scores, final logits), about half the largest value each meets in this model
+# before capping (scores up to 75, logits up to 8.4 over the sequences scored); see the docstring.
+ATTN_CAP = 36.0
+FINAL_CAP = 5.0
+PRE_TOKENIZER = {"llama3": "llama-bpe", "qwen2": "qwen2", "qwen3": "qwen2", "phi3": "default",
+                 "gemma2": "default", "gemma3": "default"}
+# Phi-3 and Gemma ship SentencePiece vocabularies, and llama.cpp's converter reads them from tokenizer.model.
+SENTENCEPIECE_FAMILIES = {"phi3", "gemma2", "gemma3"}
+GEMMA_FAMILIES = {"gemma2", "gemma3"}
 CORPUS = [
     "The cat sat on the mat. The dog sat on the log. A bird sang in the tree.",
     "def add(a, b):\n    return a + b\n\nprint(add(2, 3))\n",
@@ -51,10 +77,14 @@ CORPUS = [
 
 
 def family_configs():
-    from transformers import LlamaConfig, Phi3Config, Qwen2Config, Qwen3Config
+    from transformers import Gemma2Config, Gemma3TextConfig, LlamaConfig, Phi3Config, Qwen2Config, Qwen3Config
     common = dict(vocab_size=VOCAB, hidden_size=256, intermediate_size=256, num_hidden_layers=2,
                   num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=256,
                   rms_norm_eps=1e-5, bos_token_id=1, eos_token_id=2)
+    # Gemma's special ids (<pad> 0, <eos> 1, <bos> 2, as make_sentencepiece_tokenizer lays them out), its
+    # tanh GELU, a head size of its own and tied embeddings; the scale is head_dim ** -0.5 (see the docstring).
+    gemma = dict(common, rms_norm_eps=1e-6, pad_token_id=0, bos_token_id=2, eos_token_id=1,
+                 hidden_activation="gelu_pytorch_tanh", tie_word_embeddings=True, sliding_window=8)
     return {
         # Llama 3.x rope scaling: an original context of 64 puts the 32 frequencies of a 64-wide head in all
         # three of its bands (kept, divided by the factor, smoothly interpolated).
@@ -71,6 +101,22 @@ def family_configs():
         "phi3": Phi3Config(**common, tie_word_embeddings=False, sliding_window=128, pad_token_id=0,
                            original_max_position_embeddings=256,
                            rope_parameters={"rope_type": "default", "rope_theta": 10000.0}),
+        # Gemma 2: layer 0 slides, layer 1 is global (both transformers' and llama.cpp's pattern of 2). Four
+        # 64-wide query heads over one key/value head keep every row a multiple of 256, and the caps sit where
+        # tanh bends on this model's scores and logits (see ATTN_CAP).
+        "gemma2": Gemma2Config(**{**gemma, "num_key_value_heads": 1}, head_dim=64, query_pre_attn_scalar=64,
+                               attn_logit_softcapping=ATTN_CAP, final_logit_softcapping=FINAL_CAP,
+                               rope_parameters={"rope_type": "default", "rope_theta": 10000.0}),
+        # Gemma 3 (text only, as `gemma3` in GGUF): per-head Q/K norms, no soft-capping, and llama.cpp's layer
+        # pattern (five sliding layers at rope base 10000, then one global layer at the global base). Two 32-wide
+        # query heads over one key/value head and a feed-forward width of 64 keep six layers within the budget.
+        "gemma3": Gemma3TextConfig(**{**gemma, "num_hidden_layers": 6, "intermediate_size": 64,
+                                      "num_attention_heads": 2, "num_key_value_heads": 1},
+                                   head_dim=32, query_pre_attn_scalar=32,
+                                   layer_types=["sliding_attention"] * 5 + ["full_attention"],
+                                   rope_parameters={
+                                       "sliding_attention": {"rope_type": "default", "rope_theta": 10000.0},
+                                       "full_attention": {"rope_type": "default", "rope_theta": 1000000.0}}),
     }
 
 
@@ -91,21 +137,29 @@ def make_tokenizer(directory: Path):
     fast.save_pretrained(directory)
 
 
-def make_sentencepiece_tokenizer(directory: Path):
+def make_sentencepiece_tokenizer(directory: Path, gemma: bool = False):
     """A SentencePiece BPE vocabulary of VOCAB pieces (<unk>, <s>, </s> first), trained on CORPUS, saved as
-    tokenizer.model with a tokenizer_config.json naming the Llama tokenizer, as Phi-3 ships it."""
+    tokenizer.model with a tokenizer_config.json naming the Llama tokenizer, as Phi-3 ships it. With `gemma`,
+    Gemma's layout instead: <pad>, <eos>, <bos>, <unk> as ids 0 to 3 and no dummy-prefix space (the converter
+    writes add_space_prefix = false for Gemma whatever the model says, so the two agree)."""
     import io
     import sentencepiece
+    if gemma:
+        specials = dict(pad_id=0, eos_id=1, bos_id=2, unk_id=3, pad_piece="<pad>", eos_piece="<eos>",
+                        bos_piece="<bos>", unk_piece="<unk>", add_dummy_prefix=False)
+        config = {"tokenizer_class": "GemmaTokenizer", "bos_token": "<bos>", "eos_token": "<eos>",
+                  "unk_token": "<unk>", "pad_token": "<pad>"}
+    else:
+        specials = dict(unk_id=0, bos_id=1, eos_id=2, pad_id=-1, add_dummy_prefix=True)
+        config = {"tokenizer_class": "LlamaTokenizer", "bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>"}
     model = io.BytesIO()
     sentencepiece.SentencePieceTrainer.train(sentence_iterator=iter(CORPUS), model_writer=model,
                                              vocab_size=VOCAB, model_type="bpe", character_coverage=1.0,
-                                             unk_id=0, bos_id=1, eos_id=2, pad_id=-1, minloglevel=2,
-                                             add_dummy_prefix=True, remove_extra_whitespaces=False,
-                                             normalization_rule_name="identity", hard_vocab_limit=True)
+                                             minloglevel=2, remove_extra_whitespaces=False,
+                                             normalization_rule_name="identity", hard_vocab_limit=True, **specials)
     (directory / "tokenizer.model").write_bytes(model.getvalue())
-    (directory / "tokenizer_config.json").write_text(json.dumps({
-        "tokenizer_class": "LlamaTokenizer", "bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>",
-        "add_bos_token": True, "add_eos_token": False}))
+    (directory / "tokenizer_config.json").write_text(json.dumps({**config, "add_bos_token": True,
+                                                                 "add_eos_token": False}))
 
 
 def randomise(model, generator):
@@ -118,6 +172,18 @@ def randomise(model, generator):
                 p.copy_(torch.rand(p.shape, generator=generator) - 0.5)
             else:
                 p.copy_(torch.randn(p.shape, generator=generator) * (2.0 / p.shape[-1] ** 0.5))
+
+
+def rescale_gemma(model):
+    """Gemma's tied embedding is both its input, multiplied by sqrt(hidden) = 16, and its output head. Drawn as
+    `randomise` draws it, the scaled input outweighs every post-normed sublayer and the head scores each
+    position's own token far above the rest: every argmax is the input token, and the greedy run repeats one
+    token. So the table is made 8 times smaller (a power of two: exact), leaving the input a small share of the
+    residual stream, and the final norm's multiplier (1 + weight) 4 times larger, so that the logits spread
+    about as far as the other families' do."""
+    with torch.no_grad():
+        model.get_input_embeddings().weight.mul_(0.125)
+        model.model.norm.weight.copy_(4 * (1 + model.model.norm.weight) - 1)
 
 
 def convert(llama_cpp: Path, model_dir: Path, outfile: Path, outtype: str, pre: str):
@@ -177,9 +243,11 @@ def main():
             torch.manual_seed(SEED)
             model = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
             randomise(model, generator)
+            if family in GEMMA_FAMILIES:
+                rescale_gemma(model)
             model.save_pretrained(model_dir)
             if family in SENTENCEPIECE_FAMILIES:
-                make_sentencepiece_tokenizer(model_dir)
+                make_sentencepiece_tokenizer(model_dir, gemma=family in GEMMA_FAMILIES)
             else:
                 make_tokenizer(model_dir)
             entries = []

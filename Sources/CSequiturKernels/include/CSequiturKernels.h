@@ -68,16 +68,28 @@ void sq_axpy(float a, const float *x, float *y, size_t k, int use_simd);
 /// both paths give bitwise the same result.
 void sq_silu_mul(const float *gate, const float *up, float *out, size_t count, int use_simd);
 
+/// `out[i] = 0.5·g·(1 + tanhf(√(2/π)·(g + 0.044715·g³)))·up[i]` with `g = gate[i]`, in PyTorch's order of
+/// operations for `gelu(approximate="tanh")` (one scalar path: libm's `tanhf`).
+void sq_gelu_mul(const float *gate, const float *up, float *out, size_t count);
+
+/// `out[i] = x[i] · factor` (`out` may be `x`).
+void sq_scale(const float *x, float factor, float *out, size_t count);
+
+/// `out[i] = cap · tanhf(x[i] / cap)` (`out` may be `x`).
+void sq_soft_cap(const float *x, float cap, float *out, size_t count);
+
 /// Attention of one query head over `count` cached positions.
 ///
 /// Position `j`'s key and value rows start at `keys + slots[j] * slot_stride` and
 /// `values + slots[j] * slot_stride` (already offset to the right kv head); `q` and `out` hold
 /// `head_dimension` floats. Scores are `sq_dot(q, key) * scale`; the softmax subtracts their maximum, sums
 /// `expf(s - max)` in position order, accumulates `weight · value` with one fused multiply-add per element in
-/// position order, and multiplies by `1 / sum` at the end. `scores` holds `count` floats of scratch. Both paths
-/// give bitwise the same result.
+/// position order, and multiplies by `1 / sum` at the end. With `soft_cap > 0` each scaled score becomes
+/// `soft_cap · tanhf(score / soft_cap)` first (Gemma 2), one scalar pass shared by every path. `scores` holds
+/// `count` floats of scratch. Both paths give bitwise the same result.
 void sq_attention_head(const float *q, const float *keys, const float *values, const intptr_t *slots, size_t count,
-                       size_t slot_stride, size_t head_dimension, float scale, float *scores, float *out, int use_simd);
+                       size_t slot_stride, size_t head_dimension, float scale, float soft_cap, float *scores,
+                       float *out, int use_simd);
 
 /// What `sq_log_softmax_stats` found in a row.
 enum {

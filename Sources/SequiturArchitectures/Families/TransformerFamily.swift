@@ -26,10 +26,26 @@ public struct TransformerFamily: Sendable, Hashable {
     /// positions. Up to `window` tokens that is every position, so the model's context is capped at the
     /// window rather than windowed attention approximated.
     public var slidingWindowKey: Bool
+    /// The token embedding is multiplied by √d before the first layer (Gemma).
+    public var embeddingScale: Bool
+    /// An RMSNorm of the attention output and of the feed-forward output before each joins the residual
+    /// stream (`blk.N.post_attention_norm.weight`, `blk.N.post_ffw_norm.weight`, Gemma 2 and 3).
+    public var postNorms: Bool
+    /// The gate's activation in the gated feed-forward: SiLU (SwiGLU) or GELU's tanh form (GeGLU).
+    public var activation: FeedForwardActivation
+    /// Soft caps on attention scores and final logits read from the file, with llama.cpp's defaults (nil: the
+    /// family has none and a file naming one is refused).
+    public var softCapping: SoftCappingRule?
+    /// Layers with a sliding window between global ones (Gemma 2 and 3), windowed in the attention op itself.
+    public var localAttention: LocalAttentionRule?
+    /// How queries are scaled before the dot product.
+    public var attentionScale: AttentionScaleRule
 
     public init(architecture: String, ropePairing: RotaryEmbedding.Pairing, attentionBias: Bool = false,
                 queryKeyNorm: Bool = false, ropeFrequencyTensor: Bool = false, fusedProjections: Bool = false,
-                slidingWindowKey: Bool = false) {
+                slidingWindowKey: Bool = false, embeddingScale: Bool = false, postNorms: Bool = false,
+                activation: FeedForwardActivation = .silu, softCapping: SoftCappingRule? = nil,
+                localAttention: LocalAttentionRule? = nil, attentionScale: AttentionScaleRule = .headDimension) {
         self.architecture = architecture
         self.ropePairing = ropePairing
         self.attentionBias = attentionBias
@@ -37,15 +53,34 @@ public struct TransformerFamily: Sendable, Hashable {
         self.ropeFrequencyTensor = ropeFrequencyTensor
         self.fusedProjections = fusedProjections
         self.slidingWindowKey = slidingWindowKey
+        self.embeddingScale = embeddingScale
+        self.postNorms = postNorms
+        self.activation = activation
+        self.softCapping = softCapping
+        self.localAttention = localAttention
+        self.attentionScale = attentionScale
     }
 
     /// The metadata key `<architecture>.<suffix>`.
     public func key(_ suffix: String) -> String { "\(architecture).\(suffix)" }
+
+    /// Whether this family reads the key `<architecture>.<suffix>` beyond the keys every family reads
+    /// (`LlamaMetadataKey.Suffix.read`).
+    public func reads(_ suffix: String) -> Bool {
+        typealias S = LlamaMetadataKey.Suffix
+        switch suffix {
+        case S.slidingWindow: return slidingWindowKey || localAttention != nil
+        case S.slidingWindowPattern, S.ropeBaseLocal: return localAttention != nil
+        case S.finalLogitSoftCap: return softCapping != nil
+        case S.attentionSoftCap: return softCapping?.readsAttentionCap ?? false
+        default: return false
+        }
+    }
 }
 
 extension TransformerFamily {
     /// The families the standard registry runs, by architecture name.
-    public static let standard: [TransformerFamily] = [.llama, .qwen2, .qwen3, .phi3]
+    public static let standard: [TransformerFamily] = [.llama, .qwen2, .qwen3, .phi3, .gemma2, .gemma3]
 
     /// The standard family a file's `general.architecture` names, or nil.
     public static func family(named architecture: String) -> TransformerFamily? {

@@ -3,7 +3,7 @@ import SequiturGGUF
 
 /// The shape of a llama-style model, read from GGUF metadata (`<architecture>.*` keys, llama.cpp's names).
 public struct LlamaHyperparameters: Sendable, Equatable {
-    /// The family whose switches the forward pass follows (llama, qwen2, qwen3, phi3).
+    /// The family whose switches the forward pass follows (llama, qwen2, qwen3, phi3, gemma2, gemma3).
     public var family: TransformerFamily
     public var layerCount: Int
     /// Width of the residual stream (`d`).
@@ -25,6 +25,53 @@ public struct LlamaHyperparameters: Sendable, Equatable {
     public var headDimension: Int
     /// Positions each query attends to (`<architecture>.attention.sliding_window`, Phi-3), or nil for all.
     public var slidingWindow: Int?
+    /// Gemma's local layers: their window, which layers they are, and their rotation; nil when every layer is
+    /// global.
+    public var localAttention: LocalAttention?
+    /// `cap · tanh(score / cap)` on attention scores (Gemma 2), or nil.
+    public var attentionSoftCap: Float?
+    /// `cap · tanh(logit / cap)` on the output head's logits (Gemma 2), or nil.
+    public var finalLogitSoftCap: Float?
+
+    /// Local (sliding-window) layers as a file describes them.
+    public struct LocalAttention: Sendable, Equatable {
+        public var window: Int
+        /// One flag per layer: true where the layer is local.
+        public var layers: [Bool]
+        public var ropeBase: Float
+        public var ropePositionScale: Double
+
+        public init(window: Int, layers: [Bool], ropeBase: Float, ropePositionScale: Double) {
+            self.window = window
+            self.layers = layers
+            self.ropeBase = ropeBase
+            self.ropePositionScale = ropePositionScale
+        }
+    }
+
+    /// The multiplier of the token embedding before the first layer: √d in float32 (Gemma), else nil.
+    public var embeddingScale: Float? {
+        family.embeddingScale ? Float(embeddingLength).squareRoot() : nil
+    }
+
+    /// The query scale: `1 / √headDimension`, or what the family's rule says (`AttentionScaleRule`).
+    public var attentionScale: Float {
+        switch family.attentionScale {
+        case .headDimension:
+            return 1 / Float(headDimension).squareRoot()
+        case let .gemma(largeModelLayers):
+            let width = layerCount == largeModelLayers ? embeddingLength / headCount : headDimension
+            return 1 / Float(width).squareRoot()
+        }
+    }
+
+    /// Whether layer `layer` is a local (sliding-window) one.
+    public func isLocal(layer: Int) -> Bool { localAttention?.layers[layer] ?? false }
+
+    /// What attention computes in layer `layer`: its window if local, the score cap.
+    public func attentionVariant(layer: Int) -> AttentionVariant {
+        AttentionVariant(window: isLocal(layer: layer) ? localAttention?.window : nil, scoreSoftCap: attentionSoftCap)
+    }
 
     /// The longest sequence the model computes exactly: the context length, capped at the sliding window (up
     /// to the window, full attention is windowed attention; past it, this implementation would differ).
@@ -39,6 +86,14 @@ public struct LlamaHyperparameters: Sendable, Equatable {
     public func rotary(frequencyFactors: [Float]? = nil) -> RotaryEmbedding {
         RotaryEmbedding(dimension: ropeDimension, base: ropeBase, pairing: family.ropePairing,
                         frequencyFactors: frequencyFactors, positionScale: ropePositionScale)
+    }
+
+    /// The rotation of the local layers (Gemma 3's base of their own), or nil without local layers.
+    public var localRotary: RotaryEmbedding? {
+        localAttention.map {
+            RotaryEmbedding(dimension: ropeDimension, base: $0.ropeBase, pairing: family.ropePairing,
+                            positionScale: $0.ropePositionScale)
+        }
     }
 
     /// The widest values any released model has, with a wide margin: 126 layers (Llama 3.1 405B), RMS epsilon
@@ -175,6 +230,51 @@ public struct LlamaHyperparameters: Sendable, Equatable {
         var window: Int?
         if family.slidingWindowKey, let w = try int(S.slidingWindow), w != 0 { window = w }
 
+        // Gemma's soft caps: the file's, or llama.cpp's default where it has one; a cap of 0 is none.
+        var attentionCap: Float?, finalCap: Float?
+        if let rule = family.softCapping {
+            if rule.readsAttentionCap { attentionCap = try float(S.attentionSoftCap) ?? rule.defaultAttentionCap }
+            finalCap = try float(S.finalLogitSoftCap) ?? rule.defaultFinalCap
+            for (suffix, cap) in [(S.attentionSoftCap, attentionCap), (S.finalLogitSoftCap, finalCap)] {
+                if let cap, !(cap.isFinite && cap >= 0) {
+                    throw LlamaModelError.invalidHyperparameter(key: family.key(suffix), value: "\(cap)",
+                                                                reason: "a soft cap must be positive (0: none)")
+                }
+            }
+            if attentionCap == 0 { attentionCap = nil }
+            if finalCap == 0 { finalCap = nil }
+        }
+
+        let layerCount = try required(S.blockCount, int)
+        let globalBase = try float(S.ropeBase) ?? 10000
+        var local: LocalAttention?
+        if let rule = family.localAttention, let w = try int(S.slidingWindow) ?? rule.defaultWindow, w > 0 {
+            var layers: [Bool]
+            switch metadata(family.key(S.slidingWindowPattern)) {
+            case nil:
+                layers = Self.localLayers(period: rule.defaultPeriod, count: layerCount)
+            case let .array(.bool(flags))?:
+                guard flags.count == layerCount else {
+                    throw LlamaModelError.invalidHyperparameter(key: family.key(S.slidingWindowPattern), value: "\(flags.count) flags",
+                                                                reason: "needs one flag per layer (\(layerCount))")
+                }
+                layers = flags
+            case let v?:
+                guard let period = v.intValue, period >= 0, period <= layerCount + 1 else {
+                    throw LlamaModelError.invalidHyperparameter(key: family.key(S.slidingWindowPattern), value: v.description,
+                                                                reason: "expected a period in 0...\(layerCount + 1) or one boolean per layer")
+                }
+                layers = Self.localLayers(period: period, count: layerCount)
+            }
+            let base = try float(S.ropeBaseLocal) ?? rule.defaultRopeBase ?? globalBase
+            guard base.isFinite, Self.plausible.ropeBase.contains(base) else {
+                throw LlamaModelError.invalidHyperparameter(key: family.key(S.ropeBaseLocal), value: "\(base)",
+                    reason: "must be in \(Self.plausible.ropeBase.lowerBound)...\(Self.plausible.ropeBase.upperBound)")
+            }
+            local = LocalAttention(window: w, layers: layers, ropeBase: base,
+                                   ropePositionScale: rule.scalesLocalPositions ? positionScale : 1)
+        }
+
         let vocabulary: Int
         if let v = try int(S.vocabularySize) {
             vocabulary = v
@@ -184,20 +284,29 @@ public struct LlamaHyperparameters: Sendable, Equatable {
             throw LlamaModelError.missingMetadata(key: family.key(S.vocabularySize))
         }
         try self.init(
-            layerCount: try required(S.blockCount, int),
+            layerCount: layerCount,
             embeddingLength: try required(S.embeddingLength, int),
             feedForwardLength: try required(S.feedForwardLength, int),
             headCount: try required(S.headCount, int),
             kvHeadCount: try int(S.kvHeadCount) ?? required(S.headCount, int),
             headDimension: keyLength ?? valueLength,
             rmsEpsilon: try required(S.rmsEpsilon, float),
-            ropeBase: try float(S.ropeBase) ?? 10000,
+            ropeBase: globalBase,
             ropeDimension: try int(S.ropeDimension),
             ropePositionScale: positionScale,
             contextLength: try required(S.contextLength, int),
             vocabularySize: vocabulary,
             slidingWindow: window,
             family: family)
+        localAttention = local
+        attentionSoftCap = attentionCap
+        finalLogitSoftCap = finalCap
+    }
+
+    /// llama.cpp's `set_swa_pattern`: with period `n`, layer `l` is local iff `l % n < n − 1` (the last of each
+    /// `n` is global); a period of 0 makes every layer local, 1 none.
+    static func localLayers(period: Int, count: Int) -> [Bool] {
+        (0..<count).map { period == 0 || $0 % period < period - 1 }
     }
 }
 
@@ -223,8 +332,15 @@ public enum LlamaMetadataKey {
         public static let ropeScalingFactor = "rope.scaling.factor"
         public static let contextLength = "context_length"
         public static let vocabularySize = "vocab_size"
-        /// Read only by families with `slidingWindowKey`; refused in any other family's file.
+        /// Read only by families with `slidingWindowKey` or `localAttention`; refused in any other family's file.
         public static let slidingWindow = "attention.sliding_window"
+        /// Which layers are local: a period or one boolean per layer (families with `localAttention`).
+        public static let slidingWindowPattern = "attention.sliding_window_pattern"
+        /// The local layers' RoPE base (families with `localAttention`).
+        public static let ropeBaseLocal = "rope.freq_base_swa"
+        /// Soft caps (families with `softCapping`; the attention cap only where it `readsAttentionCap`).
+        public static let attentionSoftCap = "attn_logit_softcapping"
+        public static let finalLogitSoftCap = "final_logit_softcapping"
 
         /// The suffixes the model reads.
         static let read: Set<String> = [

@@ -25,12 +25,14 @@ extension LlamaModel {
         }
         let cache = kvPool.storage
         let positions = batch.tokenPosition
-        let scale = 1 / Float(hp.headDimension).squareRoot()
-        let rotary = weights.rotary
+        let scale = hp.attentionScale
 
         try backend.embed(tokens: chunk.map(\.token), table: weights.tokenEmbedding, into: s.x)
+        if let factor = hp.embeddingScale { try backend.scale(s.x, by: factor, into: s.x) }
         try inspect?("the token embedding", s.x)
         for (l, w) in weights.layers.enumerated() {
+            let local = hp.isLocal(layer: l)
+            let rotary = local ? weights.localRotary ?? weights.rotary : weights.rotary
             // Attention sub-layer.
             try backend.rmsNorm(s.x, weight: w.attentionNorm, epsilon: hp.rmsEpsilon, into: s.normed)
             try backend.matmul(s.normed, weight: w.query, into: s.query)
@@ -52,20 +54,33 @@ extension LlamaModel {
             try backend.storeKV(keys: s.key, values: s.value, layer: l, slots: batch.tokenSlot, cache: cache)
             try backend.attention(queries: s.query, cache: cache, layer: l, batch: batch, heads: hp.headCount,
                                   kvHeads: hp.kvHeadCount, headDimension: hp.headDimension, scale: scale,
-                                  into: s.attention)
+                                  variant: hp.attentionVariant(layer: l), into: s.attention)
             try backend.matmul(s.attention, weight: w.attentionOutput, into: s.projected)
-            try backend.add(s.x, s.projected, into: s.x)
+            try addToResidual(s.projected, postNorm: w.postAttentionNorm, scratch: s)
             try inspect?("layer \(l) (attention)", s.x)
-            // Feed-forward sub-layer (SwiGLU).
+            // Feed-forward sub-layer (SwiGLU or GeGLU).
             try backend.rmsNorm(s.x, weight: w.feedForwardNorm, epsilon: hp.rmsEpsilon, into: s.normed)
             try backend.matmul(s.normed, weight: w.gate, into: s.gate)
             try backend.matmul(s.normed, weight: w.up, into: s.up)
-            try backend.siluMul(gate: s.gate, up: s.up, into: s.activated)
+            switch hp.family.activation {
+            case .silu: try backend.siluMul(gate: s.gate, up: s.up, into: s.activated)
+            case .geluTanh: try backend.geluMul(gate: s.gate, up: s.up, into: s.activated)
+            }
             try backend.matmul(s.activated, weight: w.down, into: s.projected)
-            try backend.add(s.x, s.projected, into: s.x)
+            try addToResidual(s.projected, postNorm: w.postFeedForwardNorm, scratch: s)
             try inspect?("layer \(l) (feed-forward)", s.x)
         }
         return s.x
+    }
+
+    /// `x += sublayer`, through Gemma's post-norm first when the layer has one (into `normed`, free by then).
+    private func addToResidual(_ sublayer: DeviceTensor, postNorm: DeviceTensor?, scratch s: LlamaScratch) throws {
+        if let postNorm {
+            try backend.rmsNorm(sublayer, weight: postNorm, epsilon: hyperparameters.rmsEpsilon, into: s.normed)
+            try backend.add(s.x, s.normed, into: s.x)
+        } else {
+            try backend.add(s.x, sublayer, into: s.x)
+        }
     }
 
     /// Final norm, output head and log-softmax for the positions of `chunk` that carry a query, at most
@@ -85,6 +100,7 @@ extension LlamaModel {
             try backend.gatherRows(x, rows: group.map { Int32($0.row) }, into: h.gathered)
             try backend.rmsNorm(h.gathered, weight: weights.outputNorm, epsilon: hp.rmsEpsilon, into: h.normed)
             try backend.matmul(h.normed, weight: weights.outputHead, into: h.logits)
+            if let cap = hp.finalLogitSoftCap { try backend.softCap(h.logits, cap: cap, into: h.logits) }
             let results = try backend.logSoftmax(h.logits, queries: group.map(\.query))
             for (entry, result) in zip(group, results) { answers[entry.row] = result }
             start += group.count

@@ -11,7 +11,7 @@ extension LlamaHyperparameters {
         for key in file.metadataKeys where key.hasPrefix(prefix) {
             let suffix = String(key.dropFirst(prefix.count))
             if LlamaMetadataKey.Suffix.read.contains(suffix) { continue }
-            if family.slidingWindowKey && suffix == LlamaMetadataKey.Suffix.slidingWindow { continue }
+            if family.reads(suffix) { continue }
             let value = file.metadata[key]
             let harmless: Bool
             switch suffix {

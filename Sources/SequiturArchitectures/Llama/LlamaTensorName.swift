@@ -24,6 +24,9 @@ public enum LlamaTensorName {
         case keyNorm = "attn_k_norm"
         /// Phi-3's Q, K and V in one matrix (its gate and up share `ffn_up`).
         case fusedQKV = "attn_qkv"
+        /// Gemma's norms of the attention output and of the feed-forward output.
+        case postAttentionNorm = "post_attention_norm"
+        case postFeedForwardNorm = "post_ffw_norm"
 
         /// The parts every family has.
         public static let common: [BlockPart] = [
@@ -72,6 +75,9 @@ public enum LlamaTensorName {
             }
             list += [tensor(block(l, .attentionOutput), d, q), tensor(block(l, .feedForwardNorm), 1, d),
                      tensor(block(l, .gate), ffn, d), tensor(block(l, .up), ffn, d), tensor(block(l, .down), d, ffn)]
+            if family.postNorms {
+                list += [tensor(block(l, .postAttentionNorm), 1, d), tensor(block(l, .postFeedForwardNorm), 1, d)]
+            }
         }
         list += [tensor(outputNorm, 1, d), tensor(outputHead, hp.vocabularySize, d, optional: true)]
         if family.ropeFrequencyTensor { list.append(tensor(ropeFrequencies, 1, hp.ropeDimension / 2, optional: true)) }

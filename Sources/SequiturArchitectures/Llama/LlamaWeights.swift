@@ -18,6 +18,9 @@ struct LlamaLayerWeights {
     let gate: DeviceTensor
     let up: DeviceTensor
     let down: DeviceTensor
+    /// Gemma's norms after attention and after the feed-forward (`TransformerFamily.postNorms`), else nil.
+    let postAttentionNorm: DeviceTensor?
+    let postFeedForwardNorm: DeviceTensor?
 }
 
 /// All weights of a llama-style model, checked against the hyperparameters and uploaded to the backend once.
@@ -32,6 +35,8 @@ struct LlamaWeights {
     let outputHead: DeviceTensor
     /// The rotation of queries and keys, with `rope_freqs.weight`'s divisors when the file has them.
     let rotary: RotaryEmbedding
+    /// The local layers' rotation (Gemma), else nil.
+    let localRotary: RotaryEmbedding?
 
     /// `lookup` returns the named tensor, or nil when the file has none by that name.
     init(hyperparameters hp: LlamaHyperparameters, backend: any Backend,
@@ -98,7 +103,9 @@ struct LlamaWeights {
                 feedForwardNorm: try load(N.block(l, .feedForwardNorm)),
                 gate: gateUp[0],
                 up: gateUp[1],
-                down: try load(N.block(l, .down))))
+                down: try load(N.block(l, .down)),
+                postAttentionNorm: family.postNorms ? try load(N.block(l, .postAttentionNorm)) : nil,
+                postFeedForwardNorm: family.postNorms ? try load(N.block(l, .postFeedForwardNorm)) : nil))
         }
         self.layers = layers
         outputNorm = try load(N.outputNorm)
@@ -113,6 +120,7 @@ struct LlamaWeights {
         if let problem = rotary.problem(headDimension: hd) {
             throw LlamaModelError.invalidTensor(name: N.ropeFrequencies, reason: problem)
         }
+        localRotary = hp.localRotary
     }
 
     /// A NaN or infinity in a weight would reach every log-prob that reads it; refusing the file at load

@@ -27,7 +27,7 @@ extension PluginRegistry where Plugin == ArchitecturePlugin {
     /// The architectures Sequitur implements.
     public static var standard: ArchitectureRegistry {
         ArchitectureRegistry([LlamaArchitecture.plugin, Qwen2Architecture.plugin, Qwen3Architecture.plugin,
-                              Phi3Architecture.plugin])
+                              Phi3Architecture.plugin, Gemma2Architecture.plugin, Gemma3Architecture.plugin])
     }
 
     /// The architecture `file` declares, or an error naming the key, its value and what is registered.

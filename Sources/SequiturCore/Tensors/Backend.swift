@@ -72,6 +72,21 @@ public protocol Backend: AnyObject {
     /// `queries` and `out` are `tokens × heads·headDimension`.
     func attention(queries: DeviceTensor, cache: KVCacheStorage, layer: Int, batch: AttentionBatch,
                    heads: Int, kvHeads: Int, headDimension: Int, scale: Float, into out: DeviceTensor) throws
+    /// `attention` with a sliding window and/or soft-capped scores (`AttentionVariant`). The default
+    /// implementation runs plain causal attention and refuses any other variant, so a backend written before
+    /// the variants existed still runs every family that needs none.
+    func attention(queries: DeviceTensor, cache: KVCacheStorage, layer: Int, batch: AttentionBatch,
+                   heads: Int, kvHeads: Int, headDimension: Int, scale: Float, variant: AttentionVariant,
+                   into out: DeviceTensor) throws
+    /// `out = x · factor`, element-wise (Gemma's embedding scale); `out` may be `x`. The default refuses.
+    func scale(_ x: DeviceTensor, by factor: Float, into out: DeviceTensor) throws
+    /// `out = cap · tanh(x / cap)`, element-wise (Gemma 2's final-logit soft cap); `out` may be `x`. The default
+    /// refuses.
+    func softCap(_ x: DeviceTensor, cap: Float, into out: DeviceTensor) throws
+    /// `out = gelu(gate) * up`, element-wise, with GELU's tanh approximation
+    /// `0.5·g·(1 + tanh(√(2/π)·(g + 0.044715·g³)))` (Gemma's GeGLU, PyTorch's `gelu(approximate="tanh")`).
+    /// The default refuses.
+    func geluMul(gate: DeviceTensor, up: DeviceTensor, into out: DeviceTensor) throws
 
     /// Normalises each row of `logits` (`queries.count × vocabulary`) with a numerically stable log-softmax
     /// and answers row `i`'s query.
@@ -82,6 +97,26 @@ public protocol Backend: AnyObject {
 }
 
 extension Backend {
+    public func attention(queries: DeviceTensor, cache: KVCacheStorage, layer: Int, batch: AttentionBatch,
+                          heads: Int, kvHeads: Int, headDimension: Int, scale: Float, variant: AttentionVariant,
+                          into out: DeviceTensor) throws {
+        guard variant.isCausal else { throw BackendError.unsupported(backend: name, operation: "attention with \(variant)") }
+        try attention(queries: queries, cache: cache, layer: layer, batch: batch, heads: heads, kvHeads: kvHeads,
+                      headDimension: headDimension, scale: scale, into: out)
+    }
+
+    public func scale(_ x: DeviceTensor, by factor: Float, into out: DeviceTensor) throws {
+        throw BackendError.unsupported(backend: name, operation: "scale")
+    }
+
+    public func softCap(_ x: DeviceTensor, cap: Float, into out: DeviceTensor) throws {
+        throw BackendError.unsupported(backend: name, operation: "softCap")
+    }
+
+    public func geluMul(gate: DeviceTensor, up: DeviceTensor, into out: DeviceTensor) throws {
+        throw BackendError.unsupported(backend: name, operation: "geluMul")
+    }
+
     /// RoPE with adjacent pairs and no scaling: the llama default.
     public func rope(_ x: DeviceTensor, positions: [Int32], heads: Int, headDimension: Int, ropeDimension: Int,
                      base: Float) throws {

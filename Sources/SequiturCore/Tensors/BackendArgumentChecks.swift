@@ -66,6 +66,22 @@ public enum BackendArgumentChecks {
         try shape(out, rows: a.rows, columns: a.columns, operation, "out")
     }
 
+    /// `out` shaped like `x`, and the op's constant (`name`) finite: a NaN factor or cap would make every
+    /// output garbage without any input being wrong.
+    public static func unary(_ operation: String, _ x: DeviceTensor, constant: Float, name: String, positive: Bool,
+                             out: DeviceTensor) throws {
+        guard constant.isFinite, !positive || constant > 0 else {
+            throw BackendError.shapeMismatch(operation: operation,
+                                             detail: "\(name) \(constant) must be \(positive ? "positive and " : "")finite")
+        }
+        try shape(out, rows: x.rows, columns: x.columns, operation, "out")
+    }
+
+    /// A variant the kernels can compute (`AttentionVariant.problem`).
+    public static func attentionVariant(_ operation: String, _ variant: AttentionVariant) throws {
+        if let problem = variant.problem { throw BackendError.shapeMismatch(operation: operation, detail: problem) }
+    }
+
     /// One output row of `x`'s width per index, and every index a row of `x`.
     public static func gatherRows(_ operation: String, x: DeviceTensor, rows: [Int32], out: DeviceTensor) throws {
         try shape(out, rows: rows.count, columns: x.columns, operation, "out")

@@ -56,6 +56,12 @@ final class CountingBackend: Backend {
         count("siluMul")
         try base.siluMul(gate: gate, up: up, into: out)
     }
+    func geluMul(gate: DeviceTensor, up: DeviceTensor, into out: DeviceTensor) throws {
+        count("geluMul")
+        try base.geluMul(gate: gate, up: up, into: out)
+    }
+    func scale(_ x: DeviceTensor, by factor: Float, into out: DeviceTensor) throws { count("scale"); try base.scale(x, by: factor, into: out) }
+    func softCap(_ x: DeviceTensor, cap: Float, into out: DeviceTensor) throws { count("softCap"); try base.softCap(x, cap: cap, into: out) }
     func add(_ a: DeviceTensor, _ b: DeviceTensor, into out: DeviceTensor) throws { count("add"); try base.add(a, b, into: out) }
     func gatherRows(_ x: DeviceTensor, rows: [Int32], into out: DeviceTensor) throws {
         count("gatherRows")
@@ -82,6 +88,12 @@ final class CountingBackend: Backend {
         count("attention")
         try base.attention(queries: queries, cache: cache, layer: layer, batch: batch, heads: heads, kvHeads: kvHeads,
                            headDimension: headDimension, scale: scale, into: out)
+    }
+    func attention(queries: DeviceTensor, cache: KVCacheStorage, layer: Int, batch: AttentionBatch, heads: Int, kvHeads: Int,
+                   headDimension: Int, scale: Float, variant: AttentionVariant, into out: DeviceTensor) throws {
+        count("attention")
+        try base.attention(queries: queries, cache: cache, layer: layer, batch: batch, heads: heads, kvHeads: kvHeads,
+                           headDimension: headDimension, scale: scale, variant: variant, into: out)
     }
     func logSoftmax(_ logits: DeviceTensor, queries: [PositionQuery]) throws -> [PositionLogProbs] {
         count("logSoftmax")
