@@ -145,6 +145,12 @@ public struct ModelSummary: Codable, Sendable, Equatable {
         features.append(family.ropePairing == .adjacent ? "RoPE on adjacent pairs (GGML normal)" : "RoPE on halves (NEOX)")
         features.append("RoPE base \(hp.ropeBase), \(hp.ropeDimension) of \(hp.headDimension) head dimensions")
         if hp.ropePositionScale != 1 { features.append("linear RoPE scaling, factor \(1 / hp.ropePositionScale)") }
+        if let yarn = hp.yarn {
+            features.append("YaRN RoPE scaling, factor \(yarn.factor) over an original context of \(yarn.originalContext), beta \(yarn.betaFast)/\(yarn.betaSlow), attention factor \(yarn.attentionFactor)")
+        }
+        if let longRope = hp.longRope {
+            features.append("LongRoPE with its short factors (\(LlamaTensorName.ropeFactorsShort)), attention factor \(longRope.attentionFactor), contexts capped at the original \(longRope.originalContext) tokens")
+        }
         if family.ropeFrequencyTensor, let t = file.tensor(named: LlamaTensorName.ropeFrequencies) {
             features.append("Llama 3 RoPE frequency factors (\(LlamaTensorName.ropeFrequencies), \(t.elementCount) values)")
         }

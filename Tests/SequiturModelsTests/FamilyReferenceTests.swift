@@ -76,11 +76,14 @@ import Testing
         }
     }
 
-    /// A Phi-3 128k file's LongRoPE factors are tensors Sequitur does not read: the file is refused by their
-    /// names (with its `rope.scaling.attn_factor` key), never run with plain RoPE.
-    @Test func phi3LongRoPEIsRefusedByName() throws {
+    /// LongRoPE (Phi-3 128k, Phi-3.5) is its two factor tensors, which llama.cpp's converter writes with an
+    /// attention factor and no scaling type: that loads, with the short factors and the context capped at the
+    /// original one. One tensor alone, a longrope type without them, the attention factor without them, the
+    /// factors under linear scaling and a factor of 0 are each refused by name. (The numbers are held to
+    /// transformers by the `phi3-longrope` reference.)
+    @Test func phi3LongRoPEComesWholeOrIsRefused() throws {
         let file = try GGUFFile(contentsOf: Self.directory.appendingPathComponent("phi3-F32.gguf"))
-        func rewritten(extraKeys: [String: GGUFValue], extraTensors: [String]) throws -> GGUFFile {
+        func rewritten(extraKeys: [String: GGUFValue], extraTensors: [String: [Float]]) throws -> GGUFFile {
             let writer = try GGUFWriter()
             for key in file.metadataKeys { try writer.addMetadata(key, file.metadata[key]!) }
             for (key, value) in extraKeys { try writer.addMetadata(key, value) }
@@ -88,15 +91,47 @@ import Testing
                 let w = try file.weight(named: info.name)
                 try writer.addTensor(name: info.name, dimensions: info.dimensions, type: w.type, bytes: Array(w.bytes))
             }
-            for name in extraTensors { try writer.addTensor(name: name, dimensions: [32], values: Array(repeating: 1, count: 32), as: .f32) }
+            for (name, values) in extraTensors.sorted(by: { $0.key < $1.key }) {
+                try writer.addTensor(name: name, dimensions: [values.count], values: values, as: .f32)
+            }
             return try GGUFFile(bytes: writer.serialized())
         }
-        let factors = try rewritten(extraKeys: [:], extraTensors: ["rope_factors_long.weight", "rope_factors_short.weight"])
-        #expect(throws: LlamaModelError.unusedTensor(name: "rope_factors_long.weight", others: 1)) {
-            try LlamaModel.check(factors, family: .phi3)
+        let short = (0..<32).map { 1 + Float($0) / 16 }, long = (0..<32).map { 2 + Float($0) / 4 }
+        let factors = [LlamaTensorName.ropeFactorsShort: short, LlamaTensorName.ropeFactorsLong: long]
+        let longrope: [String: GGUFValue] = ["phi3.rope.scaling.attn_factor": .float32(1.19)]
+        #expect(throws: LlamaModelError.missingTensor(name: LlamaTensorName.ropeFactorsShort)) {
+            try LlamaModel.check(rewritten(extraKeys: longrope, extraTensors: [LlamaTensorName.ropeFactorsLong: long]), family: .phi3)
         }
-        let attention = try rewritten(extraKeys: ["phi3.rope.scaling.attn_factor": .float32(1.19)], extraTensors: [])
-        #expect(throws: LlamaModelError.self) { try LlamaModel.check(attention, family: .phi3) }
+        #expect(throws: LlamaModelError.missingTensor(name: LlamaTensorName.ropeFactorsShort)) {
+            try LlamaModel.check(rewritten(extraKeys: ["phi3.rope.scaling.type": .string("longrope")], extraTensors: [:]), family: .phi3)
+        }
+        #expect(throws: LlamaModelError.self) {
+            try LlamaModel.check(rewritten(extraKeys: ["phi3.rope.scaling.type": .string("linear"), "phi3.rope.scaling.factor": .float32(2)],
+                                           extraTensors: factors), family: .phi3)
+        }
+        // Without an attention factor, transformers' default: 1 here, as the context is the original one.
+        #expect(try LlamaModel.check(rewritten(extraKeys: [:], extraTensors: factors), family: .phi3).longRope?.attentionFactor == 1)
+        #expect(throws: LlamaModelError.unsupportedMetadata(key: "phi3.rope.scaling.attn_factor", value: "1.19")) {
+            try LlamaModel.check(rewritten(extraKeys: ["phi3.rope.scaling.attn_factor": .float32(1.19)], extraTensors: [:]), family: .phi3)
+        }
+        let whole = try rewritten(extraKeys: longrope, extraTensors: factors)
+        let hp = try LlamaModel.check(whole, family: .phi3)
+        #expect(hp.longRope == LongRopeScaling(originalContext: 256, attentionFactor: Double(Float(1.19))))
+        let model = try LlamaModel(file: whole, family: .phi3, backend: CPUBackend(threads: 1), vocabulary: BPETokenizer(gguf: whole))
+        #expect(model.contextLength == 128, "the window (128) is the tighter cap here")
+        let rotary = hp.rotary(frequencyFactors: short)
+        #expect(rotary.magnitude == Double(Float(1.19)) && rotary.frequencyFactors == short)
+        var zero = factors
+        zero[LlamaTensorName.ropeFactorsLong]![3] = 0
+        #expect(throws: LlamaModelError.self) {
+            try LlamaModel(file: rewritten(extraKeys: longrope, extraTensors: zero), family: .phi3, backend: CPUBackend(threads: 1),
+                           vocabulary: BPETokenizer(gguf: whole))
+        }
+        // A family without LongRoPE tensors refuses the type.
+        #expect(throws: LlamaModelError.self) {
+            try LlamaHyperparameters(metadata: { ["general.architecture": .string("qwen2"), "qwen2.rope.scaling.type": .string("longrope")][$0] },
+                                     family: .qwen2)
+        }
     }
 
     /// The Llama 3 file carries `rope_freqs.weight`; without it the same weights score far from transformers,

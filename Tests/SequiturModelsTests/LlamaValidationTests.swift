@@ -99,7 +99,9 @@ import Testing
         #expect(error { $0["llama.attention.head_count_kv"] = .uint32(3) }?.description.contains("head_count_kv") == true)
         #expect(error { $0["llama.embedding_length"] = .string("wide") }?.description.contains("llama.embedding_length") == true)
         #expect(error { $0["llama.rope.scaling.type"] = .string("yarn") }
-                == .unsupportedRopeScaling(key: "llama.rope.scaling.type", type: "yarn", factor: nil))
+                == .invalidHyperparameter(key: "llama.rope.scaling.factor", value: "missing", reason: "the YaRN factor must be positive and finite"))
+        #expect(error { $0["llama.rope.scaling.type"] = .string("dynamic") }
+                == .unsupportedRopeScaling(key: "llama.rope.scaling.type", type: "dynamic", factor: nil))
         #expect(error {
             $0["llama.rope.scaling.type"] = .string("longrope")
             $0["llama.rope.scaling.factor"] = .float32(4)

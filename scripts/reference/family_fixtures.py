@@ -31,6 +31,20 @@ Gemma is built to exercise what sets it apart, not to look like a released check
     fixture budget, so Gemma 3's feed-forward and attention widths are 64; llama-quantize then falls back
     from K-quants (Q4_K to Q5_0, Q5_K to Q5_1, Q6_K to Q8_0) on the tensors whose rows are 64 long
     (ffn_down, attn_output), so those files mix block sizes of 32 and 256.
+Two rope-scaling cases, in F32 only (`TYPES`) and at hidden size 64 with one layer, to stay small:
+  - qwen2-yarn: a Qwen2 model with YaRN (factor 4, original context 64 = max_position_embeddings / 4, base
+    10000, beta_fast 32 and beta_slow 1 by default). Over a 16-wide head (8 frequencies) the correction range
+    is floor(-0.99) -> 0 to ceil(2.02) -> 3, so frequency 0 is kept, 1 and 2 are blended (ramp 1/3, 2/3) and
+    3 to 7 are divided by 4; cos and sin are multiplied by 0.1 * ln 4 + 1. The converter writes
+    qwen2.rope.scaling.type = yarn, .factor and .original_context_length (transformers puts no beta or
+    attention factor in config.json, so none is written).
+  - phi3-longrope: a Phi-3 model with LongRoPE (short and long factors of 8 values each, seeded, original
+    context 64 and max_position_embeddings 256, so an attention factor of sqrt(1 + ln 4 / ln 64) on cos and
+    sin). Every sequence here and the greedy run (9 + 16) stay within 64 positions, where transformers divides
+    the frequencies by the short factors; the long ones are in the file (rope_factors_long) but unused here.
+    No sliding window (the converter writes phi3.attention.sliding_window = 0), tied embeddings (no output
+    tensor; llama.cpp falls back to token_embd).
+
 The converter adds 1 to every Gemma norm weight (transformers' RMSNorm multiplies by 1 + weight) and
 transformers subtracts it again when it loads the GGUF (the F32 file's parameters come back within 1.2e-7 of
 the model's). Gemma 2's converter writes no rope.freq_base; llama.cpp's default, 10000, is the one set here.
@@ -58,14 +72,16 @@ SEED = 20261204
 VOCAB = 320
 TYPES_CONVERTED = ["f32", "q8_0"]
 TYPES_QUANTISED = ["Q4_K_M", "Q5_K_M", "Q6_K"]
+# Families written in fewer types than TYPES_CONVERTED + TYPES_QUANTISED: (converted, quantised).
+TYPES = {"qwen2-yarn": (["f32"], []), "phi3-longrope": (["f32"], [])}
 # Gemma 2's soft-caps (attention scores, final logits), about half the largest value each meets in this model
 # before capping (scores up to 75, logits up to 8.4 over the sequences scored); see the docstring.
 ATTN_CAP = 36.0
 FINAL_CAP = 5.0
 PRE_TOKENIZER = {"llama3": "llama-bpe", "qwen2": "qwen2", "qwen3": "qwen2", "phi3": "default",
-                 "gemma2": "default", "gemma3": "default"}
+                 "gemma2": "default", "gemma3": "default", "qwen2-yarn": "qwen2", "phi3-longrope": "default"}
 # Phi-3 and Gemma ship SentencePiece vocabularies, and llama.cpp's converter reads them from tokenizer.model.
-SENTENCEPIECE_FAMILIES = {"phi3", "gemma2", "gemma3"}
+SENTENCEPIECE_FAMILIES = {"phi3", "gemma2", "gemma3", "phi3-longrope"}
 GEMMA_FAMILIES = {"gemma2", "gemma3"}
 CORPUS = [
     "The cat sat on the mat. The dog sat on the log. A bird sang in the tree.",
@@ -83,6 +99,13 @@ def family_configs():
                   rms_norm_eps=1e-5, bos_token_id=1, eos_token_id=2)
     # Gemma's special ids (<pad> 0, <eos> 1, <bos> 2, as make_sentencepiece_tokenizer lays them out), its
     # tanh GELU, a head size of its own and tied embeddings; the scale is head_dim ** -0.5 (see the docstring).
+    # The rope-scaling cases, F32 only: a 64-wide embedding, one layer, four 16-wide query heads over two
+    # key/value heads (8 rotary frequencies), a feed-forward width of 64, tied embeddings.
+    small = dict(common, hidden_size=64, intermediate_size=64, num_hidden_layers=1, tie_word_embeddings=True)
+    # LongRoPE factors, one per frequency, seeded: short in [1, 3], long in [2, 10].
+    factors = np.random.default_rng(SEED + 1)
+    short_factor = np.round(factors.uniform(1.0, 3.0, 8), 3).tolist()
+    long_factor = np.round(factors.uniform(2.0, 10.0, 8), 3).tolist()
     gemma = dict(common, rms_norm_eps=1e-6, pad_token_id=0, bos_token_id=2, eos_token_id=1,
                  hidden_activation="gelu_pytorch_tanh", tie_word_embeddings=True, sliding_window=8)
     return {
@@ -117,6 +140,17 @@ def family_configs():
                                    rope_parameters={
                                        "sliding_attention": {"rope_type": "default", "rope_theta": 10000.0},
                                        "full_attention": {"rope_type": "default", "rope_theta": 1000000.0}}),
+        # YaRN over an original context of 64 (a quarter of max_position_embeddings): see the docstring for the
+        # frequencies it keeps, blends and divides.
+        "qwen2-yarn": Qwen2Config(**small, rope_parameters={
+            "rope_type": "yarn", "factor": 4.0, "original_max_position_embeddings": 64, "rope_theta": 10000.0}),
+        # LongRoPE: Phi3Config's own original_max_position_embeddings overrides the one in rope_parameters, so
+        # both say 64. No sliding window.
+        "phi3-longrope": Phi3Config(**small, sliding_window=None, pad_token_id=0,
+                                    original_max_position_embeddings=64, rope_parameters={
+                                        "rope_type": "longrope", "short_factor": short_factor,
+                                        "long_factor": long_factor, "original_max_position_embeddings": 64,
+                                        "rope_theta": 10000.0}),
     }
 
 
@@ -252,11 +286,12 @@ def main():
                 make_tokenizer(model_dir)
             entries = []
             files = {}
-            for outtype in TYPES_CONVERTED:
+            converted, quantised = TYPES.get(family, (TYPES_CONVERTED, TYPES_QUANTISED))
+            for outtype in converted:
                 path = OUT / f"{family}-{outtype.upper()}.gguf"
                 convert(args.llama_cpp, model_dir, path, outtype, PRE_TOKENIZER[family])
                 files[outtype.upper()] = path
-            for qtype in TYPES_QUANTISED:
+            for qtype in quantised:
                 path = OUT / f"{family}-{qtype}.gguf"
                 subprocess.run([str(args.quantize), str(files["F32"]), str(path), qtype], check=True,
                                stdout=subprocess.DEVNULL)

@@ -26,6 +26,9 @@ public struct TransformerFamily: Sendable, Hashable {
     /// positions. Up to `window` tokens that is every position, so the model's context is capped at the
     /// window rather than windowed attention approximated.
     public var slidingWindowKey: Bool
+    /// `rope_factors_short.weight` and `rope_factors_long.weight` are read under `rope.scaling.type = longrope`
+    /// (Phi-3 128k, Phi-3.5).
+    public var longRopeTensors: Bool
     /// The token embedding is multiplied by √d before the first layer (Gemma).
     public var embeddingScale: Bool
     /// An RMSNorm of the attention output and of the feed-forward output before each joins the residual
@@ -43,7 +46,7 @@ public struct TransformerFamily: Sendable, Hashable {
 
     public init(architecture: String, ropePairing: RotaryEmbedding.Pairing, attentionBias: Bool = false,
                 queryKeyNorm: Bool = false, ropeFrequencyTensor: Bool = false, fusedProjections: Bool = false,
-                slidingWindowKey: Bool = false, embeddingScale: Bool = false, postNorms: Bool = false,
+                slidingWindowKey: Bool = false, longRopeTensors: Bool = false, embeddingScale: Bool = false, postNorms: Bool = false,
                 activation: FeedForwardActivation = .silu, softCapping: SoftCappingRule? = nil,
                 localAttention: LocalAttentionRule? = nil, attentionScale: AttentionScaleRule = .headDimension) {
         self.architecture = architecture
@@ -53,6 +56,7 @@ public struct TransformerFamily: Sendable, Hashable {
         self.ropeFrequencyTensor = ropeFrequencyTensor
         self.fusedProjections = fusedProjections
         self.slidingWindowKey = slidingWindowKey
+        self.longRopeTensors = longRopeTensors
         self.embeddingScale = embeddingScale
         self.postNorms = postNorms
         self.activation = activation

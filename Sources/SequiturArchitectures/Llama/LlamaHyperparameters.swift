@@ -28,6 +28,10 @@ public struct LlamaHyperparameters: Sendable, Equatable {
     /// Gemma's local layers: their window, which layers they are, and their rotation; nil when every layer is
     /// global.
     public var localAttention: LocalAttention?
+    /// YaRN rope scaling (`rope.scaling.type = yarn`), or nil.
+    public var yarn: YarnScaling?
+    /// LongRoPE (`rope.scaling.type = longrope`, Phi-3 128k): the factors are tensors, read with the weights.
+    public var longRope: LongRopeScaling?
     /// `cap · tanh(score / cap)` on attention scores (Gemma 2), or nil.
     public var attentionSoftCap: Float?
     /// `cap · tanh(logit / cap)` on the output head's logits (Gemma 2), or nil.
@@ -75,17 +79,24 @@ public struct LlamaHyperparameters: Sendable, Equatable {
 
     /// The longest sequence the model computes exactly: the context length, capped at the sliding window (up
     /// to the window, full attention is windowed attention; past it, this implementation would differ).
-    public var exactContextLength: Int { min(contextLength, slidingWindow ?? contextLength) }
+    /// Under LongRoPE the cap is the original context, past which transformers and llama.cpp switch factors
+    /// differently (`LongRopeScaling`).
+    public var exactContextLength: Int {
+        min(contextLength, slidingWindow ?? contextLength, longRope?.originalContext ?? contextLength)
+    }
 
     /// Width of one query row (and of the attention output): all query heads together.
     public var queryDimension: Int { headDimension * headCount }
     /// Width of one key (or value) row: all key/value heads together.
     public var kvDimension: Int { headDimension * kvHeadCount }
 
-    /// The rotation of this model's queries and keys, with Llama 3's per-pair frequency divisors when given.
+    /// The rotation of this model's queries and keys, with per-pair frequency divisors when given (Llama 3's
+    /// `rope_freqs.weight`, LongRoPE's short factors) or YaRN's, and the attention factor of YaRN or LongRoPE.
     public func rotary(frequencyFactors: [Float]? = nil) -> RotaryEmbedding {
-        RotaryEmbedding(dimension: ropeDimension, base: ropeBase, pairing: family.ropePairing,
-                        frequencyFactors: frequencyFactors, positionScale: ropePositionScale)
+        let factors = frequencyFactors ?? yarn?.frequencyDivisors(dimension: ropeDimension, base: ropeBase)
+        return RotaryEmbedding(dimension: ropeDimension, base: ropeBase, pairing: family.ropePairing,
+                               frequencyFactors: factors, positionScale: ropePositionScale,
+                               magnitude: yarn?.attentionFactor ?? longRope?.attentionFactor ?? 1)
     }
 
     /// The rotation of the local layers (Gemma 3's base of their own), or nil without local layers.
@@ -161,7 +172,10 @@ public struct LlamaHyperparameters: Sendable, Equatable {
 
     /// Reads the hyperparameters of a `family` model from GGUF metadata; `metadata` returns the value of a key,
     /// or nil.
-    public init(metadata: (String) -> GGUFValue?, family: TransformerFamily = .llama) throws {
+    /// `hasLongRopeFactors`: the file holds LongRoPE's factor tensors, which llama.cpp's Phi-3 converter writes
+    /// without any `rope.scaling.type` (llama.cpp, too, applies them whenever they are present).
+    public init(metadata: (String) -> GGUFValue?, family: TransformerFamily = .llama,
+                hasLongRopeFactors: Bool = false) throws {
         typealias S = LlamaMetadataKey.Suffix
         func int(_ suffix: String) throws -> Int? {
             let key = family.key(suffix)
@@ -197,9 +211,35 @@ public struct LlamaHyperparameters: Sendable, Equatable {
         }
 
         // Linear scaling divides positions by its factor (transformers divides the inverse frequencies, the
-        // same angles); every other type (yarn, longrope, dynamic ...) is refused, not approximated.
+        // same angles); YaRN and LongRoPE are read below; every other type (dynamic ...) is refused, not
+        // approximated.
         var positionScale = 1.0
-        if let v = metadata(family.key(S.ropeScalingType)) {
+        var yarnScaling: YarnScaling?, longRopeScaling: LongRopeScaling?
+        func positive(_ suffix: String, _ value: Float?, _ what: String) throws -> Double {
+            guard let value, value.isFinite, value > 0 else {
+                throw LlamaModelError.invalidHyperparameter(key: family.key(suffix), value: value.map { "\($0)" } ?? "missing",
+                                                            reason: "\(what) must be positive and finite")
+            }
+            return Double(value)
+        }
+        func originalContext() throws -> Int {
+            guard let n = try int(S.ropeScalingOriginalContext), n > 1, n <= Self.plausible.maxContextLength else {
+                throw LlamaModelError.invalidHyperparameter(key: family.key(S.ropeScalingOriginalContext),
+                    value: metadata(family.key(S.ropeScalingOriginalContext))?.description ?? "missing",
+                    reason: "this RoPE scaling needs the original context length, in 2...\(Self.plausible.maxContextLength)")
+            }
+            return n
+        }
+        func makeLongRope() throws -> LongRopeScaling {
+            let original = try originalContext()
+            let context = try int(S.contextLength) ?? original
+            return LongRopeScaling(
+                originalContext: original,
+                attentionFactor: try float(S.ropeScalingAttentionFactor).map { try positive(S.ropeScalingAttentionFactor, $0, "the attention factor") }
+                    ?? LongRopeScaling.defaultAttentionFactor(context: context, originalContext: original))
+        }
+        let scalingType = metadata(family.key(S.ropeScalingType))
+        if let v = scalingType {
             guard case let .string(type) = v else {
                 throw LlamaModelError.invalidHyperparameter(key: family.key(S.ropeScalingType), value: v.description,
                                                             reason: "expected a string")
@@ -214,9 +254,35 @@ public struct LlamaHyperparameters: Sendable, Equatable {
                         reason: "linear rope scaling needs a positive factor")
                 }
                 positionScale = 1 / Double(factor)
+            case "yarn" where family.localAttention == nil:
+                // A file may set the ramp's bounds and the attention factor; an extrapolation mix other than
+                // 1 or DeepSeek's log multiplier have no transformers counterpart here and are refused.
+                if let ext = try float(S.yarnExtrapolationFactor), ext != 1 {
+                    throw LlamaModelError.unsupportedMetadata(key: family.key(S.yarnExtrapolationFactor), value: "\(ext)")
+                }
+                if let mul = try float(S.yarnLogMultiplier), mul != 0 {
+                    throw LlamaModelError.unsupportedMetadata(key: family.key(S.yarnLogMultiplier), value: "\(mul)")
+                }
+                yarnScaling = YarnScaling(
+                    factor: try positive(S.ropeScalingFactor, factor, "the YaRN factor"),
+                    originalContext: try originalContext(),
+                    betaFast: try float(S.yarnBetaFast).map { try positive(S.yarnBetaFast, $0, "beta_fast") } ?? 32,
+                    betaSlow: try float(S.yarnBetaSlow).map { try positive(S.yarnBetaSlow, $0, "beta_slow") } ?? 1,
+                    attentionFactor: try float(S.yarnAttentionFactor).map { try positive(S.yarnAttentionFactor, $0, "the attention factor") })
+            case "longrope" where family.longRopeTensors:
+                longRopeScaling = try makeLongRope()
             default:
                 throw LlamaModelError.unsupportedRopeScaling(key: family.key(S.ropeScalingType), type: type, factor: factor)
             }
+        }
+
+        if hasLongRopeFactors && longRopeScaling == nil {
+            // The factors under another scaling would be applied on top of it, which no reference does.
+            if let scalingType, scalingType != .string("none") {
+                throw LlamaModelError.invalidHyperparameter(key: family.key(S.ropeScalingType), value: scalingType.description,
+                                                            reason: "LongRoPE factor tensors come with no other rope scaling")
+            }
+            longRopeScaling = try makeLongRope()
         }
 
         // Separate key and value widths would need attention to read values of another width: refused.
@@ -299,6 +365,8 @@ public struct LlamaHyperparameters: Sendable, Equatable {
             slidingWindow: window,
             family: family)
         localAttention = local
+        yarn = yarnScaling
+        longRope = longRopeScaling
         attentionSoftCap = attentionCap
         finalLogitSoftCap = finalCap
     }
@@ -332,6 +400,15 @@ public enum LlamaMetadataKey {
         public static let ropeScalingFactor = "rope.scaling.factor"
         public static let contextLength = "context_length"
         public static let vocabularySize = "vocab_size"
+        public static let ropeScalingOriginalContext = "rope.scaling.original_context_length"
+        /// LongRoPE's attention factor (read under `rope.scaling.type = longrope`).
+        public static let ropeScalingAttentionFactor = "rope.scaling.attn_factor"
+        /// YaRN's parameters (read under `rope.scaling.type = yarn`).
+        public static let yarnBetaFast = "rope.scaling.yarn_beta_fast"
+        public static let yarnBetaSlow = "rope.scaling.yarn_beta_slow"
+        public static let yarnAttentionFactor = "rope.scaling.yarn_attn_factor"
+        public static let yarnExtrapolationFactor = "rope.scaling.yarn_ext_factor"
+        public static let yarnLogMultiplier = "rope.scaling.yarn_log_multiplier"
         /// Read only by families with `slidingWindowKey` or `localAttention`; refused in any other family's file.
         public static let slidingWindow = "attention.sliding_window"
         /// Which layers are local: a period or one boolean per layer (families with `localAttention`).

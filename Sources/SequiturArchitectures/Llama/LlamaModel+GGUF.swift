@@ -6,12 +6,20 @@ extension LlamaHyperparameters {
     /// `<architecture>.*` key this implementation does not read is refused (`unsupportedMetadata`), unless it
     /// holds the value that changes nothing (no experts).
     public init(file: GGUFFile, family: TransformerFamily = .llama) throws {
-        try self.init(metadata: { file.metadata[$0] }, family: family)
+        let factors = family.longRopeTensors
+            && (file.tensor(named: LlamaTensorName.ropeFactorsShort) != nil || file.tensor(named: LlamaTensorName.ropeFactorsLong) != nil)
+        try self.init(metadata: { file.metadata[$0] }, family: family, hasLongRopeFactors: factors)
+        let hyperparameters = self
         let prefix = family.architecture + "."
         for key in file.metadataKeys where key.hasPrefix(prefix) {
             let suffix = String(key.dropFirst(prefix.count))
             if LlamaMetadataKey.Suffix.read.contains(suffix) { continue }
             if family.reads(suffix) { continue }
+            typealias S = LlamaMetadataKey.Suffix
+            // The parameters of the scaling `init(metadata:)` read (and checked).
+            if hyperparameters.yarn != nil, [S.yarnBetaFast, S.yarnBetaSlow, S.yarnAttentionFactor, S.yarnExtrapolationFactor,
+                                               S.yarnLogMultiplier].contains(suffix) { continue }
+            if hyperparameters.longRope != nil, suffix == S.ropeScalingAttentionFactor { continue }
             let value = file.metadata[key]
             let harmless: Bool
             switch suffix {
@@ -19,7 +27,7 @@ extension LlamaHyperparameters {
                 harmless = value?.intValue == 0
             case "rope.scaling.original_context_length", "rope.scaling.finetuned":
                 // Descriptions of a scaling that `ropeScalingType` has already been checked to be implemented
-                // (none or linear, neither of which reads them).
+                // (YaRN and LongRoPE read the original context length; none and linear read neither).
                 harmless = true
             default:
                 harmless = false
@@ -42,6 +50,13 @@ extension LlamaModel {
         let read = Set(expected.map(\.name))
         let unused = file.tensors.map(\.name).filter { !read.contains($0) }
         if let first = unused.first { throw LlamaModelError.unusedTensor(name: first, others: unused.count - 1) }
+        // LongRoPE needs both factor tensors: one alone, or a longrope type with neither, cannot be computed.
+        if family.longRopeTensors {
+            for name in [LlamaTensorName.ropeFactorsShort, LlamaTensorName.ropeFactorsLong] {
+                let present = file.tensor(named: name) != nil
+                if !present && hyperparameters.longRope != nil { throw LlamaModelError.missingTensor(name: name) }
+            }
+        }
         for tensor in expected {
             guard let info = file.tensor(named: tensor.name) else {
                 if tensor.isOptional { continue }

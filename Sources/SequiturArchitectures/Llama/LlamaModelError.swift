@@ -7,7 +7,7 @@ public enum LlamaModelError: Error, CustomStringConvertible, Equatable {
     case missingMetadata(key: String)
     /// A metadata value is present but unusable (zero heads, a head count that does not divide, ...).
     case invalidHyperparameter(key: String, value: String, reason: String)
-    /// RoPE scaling the model does not implement (anything but none and linear).
+    /// RoPE scaling the model does not implement (anything but none, linear, yarn and Phi-3's longrope).
     case unsupportedRopeScaling(key: String, type: String, factor: Float?)
     /// A tensor the architecture needs is not in the file.
     case missingTensor(name: String)
@@ -32,7 +32,7 @@ public enum LlamaModelError: Error, CustomStringConvertible, Equatable {
             return "GGUF metadata '\(key)' = \(value) is invalid: \(reason)"
         case let .unsupportedRopeScaling(key, type, factor):
             let f = factor.map { " with factor \($0)" } ?? ""
-            return "GGUF metadata '\(key)' = '\(type)'\(f): this RoPE scaling is not implemented (only none and linear are), so the file is refused rather than scored silently wrong"
+            return "GGUF metadata '\(key)' = '\(type)'\(f): this RoPE scaling is not implemented for this family (none, linear and yarn are, and longrope for phi3; gemma files take none or linear), so the file is refused rather than scored silently wrong"
         case let .missingTensor(name):
             return "tensor '\(name)' is missing from the model file"
         case let .tensorShape(name, expected, actual):

@@ -7,6 +7,9 @@ public enum LlamaTensorName {
     public static let outputHead = "output.weight"
     /// Llama 3.x's per-pair RoPE frequency divisors (`rope_dimension / 2` floats).
     public static let ropeFrequencies = "rope_freqs.weight"
+    /// LongRoPE's per-pair frequency divisors up to and past the original context (Phi-3 128k).
+    public static let ropeFactorsShort = "rope_factors_short.weight"
+    public static let ropeFactorsLong = "rope_factors_long.weight"
 
     /// The tensors of each block, `blk.N.<part>.weight`.
     public enum BlockPart: String, CaseIterable, Sendable {
@@ -81,6 +84,10 @@ public enum LlamaTensorName {
         }
         list += [tensor(outputNorm, 1, d), tensor(outputHead, hp.vocabularySize, d, optional: true)]
         if family.ropeFrequencyTensor { list.append(tensor(ropeFrequencies, 1, hp.ropeDimension / 2, optional: true)) }
+        if family.longRopeTensors {
+            list += [tensor(ropeFactorsShort, 1, hp.ropeDimension / 2, optional: true),
+                     tensor(ropeFactorsLong, 1, hp.ropeDimension / 2, optional: true)]
+        }
         return list
     }
 }

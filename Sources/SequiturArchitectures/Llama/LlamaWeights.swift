@@ -111,14 +111,26 @@ struct LlamaWeights {
         outputNorm = try load(N.outputNorm)
         // The output head is tied to the token embedding when the file has none.
         outputHead = try checked(N.outputHead).map { try backend.upload($0) } ?? tokenEmbedding
-        var factors: [Float]?
+        var factors: [Float]?, factorTensor = N.ropeFrequencies
         if family.ropeFrequencyTensor, let w = try checked(N.ropeFrequencies) {
             factors = try Dequantization.dequantize(w.type, bytes: w.bytes, count: w.columns)
+        }
+        if hp.longRope != nil {
+            // The long factors apply only past the original context, where the model is capped
+            // (`exactContextLength`); they are checked all the same, as a bad value means a bad file.
+            let long = try checked(N.ropeFactorsLong)!
+            let longFactors = try Dequantization.dequantize(long.type, bytes: long.bytes, count: long.columns)
+            if let problem = hp.rotary(frequencyFactors: longFactors).problem(headDimension: hp.headDimension) {
+                throw LlamaModelError.invalidTensor(name: N.ropeFactorsLong, reason: problem)
+            }
+            let short = try checked(N.ropeFactorsShort)!
+            factors = try Dequantization.dequantize(short.type, bytes: short.bytes, count: short.columns)
+            factorTensor = N.ropeFactorsShort
         }
         let hd = hp.headDimension
         rotary = hp.rotary(frequencyFactors: factors)
         if let problem = rotary.problem(headDimension: hd) {
-            throw LlamaModelError.invalidTensor(name: N.ropeFrequencies, reason: problem)
+            throw LlamaModelError.invalidTensor(name: factorTensor, reason: problem)
         }
         localRotary = hp.localRotary
     }
