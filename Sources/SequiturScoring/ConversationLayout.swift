@@ -12,7 +12,11 @@ import SequiturCore
 ///   `render(m + [user "?"])`): the end of the former, where the next message's markup begins, when the template
 ///   is *prefix-stable*; earlier for a template that closes a conversation differently from how it continues
 ///   one, as Phi-3's appends EOS after the last message. It moves back to the last token boundary at or before
-///   that point (Mistral's `</s> ` shares its space with the next `[INST]` in one token);
+///   that point (Mistral's `</s> ` shares its space with the next `[INST]` in one token). A template that renders
+///   a conversation's last message differently from the same message followed by more (Qwen 3's empty think
+///   block in the reply to the last question) parts from `render(m)` at the turn's start; the turn is then
+///   located in `render(m[0...k] + [user "?"])` instead (the last turn in the rest of `render(m)`), and its
+///   rendered text ends at its end-of-turn marker;
 /// - the start rendering must be a prefix of `render(m)` and the rendered end must lie after the start, else
 ///   `ConversationError.notPrefixStable`; the whole text's tokenization must split exactly at the start, else
 ///   `ConversationError.tokenBoundaryInsideToken`. Nothing is re-tokenized per turn: every span indexes the one
@@ -50,10 +54,26 @@ public struct ConversationLayout: Sendable, Hashable {
             let startOffset = before.utf8.count
             // Where the conversation through turn k and one that goes on after it part. For the last message,
             // the whole conversation is the former, so a probe user message stands for what would follow.
-            let continued = k == messages.count - 1
-                ? try renderer.render(Array(messages) + [ChatMessage(role: "user", content: "?")], addGenerationPrompt: false)
-                : full
-            let shared = zip(continued.utf8, through.utf8).prefix(while: { $0 == $1 }).count
+            let probe = ChatMessage(role: "user", content: "?")
+            let isLast = k == messages.count - 1
+            let continued = isLast ? try renderer.render(Array(messages) + [probe], addGenerationPrompt: false) : full
+            var shared = zip(continued.utf8, through.utf8).prefix(while: { $0 == $1 }).count
+            var endsAtMarker = false
+            if shared <= startOffset {
+                // A template that renders a conversation's last message differently from the same message with
+                // more after it (Qwen 3 opens the reply to the last question with an empty think block, and
+                // drops it from earlier replies). An earlier turn is located in a rendering where a user message
+                // follows it, as one does in the whole conversation; that rendering parts from the whole one
+                // inside the next message. The last turn is the rest of the whole conversation. Either way the
+                // turn's rendered text ends at its end-of-turn marker.
+                if isLast {
+                    shared = full.utf8.count
+                } else {
+                    let followed = try renderer.render(Array(messages[...k]) + [probe], addGenerationPrompt: false)
+                    shared = zip(full.utf8, followed.utf8).prefix(while: { $0 == $1 }).count
+                }
+                endsAtMarker = true
+            }
             guard startOffset < shared else {
                 throw ConversationError.notPrefixStable(
                     messageIndex: k, detail: shared < through.utf8.count
@@ -69,8 +89,9 @@ public struct ConversationLayout: Sendable, Hashable {
             guard let marker = (start..<renderedEnd).last(where: { endOfTurn.contains(rendered.tokens[$0]) }) else {
                 throw ConversationError.noEndOfTurnMarker(messageIndex: k)
             }
+            let textEnd = endsAtMarker ? rendered.boundaries[marker + 1] : rendered.boundaries[renderedEnd]
             turns.append(AssistantTurnSpan(messageIndex: k, tokenRange: start..<(includeEndOfTurn ? marker + 1 : marker),
-                                           endOfTurnIndex: marker, renderedUTF8Range: startOffset..<rendered.boundaries[renderedEnd]))
+                                           endOfTurnIndex: marker, renderedUTF8Range: startOffset..<textEnd))
         }
         self.rendered = rendered
         self.turns = turns
