@@ -27,6 +27,14 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
     case deepseekCoder = "deepseek-coder"
     /// DeepSeek LLM: newlines, cased words, punctuation, trailing spaces, CJK runs and numbers, in turn.
     case deepseekLLM = "deepseek-llm"
+    /// GPT-4o (Phi-4): words split where case changes,
+    /// `[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?`
+    /// `|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?`
+    /// `|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+`, as its `tokenizer.json` has it (llama.cpp
+    /// approximates the case classes with ASCII ones).
+    case gpt4o = "gpt-4o"
+    /// Tekken (Mistral Nemo, Pixtral 12B): the GPT-4o regex without contractions and with single digits.
+    case tekken = "tekken"
 
     /// `tokenizer.ggml.pre` values and the rule each means (the names transformers' GGUF loader knows
     /// for these regexes, plus the names that get GPT-2's).
@@ -38,6 +46,7 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
         "qwen35": .qwen35, "mpt": .gpt2,
         "starcoder": .gpt2SingleDigits, "refact": .gpt2SingleDigits, "command-r": .gpt2SingleDigits,
         "falcon": .falcon, "deepseek-coder": .deepseekCoder, "deepseek-llm": .deepseekLLM,
+        "gpt-4o": .gpt4o, "tekken": .tekken,
     ]
 
     /// The pre-tokenizer a GGUF `tokenizer.ggml.pre` value names.
@@ -54,7 +63,7 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
         case .falcon: return .falcon
         case .deepseekCoder: return .deepseekCoder
         case .deepseekLLM: return .deepseekLLM
-        case .gpt2, .llama3, .qwen2, .qwen35, .gpt2SingleDigits: return nil
+        case .gpt2, .llama3, .qwen2, .qwen35, .gpt2SingleDigits, .gpt4o, .tekken: return nil
         }
     }
 
@@ -110,6 +119,8 @@ struct PreTokenScanner {
                         case .llama3: end = view.llama3Match(at: start, maxDigits: 3)
                         case .qwen2: end = view.llama3Match(at: start, maxDigits: 1)
                         case .qwen35: end = view.llama3Match(at: start, maxDigits: 1, marksJoinLetters: true)
+                        case .gpt4o: end = view.casedWordsMatch(at: start, maxDigits: 3, contractions: true)
+                        case .tekken: end = view.casedWordsMatch(at: start, maxDigits: 1, contractions: false)
                         case .falcon, .deepseekCoder, .deepseekLLM: return  // scanned above
                         case .gpt2SingleDigits:
                             if view.classes[start].contains(.number) {
@@ -192,7 +203,7 @@ struct ScalarView {
     let classes: UnsafeBufferPointer<ScalarClass>
     var count: Int { values.count }
 
-    private static let apostrophe: UInt32 = 0x27, space: UInt32 = 0x20
+    private static let apostrophe: UInt32 = 0x27, space: UInt32 = 0x20, slash: UInt32 = 0x2F
 
     /// The first `end` scalars, as a regex applied to that stretch alone sees them.
     func prefix(_ end: Int) -> ScalarView {
@@ -231,6 +242,50 @@ struct ScalarView {
             return run(from: end) { $0.contains(.newline) }
         }
         return whitespaceMatch(at: i, newlineAlternative: true)
+    }
+
+    /// The GPT-4o regex (`contractions`, `maxDigits` 3) or Tekken's (neither, single digits); see
+    /// `PreTokenizer.gpt4o`. U is `[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]`, L is `[\p{Ll}\p{Lm}\p{Lo}\p{M}]`; the two share
+    /// Lm, Lo and marks, so the engine's backtracking of `U*` into `L+` is followed exactly.
+    func casedWordsMatch(at i: Int, maxDigits: Int, contractions: Bool) -> Int {
+        func withContraction(_ end: Int) -> Int {
+            guard contractions, end < count else { return end }
+            return contraction(at: end, caseInsensitive: true) ?? end
+        }
+        // `[^\r\n\p{L}\p{N}]?`: a mark may be both that optional character and a member of U or L.
+        let cls = classes[i]
+        let prefixable = !cls.contains(.newline) && !cls.contains(.letter) && !cls.contains(.number)
+        let starts = prefixable ? [i + 1, i] : [i]
+        // First alternative, `p? U* L+`, with the prefix and then without; then the second, `p? U+ L*`.
+        for s in starts where s < count {
+            if let end = upperThenLower(from: s) { return withContraction(end) }
+        }
+        for s in starts where s < count {
+            let upperEnd = run(from: s) { $0.isUpperRunMember }
+            if upperEnd > s { return withContraction(run(from: upperEnd) { $0.isLowerRunMember }) }
+        }
+        // `\p{N}{1,maxDigits}`
+        if cls.contains(.number) { return min(run(from: i) { $0.contains(.number) }, i + maxDigits) }
+        // ` ?[^\s\p{L}\p{N}]+[\r\n/]*`
+        let start = values[i] == Self.space && i + 1 < count && classes[i + 1].isOther ? i + 1 : i
+        if classes[start].isOther {
+            var k = run(from: start) { $0.isOther }
+            while k < count && (classes[k].contains(.newline) || values[k] == Self.slash) { k += 1 }
+            return k
+        }
+        return whitespaceMatch(at: i, newlineAlternative: true)
+    }
+
+    /// `U* L+` from `s`, as the engine matches it: `U*` takes the longest run, then gives back one character
+    /// at a time until `L+` can start; `L+` then takes the longest run from there. Nil when no start works.
+    private func upperThenLower(from s: Int) -> Int? {
+        let upperEnd = run(from: s) { $0.isUpperRunMember }
+        var j = upperEnd
+        while j >= s {
+            if j < count && classes[j].isLowerRunMember { return run(from: j) { $0.isLowerRunMember } }
+            j -= 1
+        }
+        return nil
     }
 
     /// A run of letters, of numbers, or of other characters starting at `start`; nil at whitespace.

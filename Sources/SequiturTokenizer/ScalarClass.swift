@@ -17,6 +17,15 @@ struct ScalarClass: OptionSet {
     /// `\p{P}`: punctuation (connector, dash, open, close, initial, final, other). Also "other" to the
     /// regexes that do not name it.
     static let punctuation = ScalarClass(rawValue: 32)
+    /// `\p{Lu}` or `\p{Lt}` (always also `.letter`): what GPT-4o's and Tekken's regexes call upper case.
+    static let upperCase = ScalarClass(rawValue: 64)
+    /// `\p{Ll}` (always also `.letter`).
+    static let lowerCase = ScalarClass(rawValue: 128)
+
+    /// `[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]`: a letter that is not lower case, or a mark (GPT-4o, Tekken).
+    var isUpperRunMember: Bool { contains(.mark) || (contains(.letter) && !contains(.lowerCase)) }
+    /// `[\p{Ll}\p{Lm}\p{Lo}\p{M}]`: a letter that is not upper or title case, or a mark.
+    var isLowerRunMember: Bool { contains(.mark) || (contains(.letter) && !contains(.upperCase)) }
 
     /// Neither letter, number nor whitespace: `[^\s\p{L}\p{N}]` (marks included).
     var isOther: Bool { rawValue & 7 == 0 }
@@ -24,7 +33,11 @@ struct ScalarClass: OptionSet {
     static func of(_ scalar: Unicode.Scalar) -> ScalarClass {
         if scalar.value < 128 { return asciiTable[Int(scalar.value)] }
         switch scalar.properties.generalCategory {
-        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter:
+        case .uppercaseLetter, .titlecaseLetter:
+            return [.letter, .upperCase]
+        case .lowercaseLetter:
+            return [.letter, .lowerCase]
+        case .modifierLetter, .otherLetter:
             return .letter
         case .decimalNumber, .letterNumber, .otherNumber:
             return .number
@@ -46,7 +59,8 @@ struct ScalarClass: OptionSet {
 
     private static let asciiTable: [ScalarClass] = (0..<128).map { value in
         switch UInt8(value) {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"): return .letter
+        case UInt8(ascii: "a")...UInt8(ascii: "z"): return [.letter, .lowerCase]
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"): return [.letter, .upperCase]
         case UInt8(ascii: "0")...UInt8(ascii: "9"): return .number
         case 0x0A, 0x0D: return [.whitespace, .newline]
         case 0x09, 0x0B, 0x0C, 0x20: return .whitespace

@@ -6,16 +6,18 @@ import SequiturArchitectures
 import Testing
 
 /// Every pre-tokenizer splits the corpus exactly as HF `tokenizers` does. The fixture holds, for each of
-/// the four `tokenizer.ggml.pre` names, the length in Unicode scalars of each pre-token that transformers'
+/// six `tokenizer.ggml.pre` names, the length in Unicode scalars of each pre-token that transformers'
 /// GGUF loader's pre-tokenizer gives: for "smollm" the default model's own, for "gpt-2" `ByteLevel(use_regex
-/// =True)`, for "llama-bpe" and "qwen2" `Split(Regex(...), "isolated")` with the loader's regexes. Needs no model.
+/// =True)`, for "llama-bpe" and "qwen2" `Split(Regex(...), "isolated")` with the loader's regexes, for "gpt-4o"
+/// and "tekken" the same with the regexes of Phi-4's and Mistral Nemo's `tokenizer.json` (the loader has no
+/// entry for them). Needs no model.
 struct TokenizerPreTokenizerTests {
     struct Fixture: Decodable {
         let texts: [String]
         let splits: [String: [[Int]]]
     }
 
-    static let names = ["smollm", "gpt-2", "llama-bpe", "qwen2"]
+    static let names = ["smollm", "gpt-2", "llama-bpe", "qwen2", "gpt-4o", "tekken"]
 
     /// Read once for the four arguments.
     static let fixture = Result {
@@ -59,5 +61,14 @@ struct TokenizerPreTokenizerTests {
         #expect(PreTokenizer.llama3.split("I'M 12345\r\n\n  x") == ["I", "'M", " ", "123", "45", "\r\n\n", " ", " x"])
         #expect(PreTokenizer.qwen2.split("a12") == ["a", "1", "2"])
         #expect(PreTokenizer.gpt2.split("") == [])
+        // GPT-4o and Tekken cut words where case changes, with Unicode cases (llama.cpp's ASCII approximation
+        // would keep " éCOLE" whole); GPT-4o attaches contractions and groups digits in threes. (HF tokenizers'
+        // splits of the same strings.)
+        #expect(PreTokenizer.gpt4o.split("camelCaseXMLParser") == ["camel", "Case", "XMLParser"])
+        #expect(PreTokenizer.gpt4o.split("HELLO'S world's") == ["HELLO'S", " world's"])
+        #expect(PreTokenizer.gpt4o.split("path/to\n/file 12345") == ["path", "/to", "\n", "/file", " ", "123", "45"])
+        #expect(PreTokenizer.gpt4o.split("ǅemal Ωmega éCOLE") == ["ǅemal", " Ωmega", " é", "COLE"])
+        #expect(PreTokenizer.tekken.split("HELLO'S world's") == ["HELLO", "'S", " world", "'s"])
+        #expect(PreTokenizer.tekken.split("path/to\n/file 12345") == ["path", "/to", "\n", "/file", " ", "1", "2", "3", "4", "5"])
     }
 }

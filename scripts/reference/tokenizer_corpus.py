@@ -17,11 +17,13 @@ Writes two files under Tests/Fixtures/tokenizer/ (UTF-8 JSON):
     - "lossless": whether `tokenizer.decode(ids)` gives the text back byte for byte; it does not where a
       byte has no token in the vocabulary (the BPE model drops it); then "decoded" holds what decode gives.
 * pretokenizer_splits.json -- for each corpus string and each of "smollm", "gpt-2", "llama-bpe", "qwen2",
+  "gpt-4o", "tekken",
   the length in Unicode scalars of each pre-token produced by the HF `tokenizers` pre-tokenizer that
   transformers' GGUF loader builds for that `tokenizer.ggml.pre` value:
     - "smollm": the pre-tokenizer of the default model's tokenizer as loaded (ByteLevel(use_regex=True))
     - "gpt-2": ByteLevel(add_prefix_space=False, use_regex=True)
     - "llama-bpe", "qwen2": Split(Regex(<the loader's regex>), behavior="isolated")
+    - "gpt-4o", "tekken": Split(Regex(<the regex of the model's tokenizer.json>), behavior="isolated")
 
 Run: HF_HUB_OFFLINE=1 /opt/refenv/bin/python scripts/reference/tokenizer_corpus.py
 """
@@ -37,6 +39,16 @@ from tokenizers import Regex, pre_tokenizers  # noqa: E402
 from transformers import AutoTokenizer  # noqa: E402
 from transformers.integrations.gguf.gguf_tokenizer_mapping import GGUF_PRE_TOKENIZER_SPLITS  # noqa: E402
 from transformers.convert_slow_tokenizer import bytes_to_unicode  # noqa: E402
+
+# Pre-tokenizer regexes transformers' GGUF loader has no entry for, from each model's tokenizer.json.
+EXTRA_SPLITS = {
+    "gpt-4o": r"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?"
+              r"|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?"
+              r"|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+",
+    "tekken": r"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+"
+              r"|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*"
+              r"|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+",
+}
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "Tests" / "Fixtures" / "tokenizer"
@@ -262,6 +274,10 @@ def main():
         "gpt-2": (pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True), True),
         "llama-bpe": (pre_tokenizers.Split(Regex(GGUF_PRE_TOKENIZER_SPLITS["llama-bpe"]), behavior="isolated"), False),
         "qwen2": (pre_tokenizers.Split(Regex(GGUF_PRE_TOKENIZER_SPLITS["qwen2"]), behavior="isolated"), False),
+        # Not in transformers' GGUF loader: the regexes of the models' own tokenizer.json (GPT-4o's as Phi-4
+        # ships it, Tekken's as Mistral Nemo does), which llama.cpp quotes beside its ASCII approximations.
+        "gpt-4o": (pre_tokenizers.Split(Regex(EXTRA_SPLITS["gpt-4o"]), behavior="isolated"), False),
+        "tekken": (pre_tokenizers.Split(Regex(EXTRA_SPLITS["tekken"]), behavior="isolated"), False),
     }
     splits = {}
     for name, (pre, mapped) in splitters.items():
@@ -273,6 +289,7 @@ def main():
             assert "".join(parts) == t, (name, t, parts)
             splits[name].append([len(p) for p in parts])
     regexes = {name: GGUF_PRE_TOKENIZER_SPLITS[name] for name in ("llama-bpe", "qwen2")}
+    regexes.update(EXTRA_SPLITS)
     regexes["gpt-2"] = "tokenizers ByteLevel(use_regex=True) built-in GPT-2 regex"
     regexes["smollm"] = f"the default model's backend pre_tokenizer: {bt.pre_tokenizer}"
     split_meta = {"generator": meta["generator"], "regexes": regexes,

@@ -8,7 +8,8 @@ import Sequitur
 // The first input byte picks the mode: encode/decode text, decode arbitrary ids, or build a tokenizer from a
 // fuzzed vocabulary and merge list (what a hostile GGUF's tokenizer metadata reaches).
 
-let preTokenizerNames = ["smollm", "llama-bpe", "qwen2", "qwen35", "starcoder", "falcon", "deepseek-coder", "deepseek-llm"]
+let preTokenizerNames = ["smollm", "llama-bpe", "qwen2", "qwen35", "starcoder", "falcon", "deepseek-coder", "deepseek-llm",
+                         "gpt-4o", "tekken"]
 let tokenizers: [BPETokenizer] = preTokenizerNames.map { name in
     do { return try TinyVocabulary.tokenizer(preTokenizer: name) } catch { fatalError("tiny vocabulary: \(error)") }
 } + [sentencePieceTokenizer()]
