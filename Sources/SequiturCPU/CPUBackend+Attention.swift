@@ -37,8 +37,10 @@ extension CPUBackend {
         }
         guard tokens > 0 else { return }
 
-        let first = batch.tokenPosition.map { variant.firstPosition(for: Int($0)) }
-        let maxContext = zip(slots, first).map { $0.count - $1 }.max() ?? 0
+        // The longest list a query reads: the longest causal one, or the window when that is shorter.
+        let causalMax = slots.map(\.count).max() ?? 0
+        let maxContext = variant.window.map { min($0, causalMax) } ?? causalMax
+        let positions = batch.tokenPosition
         let pairs = tokens * heads
         // Causal rows grow in cost with position, so the pairs are cut into more chunks than threads and the
         // dispatcher hands them out as threads free up.
@@ -51,10 +53,11 @@ extension CPUBackend {
         parallelRanges(count: pairs, chunks: chunks) { chunk, range in
             for pair in range {
                 let t = pair / heads, h = pair % heads, kvHead = h / group
+                let first = variant.firstPosition(for: Int(positions[t]))
                 slots[t].withUnsafeBufferPointer { context in
                     sq_attention_head(qp + t * width + h * headDimension, keys + kvHead * headDimension,
-                                      values + kvHead * headDimension, context.baseAddress! + first[t],
-                                      context.count - first[t], d, headDimension, scale, softCap, buffers[chunk],
+                                      values + kvHead * headDimension, context.baseAddress! + first,
+                                      context.count - first, d, headDimension, scale, softCap, buffers[chunk],
                                       outp + t * width + h * headDimension, simd)
                 }
             }

@@ -315,7 +315,7 @@ public struct LlamaHyperparameters: Sendable, Equatable {
         let globalBase = try float(S.ropeBase) ?? 10000
         var local: LocalAttention?
         if let rule = family.localAttention, let w = try int(S.slidingWindow) ?? rule.defaultWindow, w > 0 {
-            var layers: [Bool]
+            let layers: [Bool]
             switch metadata(family.key(S.slidingWindowPattern)) {
             case nil:
                 layers = Self.localLayers(period: rule.defaultPeriod, count: layerCount)

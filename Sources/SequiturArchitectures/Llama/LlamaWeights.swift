@@ -67,12 +67,14 @@ struct LlamaWeights {
                                                        rows: rows, columns: w.columns, bytes: slice, owner: w.owner))
             }
         }
-        // Biases are added to float32 activations, so they are made float32 activations themselves whatever
-        // their file type.
+        // A vector's values as float32 whatever its file type, or nil when an optional one is absent.
+        func vectorValues(_ name: String) throws -> [Float]? {
+            try checked(name).map { try Dequantization.dequantize($0.type, bytes: $0.bytes, count: $0.columns) }
+        }
+        // Biases are added to float32 activations, so they are made float32 activations themselves.
         func loadVector(_ name: String) throws -> DeviceTensor {
-            let w = try checked(name)!
-            let values = try Dequantization.dequantize(w.type, bytes: w.bytes, count: w.columns)
-            return try backend.makeActivations(rows: 1, columns: w.columns, values: values)
+            let values = try vectorValues(name)!
+            return try backend.makeActivations(rows: 1, columns: values.count, values: values)
         }
         let family = hp.family
         typealias N = LlamaTensorName
@@ -112,19 +114,16 @@ struct LlamaWeights {
         // The output head is tied to the token embedding when the file has none.
         outputHead = try checked(N.outputHead).map { try backend.upload($0) } ?? tokenEmbedding
         var factors: [Float]?, factorTensor = N.ropeFrequencies
-        if family.ropeFrequencyTensor, let w = try checked(N.ropeFrequencies) {
-            factors = try Dequantization.dequantize(w.type, bytes: w.bytes, count: w.columns)
-        }
+        if family.ropeFrequencyTensor { factors = try vectorValues(N.ropeFrequencies) }
         if hp.longRope != nil {
             // The long factors apply only past the original context, where the model is capped
             // (`exactContextLength`); they are checked all the same, as a bad value means a bad file.
-            let long = try checked(N.ropeFactorsLong)!
-            let longFactors = try Dequantization.dequantize(long.type, bytes: long.bytes, count: long.columns)
-            if let problem = hp.rotary(frequencyFactors: longFactors).problem(headDimension: hp.headDimension) {
+            guard let long = try vectorValues(N.ropeFactorsLong) else { throw LlamaModelError.missingTensor(name: N.ropeFactorsLong) }
+            guard let short = try vectorValues(N.ropeFactorsShort) else { throw LlamaModelError.missingTensor(name: N.ropeFactorsShort) }
+            if let problem = hp.rotary(frequencyFactors: long).problem(headDimension: hp.headDimension) {
                 throw LlamaModelError.invalidTensor(name: N.ropeFactorsLong, reason: problem)
             }
-            let short = try checked(N.ropeFactorsShort)!
-            factors = try Dequantization.dequantize(short.type, bytes: short.bytes, count: short.columns)
+            factors = short
             factorTensor = N.ropeFactorsShort
         }
         let hd = hp.headDimension
