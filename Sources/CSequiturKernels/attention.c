@@ -211,6 +211,135 @@ static SQ_AVX512 void weighted_values_avx512(const float *values, const intptr_t
         for (size_t i = 0; i < width; i++) out[wide + i] *= inverse;
     }
 }
+
+// MARK: query heads that share a kv head, together
+
+enum { GROUP_MAX = 4, GROUP_POSITIONS = 8 };
+
+/// `scores_avx512` for `g ≤ 4` queries over the same positions: each key pair is loaded and joined once and
+/// serves every query. Each score is still its own eight-lane chain in the order `scores_avx2` gives it, so
+/// the bits are those of one query at a time. Query `h`'s scores go to `scores + h·count`.
+static inline __attribute__((always_inline)) SQ_AVX512 void scores_group_tile_avx512(
+    const float *q, size_t q_stride, const int g, const float *keys, const intptr_t *slots, size_t count,
+    size_t stride, size_t hd, float scale, float *scores) {
+    enum { PAIRS = GROUP_POSITIONS / 2 };
+    const size_t full = hd & ~(size_t)7;
+    const __mmask8 tail = (__mmask8)((1u << (hd - full)) - 1u);
+    size_t j = 0;
+    for (; j + GROUP_POSITIONS <= count; j += GROUP_POSITIONS) {
+        const float *k[GROUP_POSITIONS];
+        __m512 a[GROUP_MAX][PAIRS];
+        _Pragma("clang loop unroll(full)")
+        for (int p = 0; p < GROUP_POSITIONS; p++) k[p] = keys + slots[j + p] * stride;
+        _Pragma("clang loop unroll(full)")
+        for (int h = 0; h < g; h++)
+            _Pragma("clang loop unroll(full)")
+            for (int p = 0; p < PAIRS; p++) a[h][p] = _mm512_setzero_ps();
+        for (size_t i = 0; i < full; i += 8) {
+            __m512 kv[PAIRS];
+            _Pragma("clang loop unroll(full)")
+            for (int p = 0; p < PAIRS; p++)
+                kv[p] = _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_loadu_ps(k[2 * p] + i)),
+                                           _mm256_loadu_ps(k[2 * p + 1] + i), 1);
+            _Pragma("clang loop unroll(full)")
+            for (int h = 0; h < g; h++) {
+                __m512 qv = _mm512_broadcast_f32x8(_mm256_loadu_ps(q + h * q_stride + i));
+                _Pragma("clang loop unroll(full)")
+                for (int p = 0; p < PAIRS; p++) a[h][p] = _mm512_fmadd_ps(qv, kv[p], a[h][p]);
+            }
+        }
+        if (full < hd) {
+            __m512 kv[PAIRS];
+            _Pragma("clang loop unroll(full)")
+            for (int p = 0; p < PAIRS; p++)
+                kv[p] = _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_maskz_loadu_ps(tail, k[2 * p] + full)),
+                                           _mm256_maskz_loadu_ps(tail, k[2 * p + 1] + full), 1);
+            _Pragma("clang loop unroll(full)")
+            for (int h = 0; h < g; h++) {
+                __m512 qv = _mm512_broadcast_f32x8(_mm256_maskz_loadu_ps(tail, q + h * q_stride + full));
+                _Pragma("clang loop unroll(full)")
+                for (int p = 0; p < PAIRS; p++) a[h][p] = _mm512_fmadd_ps(qv, kv[p], a[h][p]);
+            }
+        }
+        _Pragma("clang loop unroll(full)")
+        for (int h = 0; h < g; h++)
+            _Pragma("clang loop unroll(full)")
+            for (int p = 0; p < PAIRS; p++) {
+                scores[h * count + j + 2 * p] = sq_reduce_m256(_mm512_castps512_ps256(a[h][p])) * scale;
+                scores[h * count + j + 2 * p + 1] = sq_reduce_m256(_mm512_extractf32x8_ps(a[h][p], 1)) * scale;
+            }
+    }
+    // The last positions, one query at a time: the same score whichever kernel computes it.
+    if (j < count)
+        for (int h = 0; h < g; h++)
+            scores_avx2(q + h * q_stride, keys, slots + j, count - j, stride, hd, scale, scores + h * count + j);
+}
+
+/// `weighted_values_avx512` for `g ≤ 4` queries: each value row is loaded once for all of them; every output
+/// takes the same fused multiply-adds in the same position order.
+static inline __attribute__((always_inline)) SQ_AVX512 void weighted_values_group_tile_avx512(
+    const float *values, const intptr_t *slots, size_t count, size_t stride, size_t hd, const float *weights,
+    const int g, float *out, size_t out_stride, const float *inverses) {
+    const size_t wide = hd & ~(size_t)63;
+    for (size_t i0 = 0; i0 < wide; i0 += 64) {
+        __m512 acc[GROUP_MAX][4];
+        _Pragma("clang loop unroll(full)")
+        for (int h = 0; h < g; h++)
+            _Pragma("clang loop unroll(full)")
+            for (int v = 0; v < 4; v++) acc[h][v] = _mm512_setzero_ps();
+        for (size_t j = 0; j < count; j++) {
+            const float *row = values + slots[j] * stride + i0;
+            __m512 vv[4];
+            _Pragma("clang loop unroll(full)")
+            for (int v = 0; v < 4; v++) vv[v] = _mm512_loadu_ps(row + 16 * v);
+            _Pragma("clang loop unroll(full)")
+            for (int h = 0; h < g; h++) {
+                __m512 w = _mm512_set1_ps(weights[h * count + j]);
+                _Pragma("clang loop unroll(full)")
+                for (int v = 0; v < 4; v++) acc[h][v] = _mm512_fmadd_ps(w, vv[v], acc[h][v]);
+            }
+        }
+        _Pragma("clang loop unroll(full)")
+        for (int h = 0; h < g; h++) {
+            __m512 inv = _mm512_set1_ps(inverses[h]);
+            _Pragma("clang loop unroll(full)")
+            for (int v = 0; v < 4; v++) _mm512_storeu_ps(out + h * out_stride + i0 + 16 * v, _mm512_mul_ps(acc[h][v], inv));
+        }
+    }
+    if (wide < hd) {
+        // The narrow tail, per query, as `weighted_values_avx512` does it.
+        size_t width = hd - wide;
+        for (int h = 0; h < g; h++) {
+            float *o = out + h * out_stride + wide;
+            for (size_t i = 0; i < width; i++) o[i] = 0.0f;
+            for (size_t j = 0; j < count; j++) sq_axpy(weights[h * count + j], values + slots[j] * stride + wide, o, width, 1);
+            for (size_t i = 0; i < width; i++) o[i] *= inverses[h];
+        }
+    }
+}
+
+#define SQ_GROUP_CASES(F, ...) \
+    switch (g) { \
+    case 1: F(__VA_ARGS__, 1); break; case 2: F(__VA_ARGS__, 2); break; \
+    case 3: F(__VA_ARGS__, 3); break; case 4: F(__VA_ARGS__, 4); break; \
+    }
+#define SQ_SCORES_GROUP(q, qs, keys, slots, count, stride, hd, scale, scores, G) \
+    scores_group_tile_avx512(q, qs, G, keys, slots, count, stride, hd, scale, scores)
+#define SQ_VALUES_GROUP(values, slots, count, stride, hd, weights, out, os, inverses, G) \
+    weighted_values_group_tile_avx512(values, slots, count, stride, hd, weights, G, out, os, inverses)
+
+static SQ_AVX512 void attention_group_avx512(const float *q, size_t q_stride, int g, const float *keys,
+                                            const float *values, const intptr_t *slots, size_t count, size_t stride,
+                                            size_t hd, float scale, float soft_cap, float *scores, float *out,
+                                            size_t out_stride) {
+    SQ_GROUP_CASES(SQ_SCORES_GROUP, q, q_stride, keys, slots, count, stride, hd, scale, scores)
+    float inverses[GROUP_MAX];
+    for (int h = 0; h < g; h++) {
+        soft_cap_scores(scores + h * count, count, soft_cap);
+        inverses[h] = 1.0f / exponentiate_avx512(scores + h * count, count);
+    }
+    SQ_GROUP_CASES(SQ_VALUES_GROUP, values, slots, count, stride, hd, scores, out, out_stride, inverses)
+}
 #endif
 
 /// Gemma 2's soft cap, after the scale and before the maximum, in transformers' order (divide, tanh, multiply).
@@ -240,4 +369,23 @@ void sq_attention_head(const float *q, const float *keys, const float *values, c
 #endif
     (void)use_simd;
     attention_portable(q, keys, values, slots, count, slot_stride, head_dimension, scale, soft_cap, scores, out);
+}
+
+void sq_attention_heads(const float *q, size_t heads, const float *keys, const float *values, const intptr_t *slots,
+                        size_t count, size_t slot_stride, size_t head_dimension, float scale, float soft_cap,
+                        float *scores, float *out, int use_simd) {
+#if SQ_X86
+    // One head alone keeps `sq_attention_head`'s sixteen positions per step.
+    if (use_simd >= SQ_KERNELS_AVX512 && heads > 1) {
+        for (size_t h0 = 0; h0 < heads; h0 += GROUP_MAX) {
+            int g = (int)(heads - h0 < GROUP_MAX ? heads - h0 : GROUP_MAX);
+            attention_group_avx512(q + h0 * head_dimension, head_dimension, g, keys, values, slots, count, slot_stride,
+                                   head_dimension, scale, soft_cap, scores, out + h0 * head_dimension, head_dimension);
+        }
+        return;
+    }
+#endif
+    for (size_t h = 0; h < heads; h++)
+        sq_attention_head(q + h * head_dimension, keys, values, slots, count, slot_stride, head_dimension, scale,
+                          soft_cap, scores, out + h * head_dimension, use_simd);
 }

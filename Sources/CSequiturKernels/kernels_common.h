@@ -118,13 +118,10 @@ static inline __attribute__((always_inline)) SQ_AVX2 void sq_load_block(const in
 size_t sq_fused_decode_avx512(const float *x, size_t n, size_t k, const uint8_t *w, int type, size_t row_bytes,
                               size_t m_begin, size_t m_end, float *out, size_t ldo);
 
-/// One tile of up to 4 activation rows (packed by `sq_pack_row_pairs`) by up to 6 panel rows.
-void sq_panel_tile_avx512(const float *packed, size_t kp, const float *panel, float *out, size_t ldo, int rows,
-                          int cols);
+/// One tile of up to 8 activation rows (`k` floats apart) by up to 6 panel rows (`kp` floats apart, 32-byte
+/// aligned, zero past `k`).
+void sq_panel_tile_avx512(const float *x, size_t k, const float *panel, size_t kp, float *out, size_t ldo,
+                          int rows, int cols);
 #endif
-
-/// Packs `rows` activation rows of `k` floats as row pairs: pair `p` holds, for each 8 columns from `i`, row
-/// 2p's eight floats then row 2p+1's (zeros past `k` and for a missing odd row), `2·kp` floats per pair.
-void sq_pack_row_pairs(const float *x, size_t rows, size_t k, size_t kp, float *dst);
 
 #endif

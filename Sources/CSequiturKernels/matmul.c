@@ -7,7 +7,8 @@
 // For n ≤ 9 and 32-element block types an AVX2 kernel skips the panel and dequantises into registers.
 // With AVX-512 (use_simd = SQ_KERNELS_AVX512) the kernels of matmul_avx512.c run instead, two outputs per
 // register, with bitwise the same results: the fused one for n ≤ 6 (a dequantised block pair stays in registers
-// for up to 6 rows: speculative verification and beams), the panel tiles beyond.
+// for up to 6 rows: speculative verification and beams), beyond it panel tiles of 8 activation rows by 6 panel
+// rows that read the activations in place (no packing: each activation row is broadcast, the panel rows paired).
 #pragma STDC FP_CONTRACT OFF
 #include <stdlib.h>
 #include "CSequiturKernels.h"
@@ -15,8 +16,8 @@
 
 enum {
     TILE_ROWS = 4, TILE_COLS = 3, FUSED_COLS = 8, PREFILL_PANEL_FLOATS = 64 * 1024,
-    // The AVX-512 panel tile: 4 activation rows (2 packed pairs) by 6 panel rows.
-    WIDE_TILE_ROWS = 4, WIDE_TILE_COLS = 6,
+    // The AVX-512 panel tile: 8 activation rows by 6 panel rows (3 pairs).
+    WIDE_TILE_ROWS = 8, WIDE_TILE_COLS = 6,
     // Up to 6 activation rows take the AVX-512 fused kernel (from 7 on the panel tiles were as fast, measured).
     FUSED_ROWS_AVX512 = 6,
     // Up to 9 activation rows take the AVX2 fused kernel: a speculative verification of 8 drafts, beams, small
@@ -35,10 +36,7 @@ static size_t panel_rows(size_t n, size_t k) {
     return rows < WIDE_TILE_COLS ? WIDE_TILE_COLS : rows;
 }
 
-/// Where the packed activation rows start in scratch: after the panel, on a 64-byte boundary.
-static size_t packed_offset(size_t n, size_t k) { return (panel_rows(n, k) * padded(k) + 15) & ~(size_t)15; }
-
-size_t sq_matmul_scratch_floats(size_t n, size_t k) { return packed_offset(n, k) + WIDE_TILE_ROWS * padded(k); }
+size_t sq_matmul_scratch_floats(size_t n, size_t k) { return panel_rows(n, k) * padded(k); }
 
 // MARK: portable micro-kernel (the lane structure of the AVX2 one, with fmaf for its fused multiply-add)
 
@@ -207,10 +205,6 @@ int sq_matmul_rows(const float *x, size_t n, size_t k, const void *w, int type, 
     if (use_simd && n <= fused_rows_avx2_max && fused_decode_avx2(x, n, k, wbytes, type, row_bytes, m_begin, m_end, out, ldo))
         return 0;
 #endif
-    float *packed = scratch + packed_offset(n, k);
-    // One row tile (decode, small batches): pack it once for the whole call, not once per 6-row panel.
-    const int packed_once = use_simd >= SQ_KERNELS_AVX512 && n <= WIDE_TILE_ROWS;
-    if (packed_once) sq_pack_row_pairs(x, n, k, kp, packed);
     for (size_t m0 = m_begin; m0 < m_end; m0 += prows) {
         size_t pr = m_end - m0 < prows ? m_end - m0 : prows;
         sq_dequantize_rows(type, wbytes + m0 * row_bytes, row_bytes, pr, k, scratch, kp, use_simd);
@@ -220,10 +214,9 @@ int sq_matmul_rows(const float *x, size_t n, size_t k, const void *w, int type, 
         if (use_simd >= SQ_KERNELS_AVX512) {
             for (size_t r0 = 0; r0 < n; r0 += WIDE_TILE_ROWS) {
                 int rows = (int)(n - r0 < WIDE_TILE_ROWS ? n - r0 : WIDE_TILE_ROWS);
-                if (!packed_once) sq_pack_row_pairs(x + r0 * k, (size_t)rows, k, kp, packed);
                 for (size_t c0 = 0; c0 < pr; c0 += WIDE_TILE_COLS) {
                     int cols = (int)(pr - c0 < WIDE_TILE_COLS ? pr - c0 : WIDE_TILE_COLS);
-                    sq_panel_tile_avx512(packed, kp, scratch + c0 * kp, out + r0 * ldo + m0 + c0, ldo, rows, cols);
+                    sq_panel_tile_avx512(x + r0 * k, k, scratch + c0 * kp, kp, out + r0 * ldo + m0 + c0, ldo, rows, cols);
                 }
             }
             continue;

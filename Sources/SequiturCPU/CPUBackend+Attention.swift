@@ -3,7 +3,8 @@ import Foundation
 import SequiturCore
 
 extension CPUBackend {
-    /// Causal grouped-query attention, one (token, head) pair at a time, threads splitting the pairs.
+    /// Causal grouped-query attention, a (token, head) pair or a token's heads of one kv head at a time, threads
+    /// splitting them.
     ///
     /// Two-pass softmax in float32 (`sq_attention_head`): scores `q·k · scale` (fixed-order dot), their maximum,
     /// `e^(s - max)` summed in position order, then the value rows accumulated with those weights in position
@@ -41,24 +42,29 @@ extension CPUBackend {
         let causalMax = slots.map(\.count).max() ?? 0
         let maxContext = variant.window.map { min($0, causalMax) } ?? causalMax
         let positions = batch.tokenPosition
-        let pairs = tokens * heads
-        // Causal rows grow in cost with position, so the pairs are cut into more chunks than threads and the
-        // dispatcher hands them out as threads free up.
-        let chunks = pairs * maxContext * headDimension < 65_536 ? 1 : threads * 8
-        let buffers = try scratchBuffers(chunks: min(chunks, pairs), floats: maxContext)
         let group = heads / kvHeads, d = c.kvDimension, width = heads * headDimension
+        // With several tokens the query heads that share a kv head run together (`sq_attention_heads`: each key
+        // and value row read once for the group, bitwise the same results); a decode step keeps one head per
+        // task so that its few heads still spread over the threads.
+        let headsPerTask = tokens >= 2 * threads ? group : 1
+        let tasks = tokens * heads / headsPerTask
+        // Causal rows grow in cost with position, so the tasks are cut into more chunks than threads and the
+        // dispatcher hands them out as threads free up.
+        let chunks = tokens * heads * maxContext * headDimension < 65_536 ? 1 : threads * 8
+        let buffers = try scratchBuffers(chunks: min(chunks, tasks), floats: min(headsPerTask, 4) * maxContext)
         let qp = q.floats, outp = o.floats, simd = simdFlag, softCap = variant.scoreSoftCap ?? 0
         let keys = c.keys.pointer + c.offset(layer: layer, slot: 0)
         let values = c.values.pointer + c.offset(layer: layer, slot: 0)
-        parallelRanges(count: pairs, chunks: chunks) { chunk, range in
-            for pair in range {
-                let t = pair / heads, h = pair % heads, kvHead = h / group
+        let tasksPerToken = heads / headsPerTask
+        parallelRanges(count: tasks, chunks: chunks) { chunk, range in
+            for task in range {
+                let t = task / tasksPerToken, h = (task % tasksPerToken) * headsPerTask, kvHead = h / group
                 let first = variant.firstPosition(for: Int(positions[t]))
                 slots[t].withUnsafeBufferPointer { context in
-                    sq_attention_head(qp + t * width + h * headDimension, keys + kvHead * headDimension,
-                                      values + kvHead * headDimension, context.baseAddress! + first,
-                                      context.count - first, d, headDimension, scale, softCap, buffers[chunk],
-                                      outp + t * width + h * headDimension, simd)
+                    sq_attention_heads(qp + t * width + h * headDimension, headsPerTask, keys + kvHead * headDimension,
+                                       values + kvHead * headDimension, context.baseAddress! + first,
+                                       context.count - first, d, headDimension, scale, softCap, buffers[chunk],
+                                       outp + t * width + h * headDimension, simd)
                 }
             }
         }

@@ -132,6 +132,56 @@ import Testing
         }
     }
 
+    /// Query heads that share a kv head run together when a call has several tokens (`sq_attention_heads`, up to
+    /// four at once on AVX-512); a token alone runs one head at a time. Both give bitwise the same output, for
+    /// groups of 1 to 7 heads (7 = 4 + 3 on AVX-512), head dimensions with and without a tail, and a window with
+    /// a soft cap, and bitwise what the portable path gives.
+    @Test(arguments: [(7, 1), (6, 2), (8, 2), (5, 5)], [33, 64, 80])
+    func groupedHeadsEqualOneHeadAtATime(heads: (Int, Int), headDimension: Int) throws {
+        let (queryHeads, kvHeads) = heads
+        let blockSize = 4, capacity = 12
+        let kvDimension = kvHeads * headDimension, slotCount = blockSize * capacity
+        var g = SplitMix64(seed: UInt64(900 + 10 * queryHeads + headDimension))
+        let keys = g.floats(slotCount * kvDimension, in: -2...2), values = g.floats(slotCount * kvDimension)
+        let positions: [Int32] = [0, 5, 8, 15, 16, 23, 30, 31, 39, 46]
+        let table: [Int32] = [5, 11, 0, 7, 2, 9, 3, 10, 1, 8, 4, 6]
+        func batch(_ p: [Int32]) -> AttentionBatch {
+            AttentionBatch(tokenSequence: p.map { _ in 0 }, tokenPosition: p,
+                           tokenSlot: p.map { table[Int($0) / blockSize] * Int32(blockSize) + $0 % Int32(blockSize) },
+                           blockTables: table, blockTableOffsets: [0, Int32(table.count)], blockSize: blockSize)
+        }
+        let width = queryHeads * headDimension
+        let q = g.floats(positions.count * width, in: -2...2)
+        let scale = 1 / Float(headDimension).squareRoot()
+        for variant in [AttentionVariant.causal, AttentionVariant(window: 11, scoreSoftCap: 0.9)] {
+            var portable: [Float]?
+            for path in CPUKernelPath.supported {
+                let backend = CPUBackend(threads: 2, kernels: path)
+                let cache = try backend.makeKVCache(layers: 1, blockSize: blockSize, blockCapacity: capacity, kvDimension: kvDimension)
+                try backend.storeKV(keys: try backend.makeActivations(rows: slotCount, columns: kvDimension, values: keys),
+                                    values: try backend.makeActivations(rows: slotCount, columns: kvDimension, values: values),
+                                    layer: 0, slots: (0..<Int32(slotCount)).map { $0 }, cache: cache)
+                func run(_ rows: Range<Int>) throws -> [Float] {
+                    let out = try poisoned(backend, rows: rows.count, columns: width)
+                    try backend.attention(queries: try backend.makeActivations(rows: rows.count, columns: width,
+                                                                               values: Array(q[rows.lowerBound * width..<rows.upperBound * width])),
+                                          cache: cache, layer: 0, batch: batch(Array(positions[rows])), heads: queryHeads,
+                                          kvHeads: kvHeads, headDimension: headDimension, scale: scale, variant: variant, into: out)
+                    return try backend.read(out)
+                }
+                let together = try run(0..<positions.count)
+                let alone = try positions.indices.flatMap { try run($0..<$0 + 1) }
+                #expect(bitwiseEqual(together, alone), "heads \(queryHeads)/\(kvHeads) d=\(headDimension) \(variant) \(path)")
+                // And every path equals the first (portable, one head at a time on every path).
+                if let portable { #expect(bitwiseEqual(together, portable), "\(path) differs from portable") } else { portable = together }
+                let want = Self.reference(q: q, keys: keys, values: values, batch: batch(positions), heads: queryHeads,
+                                          kvHeads: kvHeads, headDimension: headDimension, scale: scale, variant: variant)
+                let worst = zip(together, want).map { abs(Double($0) - $1) }.max() ?? .infinity
+                #expect(worst <= 5e-5, "heads \(queryHeads)/\(kvHeads) d=\(headDimension) \(variant) \(path): \(worst)")
+            }
+        }
+    }
+
     @Test func cacheGrowsAndCopiesBlocks() throws {
         let backend = CPUBackend(threads: 2)
         let blockSize = 3, kvDimension = 7, layers = 2

@@ -91,6 +91,14 @@ void sq_attention_head(const float *q, const float *keys, const float *values, c
                        size_t slot_stride, size_t head_dimension, float scale, float soft_cap, float *scores,
                        float *out, int use_simd);
 
+/// `sq_attention_head` for `heads` consecutive query heads that read the same kv head and positions: query `h`
+/// at `q + h·head_dimension`, its output at `out + h·head_dimension`. On AVX-512 up to four heads run
+/// together, each key and value row loaded once for all of them; every head's result is bitwise the one
+/// `sq_attention_head` gives it. `scores` holds `min(heads, 4) · count` floats of scratch.
+void sq_attention_heads(const float *q, size_t heads, const float *keys, const float *values, const intptr_t *slots,
+                        size_t count, size_t slot_stride, size_t head_dimension, float scale, float soft_cap,
+                        float *scores, float *out, int use_simd);
+
 /// What `sq_log_softmax_stats` found in a row.
 enum {
     SQ_ROW_FINITE = 0, // a distribution: log-probs are `(x - maximum) - log_sum`
