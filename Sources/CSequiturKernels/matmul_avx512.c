@@ -70,7 +70,9 @@ static inline __attribute__((always_inline)) SQ_AVX512 void store_pair(__m512 ac
 
 /// `pairs` pairs of weight rows (2·pairs rows from `w`) against `rows` activation rows (rows·pairs ≤ 16
 /// accumulators). For one or two rows the activations are broadcast once per block and kept in registers; for
-/// more, each is broadcast from L1 where it is used.
+/// three to six, up to three pairs' blocks are dequantised first and each activation vector is broadcast once
+/// per block for all of them (12 block vectors and 9–12 accumulators stay in the 32 registers; the broadcast
+/// per pair this replaced cost 10–25% at 3–6 rows, `scripts/bench/matmul-microbench`).
 static inline __attribute__((always_inline)) SQ_AVX512 void fused_tile_avx512(
     const int type, const size_t block_bytes, const float *x, size_t k, const uint8_t *w, size_t row_bytes,
     float *out, size_t ldo, const int rows, const int pairs) {
@@ -87,6 +89,26 @@ static inline __attribute__((always_inline)) SQ_AVX512 void fused_tile_avx512(
                 _Pragma("clang loop unroll(full)")
                 for (int q = 0; q < 4; q++) xv[r][q] = _mm512_broadcast_f32x8(_mm256_loadu_ps(x + r * k + b * 32 + 8 * q));
         }
+        if (rows > 2) {
+            // Every pair's block first, then each activation vector broadcast once for all of them.
+            __m512 v[3][4];
+            _Pragma("clang loop unroll(full)")
+            for (int p = 0; p < pairs && p < 3; p++) {
+                const uint8_t *block = w + 2 * p * row_bytes + b * block_bytes;
+                _mm_prefetch((const char *)(block + 2 * pairs * row_bytes), _MM_HINT_T0);
+                _mm_prefetch((const char *)(block + (2 * pairs + 1) * row_bytes), _MM_HINT_T0);
+                load_block_pair(type, block, block + row_bytes, v[p]);
+            }
+            _Pragma("clang loop unroll(full)")
+            for (int r = 0; r < rows; r++)
+                _Pragma("clang loop unroll(full)")
+                for (int q = 0; q < 4; q++) {
+                    __m512 xq = _mm512_broadcast_f32x8(_mm256_loadu_ps(x + r * k + b * 32 + 8 * q));
+                    _Pragma("clang loop unroll(full)")
+                    for (int p = 0; p < pairs && p < 3; p++) acc[r][p] = _mm512_fmadd_ps(xq, v[p][q], acc[r][p]);
+                }
+            continue;
+        }
         _Pragma("clang loop unroll(full)")
         for (int p = 0; p < pairs; p++) {
             __m512 v[4];
@@ -98,9 +120,7 @@ static inline __attribute__((always_inline)) SQ_AVX512 void fused_tile_avx512(
             for (int r = 0; r < rows; r++)
                 _Pragma("clang loop unroll(full)")
                 for (int q = 0; q < 4; q++) {
-                    __m512 xq = rows <= 2 ? xv[r < 2 ? r : 0][q]
-                                          : _mm512_broadcast_f32x8(_mm256_loadu_ps(x + r * k + b * 32 + 8 * q));
-                    acc[r][p] = _mm512_fmadd_ps(xq, v[q], acc[r][p]);
+                    acc[r][p] = _mm512_fmadd_ps(xv[r < 2 ? r : 0][q], v[q], acc[r][p]);
                 }
         }
     }
@@ -114,7 +134,7 @@ static inline __attribute__((always_inline)) SQ_AVX512 size_t fused_rows_avx512(
     const int type, const float *x, size_t k, const uint8_t *w, size_t row_bytes, size_t m_begin, size_t m_end,
     float *out, size_t ldo, const int rows) {
     const size_t block_bytes = type == SQ_TYPE_Q4_0 ? 18 : type == SQ_TYPE_Q4_1 ? 20 : 34;
-    const int pairs = rows == 1 ? 8 : rows == 2 ? 4 : 2;
+    const int pairs = rows == 1 ? 8 : rows == 2 ? 4 : rows <= 4 ? 3 : 2;
     size_t j = m_begin;
     for (; j + 2 * pairs <= m_end; j += 2 * pairs)
         fused_tile_avx512(type, block_bytes, x, k, w + j * row_bytes, row_bytes, out + j, ldo, rows, pairs);
