@@ -13,10 +13,12 @@ extension CPUBackend {
         try BackendArgumentChecks.matmul(op, x: xt, weight: w, weightName: w.name, out: o)
         let n = xt.rows, k = xt.columns, m = w.rows
         guard n > 0 else { return }
-        // Below ~400K multiply-adds, waking a second thread costs more than it saves: at batch 1 the attention
-        // projections (576×576, 576×192) run faster on one thread than split, which `sequitur bench`'s decode
-        // figure shows when the threshold moves. The split never changes a result (see `sq_matmul_rows`).
-        let chunks = n * m * k < 400_000 ? 1 : threads
+        // Below ~100K multiply-adds, handing half to the other thread costs more than it saves. With the
+        // spinning worker pool the default model's smallest projections (576×192 at batch 1) already gain from
+        // the split: a 400K threshold kept the attention projections on one thread while the other spun, and
+        // decode measured 9% slower (median of six interleaved pairs, 101 against 111 tokens/s). The split never
+        // changes a result (see `sq_matmul_rows`).
+        let chunks = n * m * k < 100_000 ? 1 : threads
         let scratchFloats = sq_matmul_scratch_floats(n, k)
         let buffers = try scratchBuffers(chunks: min(chunks, m), floats: scratchFloats)
         let type = Int32(w.type.rawValue), rowBytes = w.rowBytes, simd = simdFlag
