@@ -121,7 +121,8 @@ struct PreTokenScanner {
                         case .qwen35: end = view.llama3Match(at: start, maxDigits: 1, marksJoinLetters: true)
                         case .gpt4o: end = view.casedWordsMatch(at: start, maxDigits: 3, contractions: true)
                         case .tekken: end = view.casedWordsMatch(at: start, maxDigits: 1, contractions: false)
-                        case .falcon, .deepseekCoder, .deepseekLLM: return  // scanned above
+                        case .falcon, .deepseekCoder, .deepseekLLM:
+                            preconditionFailure("\(rule) has isolating splits and was scanned above")
                         case .gpt2SingleDigits:
                             if view.classes[start].contains(.number) {
                                 end = start + 1

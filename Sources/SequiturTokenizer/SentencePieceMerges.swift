@@ -14,29 +14,30 @@ import SequiturCore
 struct SentencePieceMerges: Sendable {
     /// Token id by the UTF-8 of its text as the vocabulary stores it (`▁the`); a repeated text keeps the later
     /// id. Keyed by bytes, not `String`: Swift compares strings by canonical equivalence, so "i" + U+0308
-    /// would find the token "ï", which SentencePiece (comparing bytes) never merges it into.
-    private let idsByText: [[UInt8]: TokenID]
+    /// would find the token "ï", which SentencePiece (comparing bytes) never merges it into. Keyed by slices,
+    /// which hash and compare by their elements alone, so `encode` looks up a span of its text without copying it.
+    private let idsByText: [ArraySlice<UInt8>: TokenID]
     private let scores: [Float]
     /// The token for each byte: `<0xNN>`, else the byte itself as a one-character token, else the unknown
     /// token, else -1 (the byte is dropped: a vocabulary with no way to spell it).
     let byteTokens: [TokenID]
 
     init(tokens: [String], scores: [Float], unknownID: TokenID?) {
-        var ids: [[UInt8]: TokenID] = [:]
+        var ids: [ArraySlice<UInt8>: TokenID] = [:]
         ids.reserveCapacity(tokens.count)
-        for (index, token) in tokens.enumerated() { ids[Array(token.utf8)] = TokenID(index) }
+        for (index, token) in tokens.enumerated() { ids[ArraySlice(token.utf8)] = TokenID(index) }
         idsByText = ids
         self.scores = scores
         byteTokens = (0...255).map { (byte: Int) -> TokenID in
             let hex = String(byte, radix: 16, uppercase: true)
-            if let id = ids[Array("<0x\(hex.count == 1 ? "0" + hex : hex)>".utf8)] { return id }
+            if let id = ids[ArraySlice("<0x\(hex.count == 1 ? "0" + hex : hex)>".utf8)] { return id }
             if byte < 0x80, let id = ids[[UInt8(byte)]] { return id }
             return unknownID ?? -1
         }
     }
 
     /// The id of the token whose text is exactly these bytes.
-    func id(of bytes: [UInt8]) -> TokenID? { idsByText[bytes] }
+    func id(of bytes: [UInt8]) -> TokenID? { idsByText[bytes[...]] }
 
     /// The byte length of the UTF-8 character starting with `lead`, as llama.cpp's `unicode_len_utf8`
     /// counts it: a stray continuation byte is a character of its own.
@@ -78,7 +79,7 @@ struct SentencePieceMerges: Sendable {
 
         func token(spanning left: Int, _ right: Int) -> TokenID? {
             let from = start[left], to = start[right] + length[right]
-            return idsByText[Array(text[from..<to])]
+            return idsByText[text[from..<to]]
         }
         var heap = MinHeap()
         func offer(_ left: Int, _ right: Int) {
@@ -107,7 +108,7 @@ struct SentencePieceMerges: Sendable {
         var k = 0
         while k < count {
             let piece = text[start[k] ..< start[k] + length[k]]
-            if let id = idsByText[Array(piece)] {
+            if let id = idsByText[piece] {
                 output.append(id)
             } else {
                 for byte in piece where byteTokens[Int(byte)] >= 0 { output.append(byteTokens[Int(byte)]) }
