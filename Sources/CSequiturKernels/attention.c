@@ -318,27 +318,31 @@ static inline __attribute__((always_inline)) SQ_AVX512 void weighted_values_grou
     }
 }
 
-#define SQ_GROUP_CASES(F, ...) \
-    switch (g) { \
-    case 1: F(__VA_ARGS__, 1); break; case 2: F(__VA_ARGS__, 2); break; \
-    case 3: F(__VA_ARGS__, 3); break; case 4: F(__VA_ARGS__, 4); break; \
-    }
-#define SQ_SCORES_GROUP(q, qs, keys, slots, count, stride, hd, scale, scores, G) \
-    scores_group_tile_avx512(q, qs, G, keys, slots, count, stride, hd, scale, scores)
-#define SQ_VALUES_GROUP(values, slots, count, stride, hd, weights, out, os, inverses, G) \
-    weighted_values_group_tile_avx512(values, slots, count, stride, hd, weights, G, out, os, inverses)
-
-static SQ_AVX512 void attention_group_avx512(const float *q, size_t q_stride, int g, const float *keys,
-                                            const float *values, const intptr_t *slots, size_t count, size_t stride,
-                                            size_t hd, float scale, float soft_cap, float *scores, float *out,
-                                            size_t out_stride) {
-    SQ_GROUP_CASES(SQ_SCORES_GROUP, q, q_stride, keys, slots, count, stride, hd, scale, scores)
+/// One group of `g` heads: their scores, then each head's cap and softmax weights, then their outputs.
+static inline __attribute__((always_inline)) SQ_AVX512 void attention_group_tile_avx512(
+    const float *q, size_t q_stride, const int g, const float *keys, const float *values, const intptr_t *slots,
+    size_t count, size_t stride, size_t hd, float scale, float soft_cap, float *scores, float *out,
+    size_t out_stride) {
+    scores_group_tile_avx512(q, q_stride, g, keys, slots, count, stride, hd, scale, scores);
     float inverses[GROUP_MAX];
     for (int h = 0; h < g; h++) {
         soft_cap_scores(scores + h * count, count, soft_cap);
         inverses[h] = 1.0f / exponentiate_avx512(scores + h * count, count);
     }
-    SQ_GROUP_CASES(SQ_VALUES_GROUP, values, slots, count, stride, hd, scores, out, out_stride, inverses)
+    weighted_values_group_tile_avx512(values, slots, count, stride, hd, scores, g, out, out_stride, inverses);
+}
+
+static SQ_AVX512 void attention_group_avx512(const float *q, size_t q_stride, int g, const float *keys,
+                                            const float *values, const intptr_t *slots, size_t count, size_t stride,
+                                            size_t hd, float scale, float soft_cap, float *scores, float *out,
+                                            size_t out_stride) {
+    // A constant group size per case, so each tile's loops unroll over its heads.
+    switch (g) {
+#define SQ_GROUP_CASE(G) case G: attention_group_tile_avx512(q, q_stride, G, keys, values, slots, count, stride, hd, \
+                                                             scale, soft_cap, scores, out, out_stride); break;
+    SQ_GROUP_CASE(1) SQ_GROUP_CASE(2) SQ_GROUP_CASE(3) SQ_GROUP_CASE(4)
+#undef SQ_GROUP_CASE
+    }
 }
 #endif
 

@@ -52,6 +52,10 @@ static inline float sq_reduce_lanes(const float l[8]) {
     return (t0 + t2) + (t1 + t3);
 }
 
+/// The AVX-512 panel tile's shape, shared by `sq_matmul_rows` (which cuts the work into tiles) and
+/// `sq_panel_tile_avx512` (which holds one tile's accumulators): activation rows by panel rows (in pairs).
+enum { SQ_PANEL_TILE_ROWS = 8, SQ_PANEL_TILE_COLS = 6 };
+
 #if SQ_X86
 /// The same reduction as `sq_reduce_lanes`, on a register.
 static inline SQ_AVX2 float sq_reduce_m256(__m256 v) {

@@ -16,8 +16,8 @@
 
 enum {
     TILE_ROWS = 4, TILE_COLS = 3, FUSED_COLS = 8, PREFILL_PANEL_FLOATS = 64 * 1024,
-    // The AVX-512 panel tile: 8 activation rows by 6 panel rows (3 pairs).
-    WIDE_TILE_ROWS = 8, WIDE_TILE_COLS = 6,
+    // The AVX-512 panel tile (see kernels_common.h).
+    WIDE_TILE_ROWS = SQ_PANEL_TILE_ROWS, WIDE_TILE_COLS = SQ_PANEL_TILE_COLS,
     // Up to 6 activation rows take the AVX-512 fused kernel (from 7 on the panel tiles were as fast, measured).
     FUSED_ROWS_AVX512 = 6,
     // Up to 9 activation rows take the AVX2 fused kernel: a speculative verification of 8 drafts, beams, small

@@ -160,7 +160,7 @@ SQ_AVX512 size_t sq_fused_decode_avx512(const float *x, size_t n, size_t k, cons
 
 // MARK: panel tiles (weight rows in pairs, activation rows broadcast)
 
-enum { TILE_ROWS = 8, TILE_PAIRS = 3 };
+enum { TILE_ROWS = SQ_PANEL_TILE_ROWS, TILE_PAIRS = SQ_PANEL_TILE_COLS / 2 };
 
 /// One 8-column step of a tile: each pair's two panel rows joined, each activation row broadcast (masked to
 /// `tail` when it is not 0) and multiplied into every pair.
